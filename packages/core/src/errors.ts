@@ -1,0 +1,166 @@
+import type { ClaimsFinding, TokenClaimsSummary } from './claims.js';
+
+const BRAND = Symbol.for('kalisto.error');
+
+export interface KalistoErrorOptions {
+  /** Stable, machine-readable code callers branch on (e.g. `TOKEN_INVALID_CLIENT_SECRET`). */
+  code: string;
+  /** What the user should do, in words. */
+  hint?: string;
+  cause?: unknown;
+}
+
+/** Base of every error Kalisto throws. Messages never contain a secret or a token. */
+export class KalistoError extends Error {
+  readonly code: string;
+  readonly hint: string | undefined;
+
+  constructor(message: string, options: KalistoErrorOptions) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'KalistoError';
+    this.code = options.code;
+    this.hint = options.hint;
+    Object.defineProperty(this, BRAND, { value: true });
+  }
+}
+
+/** True for errors from any installed copy of `@kalisto/core`. */
+export function isKalistoError(value: unknown): value is KalistoError {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+}
+
+export interface ConfigIssue {
+  /** The property at fault, e.g. `mail.imap.port`. */
+  property: string;
+  /** The value as given, with secrets redacted; absent when the property is missing. */
+  value?: string;
+  /** What was expected, e.g. `a port number 1-65535`. */
+  expected: string;
+}
+
+/** One error naming every bad property of a configuration at once. */
+export class ConfigError extends KalistoError {
+  readonly issues: readonly ConfigIssue[];
+
+  constructor(issues: readonly ConfigIssue[], options: Partial<KalistoErrorOptions> = {}) {
+    const lines = issues.map(
+      (i) => `  - ${i.property}${i.value === undefined ? '' : ` = ${JSON.stringify(i.value)}`}: expected ${i.expected}`,
+    );
+    super(
+      `Invalid Kalisto configuration (${issues.length} ${issues.length === 1 ? 'problem' : 'problems'}):\n${lines.join('\n')}`,
+      { code: 'CONFIG_INVALID', hint: 'Fix the properties listed above.', ...options },
+    );
+    this.name = 'ConfigError';
+    this.issues = issues;
+  }
+}
+
+export interface TokenErrorOptions extends KalistoErrorOptions {
+  /** The AADSTS number from Microsoft's identity platform, e.g. `7000215`. */
+  aadsts?: string;
+  /** The OAuth2 `error` field, e.g. `invalid_client`. */
+  oauthError?: string;
+  traceId?: string;
+  correlationId?: string;
+  status?: number;
+  /** Worth retrying: network failure, 5xx, 429. */
+  transient?: boolean;
+  /** Server-suggested wait before a retry (Retry-After), in ms. */
+  retryAfterMs?: number;
+  /** The token provider's name, e.g. `msal`. */
+  provider?: string;
+}
+
+/** Obtaining a token failed. */
+export class TokenError extends KalistoError {
+  readonly aadsts: string | undefined;
+  readonly oauthError: string | undefined;
+  readonly traceId: string | undefined;
+  readonly correlationId: string | undefined;
+  readonly status: number | undefined;
+  readonly transient: boolean;
+  readonly retryAfterMs: number | undefined;
+  readonly provider: string | undefined;
+
+  constructor(message: string, options: TokenErrorOptions) {
+    super(message, options);
+    this.name = 'TokenError';
+    this.aadsts = options.aadsts;
+    this.oauthError = options.oauthError;
+    this.traceId = options.traceId;
+    this.correlationId = options.correlationId;
+    this.status = options.status;
+    this.transient = options.transient ?? false;
+    this.retryAfterMs = options.retryAfterMs;
+    this.provider = options.provider;
+  }
+}
+
+export interface AuthenticationErrorOptions extends KalistoErrorOptions {
+  protocol: string;
+  /** The server's reply text, e.g. `NO AUTHENTICATE failed.` (never contains the token). */
+  serverText?: string;
+  /** Unverified summary of the token that was refused. */
+  claims?: TokenClaimsSummary;
+  findings?: readonly ClaimsFinding[];
+  /** Server-suggested wait (throttling), in ms. */
+  retryAfterMs?: number;
+}
+
+/** A mail server refused the token (or the identity behind it). */
+export class AuthenticationError extends KalistoError {
+  readonly protocol: string;
+  readonly serverText: string | undefined;
+  readonly claims: TokenClaimsSummary | undefined;
+  readonly findings: readonly ClaimsFinding[];
+  readonly retryAfterMs: number | undefined;
+
+  constructor(message: string, options: AuthenticationErrorOptions) {
+    super(message, options);
+    this.name = 'AuthenticationError';
+    this.protocol = options.protocol;
+    this.serverText = options.serverText;
+    this.claims = options.claims;
+    this.findings = options.findings ?? [];
+    this.retryAfterMs = options.retryAfterMs;
+  }
+}
+
+export interface ConnectionErrorOptions extends KalistoErrorOptions {
+  protocol?: string;
+  host?: string;
+  port?: number;
+  transient?: boolean;
+  retryAfterMs?: number;
+}
+
+/** The network, TLS or protocol conversation failed (not an authentication decision). */
+export class ConnectionError extends KalistoError {
+  readonly protocol: string | undefined;
+  readonly host: string | undefined;
+  readonly port: number | undefined;
+  readonly transient: boolean;
+  readonly retryAfterMs: number | undefined;
+
+  constructor(message: string, options: ConnectionErrorOptions) {
+    super(message, options);
+    this.name = 'ConnectionError';
+    this.protocol = options.protocol;
+    this.host = options.host;
+    this.port = options.port;
+    this.transient = options.transient ?? true;
+    this.retryAfterMs = options.retryAfterMs;
+  }
+}
+
+/** A cache backend failed; the token manager carries on without the cache. */
+export class CacheError extends KalistoError {
+  /** The backend's name, e.g. `redis`. */
+  readonly backend: string;
+
+  constructor(message: string, options: KalistoErrorOptions & { backend: string }) {
+    super(message, options);
+    this.name = 'CacheError';
+    this.backend = options.backend;
+  }
+}
