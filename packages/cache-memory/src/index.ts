@@ -1,0 +1,1 @@
+export { type MemoryCacheOptions, memoryCache } from './memory-cache.js';

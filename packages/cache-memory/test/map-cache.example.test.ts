@@ -1,0 +1,12 @@
+import { runCacheBackendSuite } from '@kalisto/test-utils';
+import { describe, expect, it } from 'vitest';
+import { mapCache } from './map-cache.example.js';
+
+runCacheBackendSuite(
+  { describe, it, expect },
+  {
+    name: 'README example (map)',
+    create: () => mapCache(),
+    supportsLock: false,
+  },
+);

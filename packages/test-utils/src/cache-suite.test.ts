@@ -1,0 +1,135 @@
+import type { CacheBackend, CacheLock } from '@kalisto/core';
+import { describe, expect, it } from 'vitest';
+import { type CacheSuiteOptions, runCacheBackendSuite } from './cache-suite.js';
+
+interface CollectedTest {
+  name: string;
+  body: () => Promise<void>;
+}
+
+/** Runs the suite with a runner of our own, so that a failing conformance test is an outcome we can check. */
+async function outcomes(options: CacheSuiteOptions): Promise<Map<string, 'pass' | 'fail'>> {
+  const tests: CollectedTest[] = [];
+  const path: string[] = [];
+  runCacheBackendSuite(
+    {
+      describe: (name, body) => {
+        path.push(name);
+        body();
+        path.pop();
+      },
+      it: (name, body) => tests.push({ name: [...path.slice(1), name].join(' > '), body }),
+      expect: (actual) => expect(actual),
+    },
+    options,
+  );
+  const results = new Map<string, 'pass' | 'fail'>();
+  for (const test of tests) {
+    try {
+      await test.body();
+      results.set(test.name, 'pass');
+    } catch {
+      results.set(test.name, 'fail');
+    }
+  }
+  return results;
+}
+
+interface Flaws {
+  ignoresTtl?: boolean;
+  sharedLock?: boolean;
+  anyoneReleases?: boolean;
+  locksNeverExpire?: boolean;
+}
+
+/** A correct backend, or one with the flaw a test must catch. */
+function mapBackend(flaws: Flaws = {}): CacheBackend {
+  const entries = new Map<string, { value: unknown; expiresAt: number }>();
+  const locks = new Map<string, { owner: object; expiresAt: number }>();
+  return {
+    name: 'map',
+    async get<T>(key: string) {
+      const entry = entries.get(key);
+      if (entry === undefined || (!flaws.ignoresTtl && entry.expiresAt <= Date.now())) return undefined;
+      return entry.value as T;
+    },
+    async set(key, value, ttlMs) {
+      entries.set(key, { value: structuredClone(value), expiresAt: Date.now() + ttlMs });
+    },
+    async delete(key) {
+      entries.delete(key);
+    },
+    async acquireLock(key, ttlMs): Promise<CacheLock | undefined> {
+      const held = locks.get(key);
+      const expired = held !== undefined && !flaws.locksNeverExpire && held.expiresAt <= Date.now();
+      if (held !== undefined && !expired && !flaws.sharedLock) return undefined;
+      const owner = {};
+      locks.set(key, { owner, expiresAt: Date.now() + ttlMs });
+      return {
+        release: async () => {
+          if (flaws.anyoneReleases || locks.get(key)?.owner === owner) locks.delete(key);
+        },
+      };
+    },
+  };
+}
+
+const failing = (results: Map<string, 'pass' | 'fail'>) =>
+  [...results].filter(([, outcome]) => outcome === 'fail').map(([name]) => name);
+
+describe('runCacheBackendSuite', () => {
+  it('passes a correct backend', async () => {
+    const results = await outcomes({ name: 'ok', create: () => mapBackend() });
+    expect(results.size).toBeGreaterThan(15);
+    expect(failing(results)).toEqual([]);
+  });
+
+  it('catches a backend that ignores TTLs', async () => {
+    const results = await outcomes({
+      name: 'no-ttl',
+      create: () => mapBackend({ ignoresTtl: true }),
+      expiryPatienceMs: 1_000,
+    });
+    expect(failing(results)).toEqual(['an entry expires after its TTL']);
+  });
+
+  it('catches a lock that two callers can hold', async () => {
+    const results = await outcomes({ name: 'shared', create: () => mapBackend({ sharedLock: true }) });
+    expect(failing(results)).toContain('locks > only one holder at a time, even when asked concurrently');
+  });
+
+  it("catches a release that frees someone else's lock", async () => {
+    const results = await outcomes({ name: 'rude', create: () => mapBackend({ anyoneReleases: true }) });
+    expect(failing(results)).toEqual([
+      "locks > an expired holder's release does not free the next holder's lock",
+    ]);
+  });
+
+  it('catches a lock that never expires', async () => {
+    const results = await outcomes({
+      name: 'sticky',
+      create: () => mapBackend({ locksNeverExpire: true }),
+      expiryPatienceMs: 1_000,
+    });
+    expect(failing(results)).toContain('locks > a lock expires after its TTL');
+  });
+
+  it('skips the lock tests when told the backend has none, and closes every backend it creates', async () => {
+    let created = 0;
+    let cleaned = 0;
+    const results = await outcomes({
+      name: 'no-locks',
+      create: () => {
+        created++;
+        return { ...mapBackend(), acquireLock: undefined };
+      },
+      cleanup: () => {
+        cleaned++;
+      },
+      supportsLock: false,
+    });
+    expect([...results.keys()].some((name) => name.startsWith('locks'))).toBe(false);
+    expect(failing(results)).toEqual([]);
+    expect(cleaned).toBe(created);
+  });
+});
