@@ -22,6 +22,14 @@ export class KalistoError extends Error {
     this.hint = options.hint;
     Object.defineProperty(this, BRAND, { value: true });
   }
+
+  /**
+   * A plain object for logs and `--json` output: name, code, message, hint and the subclass's fields.
+   * The `cause` is left out: it is foreign and may hold anything.
+   */
+  toJSON(): Record<string, unknown> {
+    return { ...Object.fromEntries(Object.entries(this)), name: this.name, message: this.message };
+  }
 }
 
 /** True for errors from any installed copy of `@kalisto/core`. */
@@ -44,7 +52,8 @@ export class ConfigError extends KalistoError {
 
   constructor(issues: readonly ConfigIssue[], options: Partial<KalistoErrorOptions> = {}) {
     const lines = issues.map(
-      (i) => `  - ${i.property}${i.value === undefined ? '' : ` = ${JSON.stringify(i.value)}`}: expected ${i.expected}`,
+      (i) =>
+        `  - ${i.property}${i.value === undefined ? '' : ` = ${JSON.stringify(i.value)}`}: expected ${i.expected}`,
     );
     super(
       `Invalid Kalisto configuration (${issues.length} ${issues.length === 1 ? 'problem' : 'problems'}):\n${lines.join('\n')}`,
@@ -69,6 +78,8 @@ export interface TokenErrorOptions extends KalistoErrorOptions {
   retryAfterMs?: number;
   /** The token provider's name, e.g. `msal`. */
   provider?: string;
+  /** The identity platform's `error_description`, scrubbed of anything token-like. */
+  description?: string;
 }
 
 /** Obtaining a token failed. */
@@ -81,6 +92,7 @@ export class TokenError extends KalistoError {
   readonly transient: boolean;
   readonly retryAfterMs: number | undefined;
   readonly provider: string | undefined;
+  readonly description: string | undefined;
 
   constructor(message: string, options: TokenErrorOptions) {
     super(message, options);
@@ -93,6 +105,7 @@ export class TokenError extends KalistoError {
     this.transient = options.transient ?? false;
     this.retryAfterMs = options.retryAfterMs;
     this.provider = options.provider;
+    this.description = options.description;
   }
 }
 
@@ -105,6 +118,8 @@ export interface AuthenticationErrorOptions extends KalistoErrorOptions {
   findings?: readonly ClaimsFinding[];
   /** Server-suggested wait (throttling), in ms. */
   retryAfterMs?: number;
+  /** Worth retrying on a new connection with a fresh token (e.g. `AccessTokenExpired` mid-session). */
+  transient?: boolean;
 }
 
 /** A mail server refused the token (or the identity behind it). */
@@ -114,6 +129,7 @@ export class AuthenticationError extends KalistoError {
   readonly claims: TokenClaimsSummary | undefined;
   readonly findings: readonly ClaimsFinding[];
   readonly retryAfterMs: number | undefined;
+  readonly transient: boolean;
 
   constructor(message: string, options: AuthenticationErrorOptions) {
     super(message, options);
@@ -123,6 +139,7 @@ export class AuthenticationError extends KalistoError {
     this.claims = options.claims;
     this.findings = options.findings ?? [];
     this.retryAfterMs = options.retryAfterMs;
+    this.transient = options.transient ?? false;
   }
 }
 
