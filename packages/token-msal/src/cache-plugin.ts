@@ -1,0 +1,72 @@
+import { createHash } from 'node:crypto';
+import type { ICachePlugin, TokenCacheContext } from '@azure/msal-node';
+import type { CacheBackend, Logger } from '@kalisto/core';
+
+/** Prefix of the cache entries holding MSAL's serialised token cache. */
+export const MSAL_CACHE_KEY_PREFIX = 'kalisto:msal-cache:v1:';
+
+/** Refresh tokens die after 90 days unused; each write renews the entry for as long. */
+export const DEFAULT_MSAL_CACHE_TTL_MS = 90 * 86_400_000;
+
+/** What one persisted MSAL cache belongs to. None of it is secret. */
+export interface MsalCacheKeyParts {
+  /** `https://host/tenant`. */
+  authority: string;
+  clientId: string;
+  /** The delegated user, when known before sign-in. */
+  user?: string | undefined;
+}
+
+/**
+ * The cache key of one MSAL token cache: a SHA-256 of authority (tenant included), client id and
+ * user, lower-cased so that spelling differences share an entry and two tenants never do.
+ */
+export function msalCacheKey(parts: MsalCacheKeyParts): string {
+  const canonical = JSON.stringify([
+    parts.authority.trim().replace(/\/+$/, '').toLowerCase(),
+    parts.clientId.trim().toLowerCase(),
+    parts.user?.trim().toLowerCase() ?? null,
+  ]);
+  return MSAL_CACHE_KEY_PREFIX + createHash('sha256').update(canonical).digest('hex');
+}
+
+export interface BackendCachePluginOptions {
+  backend: CacheBackend;
+  key: string;
+  ttlMs: number;
+  logger: Logger;
+}
+
+/**
+ * Persists MSAL's token cache — accounts and refresh tokens, rotated ones included — in a Kalisto
+ * cache backend, so that another process or a restart redeems the refresh token instead of asking
+ * the user to sign in again. MSAL reads the entry before and writes it after every cache access.
+ *
+ * A failing backend is logged and skipped: the process carries on with MSAL's memory.
+ */
+export function backendCachePlugin(options: BackendCachePluginOptions): ICachePlugin {
+  const { backend, key, ttlMs, logger } = options;
+  return {
+    async beforeCacheAccess(context: TokenCacheContext): Promise<void> {
+      let stored: unknown;
+      try {
+        stored = await backend.get<string>(key);
+      } catch (error) {
+        logger.warn({ backend: backend.name, err: error }, 'Could not read the persisted MSAL token cache');
+        return;
+      }
+      if (typeof stored === 'string' && stored !== '') context.tokenCache.deserialize(stored);
+    },
+    async afterCacheAccess(context: TokenCacheContext): Promise<void> {
+      if (!context.cacheHasChanged) return;
+      try {
+        await backend.set(key, context.tokenCache.serialize(), ttlMs);
+      } catch (error) {
+        logger.warn(
+          { backend: backend.name, err: error },
+          'Could not persist the MSAL token cache: a rotated refresh token is only in this process',
+        );
+      }
+    },
+  };
+}

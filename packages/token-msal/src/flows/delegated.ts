@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto';
+import type {
+  AccountInfo,
+  AuthenticationResult,
+  ConfidentialClientApplication,
+  PublicClientApplication,
+} from '@azure/msal-node';
+import { type CacheBackend, ConfigError, type TokenRequest } from '@kalisto/core';
+import { backendCachePlugin, DEFAULT_MSAL_CACHE_TTL_MS, msalCacheKey } from '../cache-plugin.js';
+import { needsSignIn } from '../errors.js';
+import {
+  clientCredential,
+  createConfidentialApp,
+  createPublicApp,
+  type MsalAppSettings,
+} from '../msal-app.js';
+import type { TrackedCall } from '../network-client.js';
+import type { Flow } from './flow.js';
+
+export type DelegatedApp = PublicClientApplication | ConfidentialClientApplication;
+
+/** What a sign-in step gets: the user's app (with its cache) and the request. */
+export interface SignInContext {
+  app: DelegatedApp;
+  scopes: string[];
+  user: string | undefined;
+  signal: AbortSignal | undefined;
+  correlationId: string;
+}
+
+export interface DelegatedFlowOptions {
+  settings: MsalAppSettings;
+  /** The session's cache backend: persists accounts and refresh tokens across processes. */
+  cache: CacheBackend | undefined;
+  cacheTtlMs?: number | undefined;
+  /** Device code needs a public client; the others use the client credential when one is configured. */
+  client: 'public' | 'auto';
+  /**
+   * Obtains a token when the cache has none for the user, or its refresh token no longer works.
+   * Absent: the flow only ever refreshes, and says so.
+   */
+  signIn: (context: SignInContext) => Promise<AuthenticationResult | null>;
+}
+
+/**
+ * A delegated flow: the user's token comes from MSAL's cache (refreshed with the cached refresh
+ * token, which MSAL rotates and the cache plugin persists) and only when that cannot work from
+ * `signIn` — the password, a device code or an imported refresh token.
+ */
+export function delegatedFlow(options: DelegatedFlowOptions): Flow {
+  const { settings } = options;
+  const apps = new Map<string, DelegatedApp>();
+
+  function appFor(user: string | undefined): DelegatedApp {
+    const id = user?.toLowerCase() ?? '';
+    let app = apps.get(id);
+    if (app === undefined) {
+      const cachePlugin =
+        options.cache === undefined
+          ? undefined
+          : backendCachePlugin({
+              backend: options.cache,
+              key: msalCacheKey({
+                authority: settings.oauth.authority,
+                clientId: settings.oauth.clientId,
+                user,
+              }),
+              ttlMs: options.cacheTtlMs ?? DEFAULT_MSAL_CACHE_TTL_MS,
+              logger: settings.logger,
+            });
+      const appSettings = { ...settings, cachePlugin };
+      const confidential = options.client === 'auto' && clientCredential(settings.oauth) !== undefined;
+      app = confidential ? createConfidentialApp(appSettings) : createPublicApp(appSettings);
+      apps.set(id, app);
+    }
+    return app;
+  }
+
+  return {
+    async acquire(request: TokenRequest, call: TrackedCall) {
+      const user = request.user ?? settings.oauth.user;
+      const app = appFor(user);
+      const scopes = [...request.scopes];
+      const account = await cachedAccount(app, user);
+      if (account !== undefined) {
+        try {
+          return await app.acquireTokenSilent({
+            account,
+            scopes,
+            forceRefresh: request.forceRefresh === true,
+            correlationId: randomUUID(),
+          });
+        } catch (error) {
+          if (!needsSignIn(error, call.failure)) throw error;
+          settings.logger.info(
+            { provider: 'msal', user },
+            'The cached refresh token no longer works; signing in',
+          );
+          call.failure = undefined;
+        }
+      }
+      return options.signIn({ app, scopes, user, signal: request.signal, correlationId: randomUUID() });
+    },
+  };
+}
+
+/** The cached account of `user` (any spelling), or the only cached account when no user is configured. */
+async function cachedAccount(app: DelegatedApp, user: string | undefined): Promise<AccountInfo | undefined> {
+  const accounts = await app.getTokenCache().getAllAccounts();
+  if (user !== undefined) return accounts.find((a) => a.username.toLowerCase() === user.toLowerCase());
+  if (accounts.length > 1) {
+    throw new ConfigError([
+      {
+        property: 'o365.user',
+        expected: 'the user to get tokens for: the token cache holds several accounts',
+      },
+    ]);
+  }
+  return accounts[0];
+}

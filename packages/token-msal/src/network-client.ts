@@ -1,0 +1,132 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from '@azure/msal-node';
+import { type Dispatcher, request } from 'undici';
+
+/** What the identity platform answered (or why it could not), for classifying a failure. */
+export interface HttpFailure {
+  status?: number;
+  /** The parsed JSON body, or the raw text when it was not JSON. */
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** The transport error (connection refused, TLS, timeout, abort). */
+  cause?: unknown;
+}
+
+/** One outbound request, as seen by `onRequest` (no body: it may carry a secret). */
+export interface OutboundRequest {
+  method: 'GET' | 'POST';
+  url: string;
+}
+
+export interface UndiciNetworkClientOptions {
+  dispatcher: Dispatcher;
+  /** Upper bound for each request, ms. */
+  timeoutMs: number;
+  /** Sees every request before it is sent (e.g. to prove no request leaves for another host). */
+  onRequest?: (request: OutboundRequest) => void;
+}
+
+/** One MSAL call being tracked: what aborts its requests, and its last failed response. */
+export interface TrackedCall {
+  signal?: AbortSignal | undefined;
+  /** Set when the call's latest response was a failure (cleared again by a success). */
+  failure?: HttpFailure | undefined;
+}
+
+/** Thrown to MSAL for 5xx/429 so that it neither parses nor throttles them; never reaches a user. */
+class TransientResponseError extends Error {
+  constructor(status: number) {
+    super(`identity platform answered HTTP ${status}`);
+    this.name = 'TransientResponseError';
+  }
+}
+
+/**
+ * MSAL's `system.networkClient` on undici: our CA, proxy and timeouts, and a record of the last
+ * failed response of each MSAL call, since MSAL's own errors drop the HTTP status, headers and
+ * parts of the body. Calls are told apart by async context, because not every MSAL request
+ * (managed identity, instance discovery) carries the caller's correlation id.
+ *
+ * 5xx and 429 responses are thrown instead of returned: MSAL would otherwise remember them as a
+ * throttle and fail the retry that the token manager makes without sending it.
+ */
+export class UndiciNetworkClient implements INetworkModule {
+  readonly #options: UndiciNetworkClientOptions;
+  readonly #calls = new AsyncLocalStorage<TrackedCall>();
+
+  constructor(options: UndiciNetworkClientOptions) {
+    this.#options = options;
+  }
+
+  /** Runs one MSAL call so that its requests abort with `call.signal` and report into `call.failure`. */
+  track<T>(call: TrackedCall, run: () => Promise<T>): Promise<T> {
+    return this.#calls.run(call, run);
+  }
+
+  sendGetRequestAsync<T>(
+    url: string,
+    options?: NetworkRequestOptions,
+    timeout?: number,
+  ): Promise<NetworkResponse<T>> {
+    return this.#send<T>('GET', url, options, timeout);
+  }
+
+  sendPostRequestAsync<T>(url: string, options?: NetworkRequestOptions): Promise<NetworkResponse<T>> {
+    return this.#send<T>('POST', url, options);
+  }
+
+  async #send<T>(
+    method: 'GET' | 'POST',
+    url: string,
+    options: NetworkRequestOptions | undefined,
+    timeout?: number,
+  ): Promise<NetworkResponse<T>> {
+    this.#options.onRequest?.({ method, url });
+    const state = this.#calls.getStore();
+    const limit = Math.min(timeout ?? this.#options.timeoutMs, this.#options.timeoutMs);
+    const signals = [AbortSignal.timeout(limit), ...(state?.signal === undefined ? [] : [state.signal])];
+
+    let status: number;
+    let headers: Record<string, string>;
+    let text: string;
+    try {
+      const response = await request(url, {
+        method,
+        headers: options?.headers,
+        body: method === 'POST' ? (options?.body ?? '') : undefined,
+        dispatcher: this.#options.dispatcher,
+        signal: AbortSignal.any(signals),
+      });
+      status = response.statusCode;
+      headers = flattenHeaders(response.headers);
+      text = await response.body.text();
+    } catch (cause) {
+      if (state !== undefined) state.failure = { cause };
+      throw cause;
+    }
+
+    const body = parseBody(text);
+    const isJson = typeof body === 'object' && body !== null;
+    const ok = status >= 200 && status < 300 && isJson;
+    if (state !== undefined) state.failure = ok ? undefined : { status, body, headers };
+    if (status === 429 || status >= 500) throw new TransientResponseError(status);
+    if (!isJson) throw new Error(`identity platform answered HTTP ${status} with a body that is not JSON`);
+    return { status, headers, body: body as T };
+  }
+}
+
+function parseBody(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const flat: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return flat;
+}
