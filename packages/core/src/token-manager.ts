@@ -1,1 +1,418 @@
-export {};
+import type { CacheBackend, CacheLock } from './cache.js';
+import { tokenCacheKey } from './cache-key.js';
+import type { ResolvedConfig } from './config/types.js';
+import { wrapPluginError } from './define.js';
+import { TokenError } from './errors.js';
+import type { Logger } from './logger.js';
+import { createLogger, createRedactor, type Redactor } from './logging.js';
+import {
+  DEFAULT_RETRY,
+  isTransientError,
+  type RetryOptions,
+  type Sleep,
+  sleep as timerSleep,
+  withRetry,
+} from './retry.js';
+import type { AccessToken, TokenManager, TokenManagerRequest, TokenProvider } from './token.js';
+
+/** A source of the current time (epoch ms); replaced by a fake one in tests. */
+export interface Clock {
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+export interface TokenManagerOptions {
+  config: ResolvedConfig;
+  provider: TokenProvider;
+  /** The shared cache; without one, tokens live in this manager's memory only. */
+  cache?: CacheBackend | undefined;
+  logger?: Logger | undefined;
+  clock?: Clock | undefined;
+  /** Used for retry backoff and lock polling; replaceable for tests. */
+  sleep?: Sleep | undefined;
+  /** Jitter source for retry backoff; replaceable for tests. */
+  random?: (() => number) | undefined;
+  /** Bounds for retrying transient provider failures (default: 2 retries, 250 ms base, 5 s cap). */
+  retry?: Partial<RetryOptions> | undefined;
+  /** How long a cross-process lock lives if its holder dies (default `o365.oauth` timeout + 5 s). */
+  lockTtlMs?: number | undefined;
+  /** How long to wait for another process's token before fetching one anyway (default: the `o365.oauth` timeout). */
+  lockWaitMs?: number | undefined;
+  /** How often a waiting manager looks for the lock holder's token (default 200 ms). */
+  lockPollMs?: number | undefined;
+  /** Longest wait for one cache operation before treating the cache as down (default 5 s). */
+  cacheTimeoutMs?: number | undefined;
+  /** Longest wait for one provider attempt (default `kalisto.oauth.timeout`, 30 s). */
+  attemptTimeoutMs?: number | undefined;
+  /**
+   * Scrubs log lines and wrapped errors; told every token obtained. Default: one that knows the
+   * config's secrets (createSession passes the one its logger uses).
+   */
+  redactor?: Redactor | undefined;
+}
+
+/** What the shared cache stores: the token and the moment it stops being served. */
+interface CachedToken {
+  token: AccessToken;
+  /** Epoch ms; from then on the token is refreshed instead of served. */
+  refreshAt: number;
+}
+
+interface Flight {
+  promise: Promise<AccessToken>;
+  controller: AbortController;
+  /** Callers still waiting; when the last one aborts, the flight is aborted. */
+  waiters: number;
+}
+
+const BUSY = Symbol('lock busy');
+
+// App-only grants get the same token whatever mailbox it is used for, so their key leaves the user out.
+const APP_ONLY_FLOWS = new Set(['client_credentials', 'managed_identity']);
+
+/**
+ * Creates the session's {@link TokenManager}. A token is looked up in this manager's memory, then
+ * the shared cache; on a miss one request per key is in flight in this process (a `Map` of
+ * promises) and, when the cache can lock, across processes (the others poll the cache for the
+ * holder's token for at most `lockWaitMs`, then fetch themselves). Transient provider failures are
+ * retried with bounded, jittered backoff; permanent ones are not.
+ *
+ * Freshness: a token is served until `expiresAt − skew` (skew: `kalisto.token.refreshSkew`, or half
+ * the token's lifetime when that is shorter), then refreshed. If that refresh fails transiently, the
+ * old token is returned while it is still valid (inside the skew window) and a warning is logged;
+ * an expired token is never returned. The shared cache keeps an entry only until its refresh time.
+ *
+ * A failing cache never fails `getToken`: the manager logs one warning per outage, carries on
+ * without it and uses it again as soon as it answers.
+ */
+export function createTokenManager(options: TokenManagerOptions): TokenManager {
+  const { config, provider, cache } = options;
+  const { oauth } = config;
+  const redactor =
+    options.redactor ?? createRedactor([oauth.clientSecret, oauth.password, oauth.certificate?.privateKey]);
+  const logger = createLogger(options.logger, redactor);
+  const clock = options.clock ?? systemClock;
+  const wait = options.sleep ?? timerSleep;
+  const retry: RetryOptions = { ...DEFAULT_RETRY, ...options.retry };
+  const skewMs = config.oauth.refreshSkewMs;
+  const attemptTimeoutMs = options.attemptTimeoutMs ?? config.oauth.timeoutMs;
+  const lockTtlMs = options.lockTtlMs ?? config.oauth.timeoutMs + 5_000;
+  const lockPollMs = Math.max(1, options.lockPollMs ?? 200);
+  const maxPolls = Math.max(1, Math.ceil((options.lockWaitMs ?? config.oauth.timeoutMs) / lockPollMs));
+  const cacheTimeoutMs = options.cacheTimeoutMs ?? 5_000;
+
+  const memory = new Map<string, CachedToken>();
+  const flights = new Map<string, Flight>();
+  let cacheDown = false;
+
+  const resolve = (request: TokenManagerRequest) => ({
+    scopes: request.scopes ?? config.oauth.scopes,
+    user: request.user ?? config.oauth.user,
+  });
+
+  const keyFor = (request: TokenManagerRequest = {}): string => {
+    const { scopes, user } = resolve(request);
+    const { authority, tenant, clientId, flow } = config.oauth;
+    return tokenCacheKey({
+      authority,
+      tenant,
+      clientId,
+      flow,
+      scopes,
+      user: APP_ONLY_FLOWS.has(flow) ? undefined : user,
+    });
+  };
+
+  const servable = (entry: CachedToken | undefined): entry is CachedToken => {
+    const now = clock.now();
+    return entry !== undefined && now < entry.refreshAt && now < entry.token.expiresAt;
+  };
+
+  // ---- the shared cache, guarded: failures and hangs become a miss, logged once per outage
+
+  async function useCache<T>(
+    action: string,
+    fallback: T,
+    run: (backend: CacheBackend) => Promise<T>,
+  ): Promise<T> {
+    if (cache === undefined) return fallback;
+    try {
+      const result = await withTimeout(
+        run(cache),
+        cacheTimeoutMs,
+        () => new Error(`no answer within ${cacheTimeoutMs} ms`),
+      );
+      if (cacheDown) {
+        cacheDown = false;
+        logger.info({ cache: cache.name }, `Token cache "${cache.name}" answers again; using it.`);
+      }
+      return result;
+    } catch (error) {
+      if (!cacheDown) {
+        cacheDown = true;
+        const err = wrapPluginError(error, { kind: 'cache', name: cache.name, action });
+        logger.warn(
+          { cache: cache.name, err },
+          `Token cache "${cache.name}" failed; carrying on without it until it answers again.`,
+        );
+      }
+      return fallback;
+    }
+  }
+
+  const readCache = (key: string) =>
+    useCache('Reading the cache', undefined, async (backend) => {
+      const entry = parseCachedToken(await backend.get(key));
+      return servable(entry) ? entry : undefined;
+    });
+
+  const writeCache = (key: string, entry: CachedToken) => {
+    const ttlMs = entry.refreshAt - clock.now();
+    if (ttlMs <= 0) return Promise.resolve();
+    return useCache('Writing the cache', undefined, (backend) => backend.set(key, entry, ttlMs));
+  };
+
+  const tryLock = (key: string): Promise<CacheLock | typeof BUSY | undefined> =>
+    useCache('Taking a lock', undefined, async (backend) => {
+      if (backend.acquireLock === undefined) return undefined;
+      return (await backend.acquireLock(`${key}:lock`, lockTtlMs)) ?? BUSY;
+    });
+
+  const release = (lock: CacheLock | undefined) =>
+    lock === undefined ? Promise.resolve() : useCache('Releasing a lock', undefined, () => lock.release());
+
+  /** Takes the cross-process lock, or waits (bounded) for its holder's token. */
+  async function lockOrWait(
+    key: string,
+    signal: AbortSignal,
+  ): Promise<{ lock?: CacheLock; entry?: CachedToken }> {
+    let lock = await tryLock(key);
+    for (let poll = 0; lock === BUSY && poll < maxPolls; poll++) {
+      await wait(lockPollMs, signal);
+      const entry = await readCache(key);
+      if (entry) return { entry };
+      lock = await tryLock(key);
+    }
+    if (lock === BUSY) {
+      logger.warn(
+        { key },
+        'Another process holds the token lock but delivered no token in time; fetching one here.',
+      );
+      return {};
+    }
+    return lock === undefined ? {} : { lock };
+  }
+
+  // ---- the identity platform
+
+  async function fromProvider(request: TokenManagerRequest, forceRefresh: boolean, signal: AbortSignal) {
+    const { scopes, user } = resolve(request);
+    const token = await withRetry(
+      () =>
+        attempt(signal, (attemptSignal) =>
+          provider.getToken({
+            scopes,
+            ...(user === undefined ? {} : { user }),
+            forceRefresh,
+            signal: attemptSignal,
+          }),
+        ),
+      retry,
+      {
+        signal,
+        sleep: wait,
+        random: options.random,
+        onRetry: ({ attempt: n, delayMs, error }) =>
+          logger.warn(
+            { provider: provider.name, attempt: n, delayMs, err: error },
+            'Token request failed; retrying.',
+          ),
+      },
+    ).catch((error: unknown) => {
+      throw wrapPluginError(error, {
+        kind: 'token',
+        name: provider.name,
+        action: 'Getting a token',
+        redactor,
+      });
+    });
+    if (!(token.expiresAt > clock.now())) {
+      throw new TokenError(
+        `[token:${provider.name}] The identity platform returned a token that has already expired.`,
+        {
+          code: 'TOKEN_EXPIRED_ON_ARRIVAL',
+          provider: provider.name,
+          hint: "Check this machine's clock (NTP); tokens are compared with local time.",
+        },
+      );
+    }
+    redactor.add(token.accessToken, { ephemeral: true });
+    return token;
+  }
+
+  /** One provider attempt, aborted after `attemptTimeoutMs` (a transient failure) or with the flight. */
+  async function attempt<T>(signal: AbortSignal, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    const timer = setTimeout(
+      () =>
+        controller.abort(
+          new TokenError(
+            `[token:${provider.name}] No answer from the identity platform within ${attemptTimeoutMs} ms.`,
+            {
+              code: 'TOKEN_TIMEOUT',
+              provider: provider.name,
+              transient: true,
+              hint: 'Check network access to the identity platform (o365.oauth.authority, kalisto.oauth.proxy).',
+            },
+          ),
+        ),
+      attemptTimeoutMs,
+    );
+    timer.unref?.();
+    try {
+      return await raceAbort(run(controller.signal), controller.signal);
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  // ---- one flight per key
+
+  async function fly(key: string, request: TokenManagerRequest, force: boolean, signal: AbortSignal) {
+    try {
+      if (!force) {
+        const cached = await readCache(key);
+        if (cached) return remember(key, cached, 'cache');
+      }
+      // A forced refresh replaces a token a server refused: another process's result may be that token.
+      const { lock, entry } = force ? {} : await lockOrWait(key, signal);
+      if (entry) return remember(key, entry, 'cache');
+      try {
+        const again = lock === undefined ? undefined : await readCache(key);
+        if (again) return remember(key, again, 'cache');
+        const token = await fromProvider(request, force, signal);
+        const fresh = { token, refreshAt: refreshTime(token, clock.now(), skewMs) };
+        memory.set(key, fresh);
+        await writeCache(key, fresh);
+        logger.debug({ key, expiresAt: token.expiresAt, provider: provider.name }, 'Token obtained.');
+        return token;
+      } finally {
+        await release(lock);
+      }
+    } catch (error) {
+      const old = memory.get(key);
+      if (!force && old !== undefined && isTransientError(error) && clock.now() < old.token.expiresAt) {
+        logger.warn(
+          { key, err: error, expiresAt: old.token.expiresAt },
+          'Refreshing the token failed; using the current one until it expires.',
+        );
+        return old.token;
+      }
+      throw error;
+    }
+  }
+
+  function remember(key: string, entry: CachedToken, source: string): AccessToken {
+    memory.set(key, entry);
+    redactor.add(entry.token.accessToken, { ephemeral: true });
+    logger.debug({ key, expiresAt: entry.token.expiresAt, source }, 'Token found.');
+    return entry.token;
+  }
+
+  function startFlight(flightKey: string, key: string, request: TokenManagerRequest, force: boolean): Flight {
+    const controller = new AbortController();
+    const flight: Flight = { controller, waiters: 0, promise: undefined as unknown as Promise<AccessToken> };
+    flight.promise = fly(key, request, force, controller.signal).finally(() => {
+      if (flights.get(flightKey) === flight) flights.delete(flightKey);
+    });
+    // Rejections reach each waiter through join(); this keeps an abandoned flight from being "unhandled".
+    flight.promise.catch(() => {});
+    flights.set(flightKey, flight);
+    return flight;
+  }
+
+  /** Waits for a flight; when every waiter has given up (aborted), the flight itself is aborted. */
+  async function join(flight: Flight, signal: AbortSignal | undefined): Promise<AccessToken> {
+    signal?.throwIfAborted();
+    flight.waiters++;
+    try {
+      return await (signal === undefined ? flight.promise : raceAbort(flight.promise, signal));
+    } finally {
+      flight.waiters--;
+      if (signal?.aborted && flight.waiters === 0) flight.controller.abort(signal.reason);
+    }
+  }
+
+  return {
+    keyFor,
+    async getToken(request = {}) {
+      const key = keyFor(request);
+      const force = request.forceRefresh === true;
+      if (!force) {
+        const known = memory.get(key);
+        if (servable(known)) return known.token;
+      }
+      const flightKey = force ? `${key}#force` : key;
+      const flight = flights.get(flightKey) ?? startFlight(flightKey, key, request, force);
+      return join(flight, request.signal);
+    },
+    async invalidate(request = {}) {
+      const key = keyFor(request);
+      memory.delete(key);
+      await useCache('Deleting from the cache', undefined, (backend) => backend.delete(key));
+      logger.debug({ key }, 'Token invalidated.');
+    },
+  };
+}
+
+/**
+ * When a token obtained at `now` stops being served: `skewMs` before expiry, or half-way through its
+ * lifetime when that is shorter (so a short-lived token is not refetched on every call).
+ */
+export function refreshTime(token: AccessToken, now: number, skewMs: number): number {
+  const lifetime = Math.max(0, token.expiresAt - now);
+  return token.expiresAt - Math.min(skewMs, lifetime / 2);
+}
+
+/** A cache value checked to be a token envelope; anything else (old format, corruption) is a miss. */
+function parseCachedToken(value: unknown): CachedToken | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { token, refreshAt } = value as Partial<CachedToken>;
+  if (typeof refreshAt !== 'number' || typeof token !== 'object' || token === null) return undefined;
+  const { accessToken, expiresAt, scopes, account } = token as Partial<AccessToken>;
+  if (
+    typeof accessToken !== 'string' ||
+    accessToken === '' ||
+    typeof expiresAt !== 'number' ||
+    !Array.isArray(scopes)
+  ) {
+    return undefined;
+  }
+  return {
+    refreshAt,
+    token: { accessToken, expiresAt, scopes, ...(typeof account === 'string' ? { account } : {}) },
+  };
+}
+
+/** `promise`, or a rejection with the signal's reason as soon as it aborts. */
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/** `promise`, or a rejection after `ms` (the timer does not keep the process alive). */
+function withTimeout<T>(promise: Promise<T>, ms: number, timeoutError: () => Error): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(timeoutError()), ms);
+    timer.unref?.();
+    promise.then(resolve, reject).finally(() => clearTimeout(timer));
+  });
+}
