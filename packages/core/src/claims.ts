@@ -53,7 +53,12 @@ export interface AuditTokenClaimsOptions {
   cloud?: CloudName;
 }
 
-/** The permissions each protocol needs, delegated (`scp`) and app-only (`roles`). */
+/**
+ * The permissions each protocol needs, delegated (`scp`) and app-only (`roles`). Other Exchange
+ * permissions — notably EWS's `full_access_as_app` and `EWS.AccessAsUser.All` — do NOT open IMAP,
+ * POP3 or SMTP: Microsoft's "Authenticate an IMAP, POP or SMTP connection using OAuth" requires these,
+ * so the audit does not accept them.
+ */
 export const MAIL_PERMISSIONS: Readonly<Record<ClaimsProtocol, { delegated: string; application: string }>> =
   {
     imap: { delegated: 'IMAP.AccessAsUser.All', application: 'IMAP.AccessAsApp' },
@@ -61,12 +66,7 @@ export const MAIL_PERMISSIONS: Readonly<Record<ClaimsProtocol, { delegated: stri
     smtp: { delegated: 'SMTP.Send', application: 'SMTP.SendAsApp' },
   };
 
-/**
- * Audiences of Exchange Online tokens: its app id and resource URIs in every cloud. Other Exchange
- * permissions — notably EWS's `full_access_as_app` and `EWS.AccessAsUser.All` — do NOT open IMAP,
- * POP3 or SMTP: Microsoft's "Authenticate an IMAP, POP or SMTP connection using OAuth" requires the
- * permissions of `MAIL_PERMISSIONS`, so the audit does not accept them.
- */
+/** Audiences of Exchange Online tokens: its app id and its resource URI in every cloud. */
 export const EXCHANGE_AUDIENCES: readonly string[] = [
   '00000002-0000-0ff1-ce00-000000000000',
   'https://outlook.office.com',

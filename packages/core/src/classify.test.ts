@@ -429,6 +429,21 @@ describe('classifyMailError: hints from the token claims', () => {
     expect(auth.message).toContain('Token: aud=https://graph.microsoft.com');
   });
 
+  it("adds the scope of the server's error challenge to the hint", () => {
+    const result = classifyMailError({
+      protocol: 'imap',
+      serverText: 'NO AUTHENTICATE failed.',
+      challenge: {
+        status: '401',
+        schemes: 'bearer',
+        scope: 'https://outlook.office.com/IMAP.AccessAsUser.All',
+      },
+    });
+    expect(result.hint).toMatch(
+      /The server asks for a token with the scope https:\/\/outlook\.office\.com\/IMAP/,
+    );
+  });
+
   it('keeps the table hint when the claims look right, and puts a user mismatch before it', () => {
     const good: TokenClaimsSummary = {
       ...graphToken,

@@ -11,6 +11,7 @@ import {
 } from './claims.js';
 import type { CloudName } from './config/types.js';
 import { AuthenticationError, ConnectionError, TokenError } from './errors.js';
+import type { SaslErrorChallenge } from './sasl.js';
 
 /** One row of the AADSTS table: Microsoft identity platform error numbers with one fix. */
 export interface AadstsRule {
@@ -442,6 +443,8 @@ export interface MailErrorInput {
   responseCode?: string | number;
   /** The refused token's claims; they turn into findings and a precise hint. */
   claims?: TokenClaimsSummary;
+  /** The server's `+` error challenge (`parseSaslErrorChallenge`, imapflow's `oauthError`); its scope goes into the hint. */
+  challenge?: SaslErrorChallenge;
   /** The mailbox being opened (for the USER_MISMATCH finding). */
   mailbox?: string;
   /** The configured tenant (for the WRONG_TENANT finding). */
@@ -609,6 +612,9 @@ export function classifyMailError(input: MailErrorInput): AuthenticationError | 
   let hint = rule.hint;
   if (findings.length > 0 && rule.findings === 'replace') hint = findingsText;
   if (findings.length > 0 && rule.findings === 'prepend') hint = `${findingsText} ${rule.hint}`;
+  if (rule.kind === 'authentication' && input.challenge?.scope) {
+    hint = `${hint} The server asks for a token with the scope ${input.challenge.scope}.`;
+  }
 
   const token = input.claims === undefined ? '' : ` Token: ${formatClaimsSummary(input.claims)}.`;
   const message = `[${protocol}] ${capitalise(rule.meaning)} (server: ${JSON.stringify(serverText)}).${rule.kind === 'authentication' ? token : ''} ${hint}`;
