@@ -1,1 +1,31 @@
-export {};
+export { CLOUD_PRESETS, type CloudPreset } from './clouds.js';
+export { type ConfigRow, describeConfig, formatConfig } from './describe.js';
+export { environmentName } from './environment.js';
+export type { ConfigInput, PropertyValue } from './input.js';
+export { parseProperties, stringifyProperties } from './properties-text.js';
+export {
+  CLOUD_NAMES,
+  findProperty,
+  MAIL_PROTOCOLS,
+  OAUTH_FLOWS,
+  PROPERTY_TABLE,
+  PROTOCOL_DEFAULTS,
+  type PropertyDefinition,
+  type PropertyKind,
+} from './property-table.js';
+export { isSecretProperty } from './redaction.js';
+export { type ResolveConfigOptions, resolveConfig } from './resolve.js';
+export {
+  BUILT_IN_SECRET_DECODERS,
+  decodeXor,
+  encodeXor,
+  plainDecoder,
+  type SecretDecoder,
+  websphereDecoder,
+} from './secret-decoders.js';
+export {
+  type KalistoConfigOptions,
+  PROTOCOL_OPTION_PROPERTIES,
+  type ProtocolOptions,
+  TYPED_OPTION_PROPERTIES,
+} from './typed-options.js';

@@ -81,6 +81,15 @@ export interface OAuthSettings {
   readonly proxy: string | undefined;
 }
 
+/** A property that is probably a mistake but does not stop the configuration from working. */
+export interface ConfigWarning {
+  /** The property as given, e.g. `o365.oauth.clientID`. */
+  readonly property: string;
+  readonly message: string;
+  /** The known property probably meant, if one is close. */
+  readonly suggestion?: string;
+}
+
 /** The frozen result of `resolveConfig`. Secrets are `Secret` instances and print as `***`. */
 export interface ResolvedConfig {
   /** Every property (input, environment, cloud preset and defaults), secrets still encoded. */
@@ -101,4 +110,9 @@ export interface ResolvedConfig {
   readonly allowInsecureAuth: boolean;
   /** `mail.debug`. */
   readonly debug: boolean;
+  /**
+   * Unknown property names in Kalisto's namespaces and near misses of known names. Always set by
+   * `resolveConfig`; optional so that hand-built configurations (test fixtures) need not list it.
+   */
+  readonly warnings?: readonly ConfigWarning[];
 }

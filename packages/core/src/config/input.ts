@@ -1,0 +1,69 @@
+import type { ConfigIssue } from '../errors.js';
+import { isSecret } from '../secret.js';
+import { parseProperties } from './properties-text.js';
+import { type KalistoConfigOptions, TYPED_OPTION_NAMES, typedOptionsToProperties } from './typed-options.js';
+
+/** A property's value in a map given to `resolveConfig`; `undefined`/`null` mean absent. */
+export type PropertyValue = string | number | boolean | null | undefined;
+
+/**
+ * What `resolveConfig` accepts: `.properties` text, a property map (plain object or `Map`, keyed by
+ * property names such as `mail.imap.host`), or typed {@link KalistoConfigOptions}. A plain object is a
+ * property map when any key contains a dot, else typed options.
+ */
+export type ConfigInput =
+  | string
+  | ReadonlyMap<string, PropertyValue>
+  | Readonly<Record<string, PropertyValue>>
+  | KalistoConfigOptions;
+
+function propertyMapEntries(
+  entries: Iterable<[string, unknown]>,
+  issues: ConfigIssue[],
+): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [property, value] of entries) {
+    if (value === undefined || value === null) continue;
+    if (typeof value === 'string' || typeof value === 'boolean') out.set(property, String(value));
+    else if (typeof value === 'number' && Number.isFinite(value)) out.set(property, String(value));
+    else if (isSecret(value)) out.set(property, value.reveal());
+    else issues.push({ property, expected: 'a string, a finite number or a boolean' });
+  }
+  return out;
+}
+
+/** Turns any {@link ConfigInput} into a property map, collecting problems instead of throwing. */
+export function inputToProperties(input: ConfigInput): {
+  properties: Map<string, string>;
+  issues: ConfigIssue[];
+} {
+  const issues: ConfigIssue[] = [];
+  if (typeof input === 'string') {
+    return { properties: new Map(Object.entries(parseProperties(input))), issues };
+  }
+  if (input instanceof Map) {
+    return { properties: propertyMapEntries(input.entries(), issues), issues };
+  }
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    issues.push({
+      property: '(input)',
+      expected: '.properties text, a property map (object or Map) or KalistoConfigOptions',
+    });
+    return { properties: new Map(), issues };
+  }
+  const keys = Object.keys(input);
+  if (!keys.some((key) => key.includes('.')))
+    return typedOptionsToProperties(input as Record<string, unknown>);
+
+  for (const key of keys) {
+    if (TYPED_OPTION_NAMES.includes(key)) {
+      issues.push({
+        property: key,
+        expected:
+          'property names only: this object has dotted property names, so it is a property map (use KalistoConfigOptions.properties to mix the two)',
+      });
+    }
+  }
+  const entries = Object.entries(input).filter(([key]) => !TYPED_OPTION_NAMES.includes(key));
+  return { properties: propertyMapEntries(entries, issues), issues };
+}

@@ -1,0 +1,433 @@
+import type { MailProtocol } from './types.js';
+
+/** How a property's string value is read. */
+export type PropertyKind = 'string' | 'int' | 'boolean' | 'list' | 'secret' | 'enum' | 'url';
+
+/** One row of the property table: the compatibility contract, as data. */
+export interface PropertyDefinition {
+  readonly name: string;
+  readonly kind: PropertyKind;
+  /**
+   * The value used when the property is absent, in its string form. For rows with `derivedDefault`
+   * this is the value for the global cloud, the password flow and secure transport.
+   */
+  readonly default?: string;
+  /** Set when the default depends on other properties; says how. */
+  readonly derivedDefault?: string;
+  readonly description: string;
+  /** The mail protocol the property belongs to; absent for session-wide properties. */
+  readonly protocol?: MailProtocol;
+  /** Must be present in every configuration (no default can stand in). */
+  readonly required: boolean;
+  /** Allowed values of an `enum` property. */
+  readonly values?: readonly string[];
+  /** Inclusive range of an `int` property. */
+  readonly range?: readonly [min: number, max: number];
+  /** This property is another name for `aliasOf`. */
+  readonly aliasOf?: string;
+}
+
+export const MAIL_PROTOCOLS: readonly MailProtocol[] = ['imap', 'imaps', 'pop3', 'pop3s', 'smtp', 'smtps'];
+export const STORE_PROTOCOLS: readonly MailProtocol[] = ['imap', 'imaps', 'pop3', 'pop3s'];
+export const TRANSPORT_PROTOCOLS: readonly MailProtocol[] = ['smtp', 'smtps'];
+
+export const CLOUD_NAMES = ['global', 'usgov', 'usgovdod', 'china'] as const;
+export const OAUTH_FLOWS = [
+  'client_credentials',
+  'password',
+  'device_code',
+  'refresh_token',
+  'managed_identity',
+] as const;
+export const TLS_VERSIONS = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'] as const;
+
+const PORT: readonly [number, number] = [1, 65_535];
+/** Node's timers cap at 2^31-1 ms. */
+const TIMEOUT_MS: readonly [number, number] = [1, 2_147_483_647];
+
+const SESSION_PROPERTIES: readonly PropertyDefinition[] = [
+  {
+    name: 'websphere.cache',
+    kind: 'string',
+    required: false,
+    description:
+      'Name of the registered cache backend holding tokens (was the JNDI name of a WebSphere object cache).',
+  },
+  {
+    name: 'kalisto.cache',
+    kind: 'string',
+    required: false,
+    aliasOf: 'websphere.cache',
+    description: 'Same as websphere.cache; giving both with different values is an error.',
+  },
+  {
+    name: 'security.encoder.class',
+    kind: 'string',
+    required: false,
+    default: 'plain',
+    description:
+      'Secret decoder for o365.password, o365.oauth.clientSecret and the certificate key: com.ibm.ws.security.util.WSEncoderDecoder ({xor}), plain, or a registered decoder.',
+  },
+  {
+    name: 'o365.user',
+    kind: 'string',
+    required: false,
+    description: 'Mailbox user name; required by the password grant, the default login of every protocol.',
+  },
+  {
+    name: 'o365.password',
+    kind: 'secret',
+    required: false,
+    description:
+      "The user's password (password grant); selects the password flow when o365.oauth.flow is absent.",
+  },
+  {
+    name: 'o365.oauth.tenant',
+    kind: 'string',
+    required: true,
+    description: 'Directory (tenant) id: a GUID or a verified domain name (not common/organizations).',
+  },
+  { name: 'o365.oauth.clientId', kind: 'string', required: true, description: 'Application (client) id.' },
+  {
+    name: 'o365.oauth.clientSecret',
+    kind: 'secret',
+    required: false,
+    description: 'Application secret (its Value, not its ID); client credentials need it or a certificate.',
+  },
+  {
+    name: 'o365.oauth.url',
+    kind: 'url',
+    required: false,
+    default: 'https://login.microsoftonline.com/%s/oauth2/v2.0/token',
+    derivedDefault: '<o365.oauth.authority>/%s/oauth2/v2.0/token',
+    description: 'Token endpoint; %s stands for the tenant.',
+  },
+  {
+    name: 'o365.oauth.scope',
+    kind: 'list',
+    required: false,
+    default: 'https://outlook.office.com/.default',
+    derivedDefault:
+      "delegated flows: https://outlook.office.com/.default; client_credentials and managed_identity: https://outlook.office365.com/.default (the cloud's hosts outside global)",
+    description: 'Scopes to request, separated by spaces or commas.',
+  },
+  {
+    name: 'o365.cloud',
+    kind: 'enum',
+    required: false,
+    default: 'global',
+    values: CLOUD_NAMES,
+    description: 'National cloud: switches the authority host and the IMAP/POP3/SMTP hosts together.',
+  },
+  {
+    name: 'o365.oauth.authority',
+    kind: 'url',
+    required: false,
+    default: 'https://login.microsoftonline.com',
+    derivedDefault: "the cloud's authority host, or the origin of o365.oauth.url when only that is given",
+    description: 'Authority host URL (https).',
+  },
+  {
+    name: 'o365.oauth.flow',
+    kind: 'enum',
+    required: false,
+    values: OAUTH_FLOWS,
+    derivedDefault: 'password when o365.password is set, else client_credentials',
+    description: 'The OAuth2 grant that obtains tokens.',
+  },
+  {
+    name: 'o365.oauth.provider',
+    kind: 'string',
+    required: false,
+    default: 'msal',
+    description: 'Name of the registered token provider.',
+  },
+  {
+    name: 'o365.oauth.certificate.thumbprint',
+    kind: 'string',
+    required: false,
+    description: "Certificate credential: the certificate's SHA-1 (40 hex) or SHA-256 (64 hex) thumbprint.",
+  },
+  {
+    name: 'o365.oauth.certificate.privateKey',
+    kind: 'secret',
+    required: false,
+    description: 'Certificate credential: the PEM private key (or file:PATH / env:NAME).',
+  },
+  {
+    name: 'kalisto.token.refreshSkew',
+    kind: 'int',
+    required: false,
+    default: '300000',
+    range: [0, 86_400_000],
+    description: 'Refresh a token when less than this many ms of its life remain.',
+  },
+  {
+    name: 'kalisto.oauth.timeout',
+    kind: 'int',
+    required: false,
+    default: '30000',
+    range: TIMEOUT_MS,
+    description: 'Timeout of one request to the identity platform, ms.',
+  },
+  {
+    name: 'kalisto.oauth.proxy',
+    kind: 'url',
+    required: false,
+    description:
+      'Outbound HTTP(S) proxy URL for the identity platform (the environment HTTPS_PROXY when env is given).',
+  },
+  {
+    name: 'kalisto.tls.ca',
+    kind: 'string',
+    required: false,
+    description: 'Extra CA certificates to trust for mail and identity TLS: PEM text, or file:PATH.',
+  },
+  {
+    name: 'kalisto.auth.allowInsecure',
+    kind: 'boolean',
+    required: false,
+    default: 'false',
+    description: 'Allow sending tokens over a connection without TLS (plain port, no STARTTLS).',
+  },
+  {
+    name: 'mail.debug',
+    kind: 'boolean',
+    required: false,
+    default: 'false',
+    description: 'Log protocol traffic.',
+  },
+  {
+    name: 'mail.store.protocol',
+    kind: 'string',
+    required: false,
+    default: 'imap',
+    description:
+      'Default store protocol: imap, imaps, pop3, pop3s or a custom one with mail.<name>.* properties.',
+  },
+  {
+    name: 'mail.transport.protocol',
+    kind: 'string',
+    required: false,
+    default: 'smtp',
+    description: 'Default transport protocol: smtp, smtps or a custom one with mail.<name>.* properties.',
+  },
+  {
+    name: 'mail.from',
+    kind: 'string',
+    required: false,
+    description: 'Default sender address when mail.<transport>.from is absent.',
+  },
+];
+
+/** Office 365 defaults that differ between the six protocols. */
+interface ProtocolDefaults {
+  readonly host: string;
+  readonly port: number;
+  readonly ssl: boolean;
+  readonly starttls: boolean;
+}
+
+const O365_MAIL_HOST = 'outlook.office365.com';
+const O365_SMTP_HOST = 'smtp.office365.com';
+
+/** `imap` on Office 365 is implicit TLS on 993 (the reference table); `pop3` likewise on 995. */
+export const PROTOCOL_DEFAULTS: Readonly<Record<MailProtocol, ProtocolDefaults>> = {
+  imap: { host: O365_MAIL_HOST, port: 993, ssl: true, starttls: false },
+  imaps: { host: O365_MAIL_HOST, port: 993, ssl: true, starttls: false },
+  pop3: { host: O365_MAIL_HOST, port: 995, ssl: true, starttls: false },
+  pop3s: { host: O365_MAIL_HOST, port: 995, ssl: true, starttls: false },
+  smtp: { host: O365_SMTP_HOST, port: 587, ssl: false, starttls: true },
+  smtps: { host: O365_SMTP_HOST, port: 465, ssl: true, starttls: false },
+};
+
+/** The `mail.<p>.*` rows of one protocol (`defaults` absent: a custom protocol, host and port required). */
+export function protocolProperties(protocol: string, defaults?: ProtocolDefaults): PropertyDefinition[] {
+  const p = `mail.${protocol}`;
+  const known = (MAIL_PROTOCOLS as readonly string[]).includes(protocol)
+    ? { protocol: protocol as MailProtocol }
+    : {};
+  const isTransport = (TRANSPORT_PROTOCOLS as readonly string[]).includes(protocol);
+  const isImap = protocol === 'imap' || protocol === 'imaps';
+  const rows: PropertyDefinition[] = [
+    {
+      name: `${p}.host`,
+      kind: 'string',
+      required: defaults === undefined,
+      ...(defaults && {
+        default: defaults.host,
+        derivedDefault: "the cloud's host when o365.cloud is given",
+      }),
+      description: 'Server host name.',
+    },
+    {
+      name: `${p}.port`,
+      kind: 'int',
+      required: defaults === undefined,
+      ...(defaults && { default: String(defaults.port) }),
+      range: PORT,
+      description: 'Server port.',
+    },
+    {
+      name: `${p}.ssl.enable`,
+      kind: 'boolean',
+      required: false,
+      default: String(defaults?.ssl ?? true),
+      description: 'Implicit TLS from the first byte.',
+    },
+    {
+      name: `${p}.ssl.protocols`,
+      kind: 'list',
+      required: false,
+      default: 'TLSv1.2',
+      description: 'Allowed TLS versions (TLSv1 … TLSv1.3); the lowest listed is the minimum.',
+    },
+    {
+      name: `${p}.ssl.checkserveridentity`,
+      kind: 'boolean',
+      required: false,
+      default: 'true',
+      description: 'Verify that the server certificate names the host.',
+    },
+    {
+      name: `${p}.starttls.enable`,
+      kind: 'boolean',
+      required: false,
+      default: String(defaults?.starttls ?? false),
+      description: 'Upgrade a plain connection with STARTTLS (STLS for POP3).',
+    },
+    {
+      name: `${p}.starttls.required`,
+      kind: 'boolean',
+      required: false,
+      default: 'true',
+      derivedDefault: 'true unless kalisto.auth.allowInsecure is true',
+      description: 'Fail when the server does not offer STARTTLS.',
+    },
+    {
+      name: `${p}.sasl.enable`,
+      kind: 'boolean',
+      required: false,
+      default: 'true',
+      description: 'Authenticate with SASL (always, for OAuth2).',
+    },
+    {
+      name: `${p}.sasl.mechanisms`,
+      kind: 'list',
+      required: false,
+      default: 'XOAUTH2',
+      description: 'SASL mechanisms in order of preference: XOAUTH2, OAUTHBEARER.',
+    },
+    {
+      name: `${p}.auth.login.disable`,
+      kind: 'boolean',
+      required: false,
+      default: 'true',
+      description: 'Never use LOGIN (kept for compatibility; passwords are never sent).',
+    },
+    {
+      name: `${p}.auth.plain.disable`,
+      kind: 'boolean',
+      required: false,
+      default: 'true',
+      description: 'Never use PLAIN (kept for compatibility; passwords are never sent).',
+    },
+    {
+      name: `${p}.socketFactory.fallback`,
+      kind: 'boolean',
+      required: false,
+      default: 'true',
+      description: 'Accepted for compatibility; has no effect.',
+    },
+    {
+      name: `${p}.user`,
+      kind: 'string',
+      required: false,
+      description: 'Mailbox to log in as (e.g. a shared mailbox); default o365.user.',
+    },
+    {
+      name: `${p}.connectiontimeout`,
+      kind: 'int',
+      required: false,
+      default: '30000',
+      range: TIMEOUT_MS,
+      description: 'Connection (and TLS handshake) timeout, ms.',
+    },
+    {
+      name: `${p}.timeout`,
+      kind: 'int',
+      required: false,
+      default: '300000',
+      range: TIMEOUT_MS,
+      description: 'Socket inactivity timeout, ms.',
+    },
+    {
+      name: `${p}.class`,
+      kind: 'string',
+      required: false,
+      description:
+        'Provider class from a Java configuration (e.g. pl.slawas.mail.outlook.store.OutlookStore).',
+    },
+    { name: `${p}.proxy.host`, kind: 'string', required: false, description: 'HTTP CONNECT proxy host.' },
+    {
+      name: `${p}.proxy.port`,
+      kind: 'int',
+      required: false,
+      range: PORT,
+      description: 'HTTP CONNECT proxy port (used with proxy.host; 80 when absent, as in JavaMail).',
+    },
+    {
+      name: `${p}.proxy.url`,
+      kind: 'url',
+      required: false,
+      description: 'Proxy as a URL (http://host:port); takes precedence over proxy.host/proxy.port.',
+    },
+  ];
+  if (isTransport) {
+    rows.push(
+      {
+        name: `${p}.auth`,
+        kind: 'boolean',
+        required: false,
+        default: 'true',
+        description: 'Authenticate (SMTP AUTH).',
+      },
+      {
+        name: `${p}.from`,
+        kind: 'string',
+        required: false,
+        description: 'Envelope sender; default mail.from.',
+      },
+    );
+  }
+  if (isImap) {
+    rows.push({
+      name: `${p}.mailbox.timeout`,
+      kind: 'int',
+      required: false,
+      default: '10000',
+      range: TIMEOUT_MS,
+      description: 'Timeout of one mailbox operation, ms.',
+    });
+  }
+  return rows.map((row) => ({ ...row, ...known }));
+}
+
+/**
+ * Every property Kalisto knows: the reference table (required and optional rows), the analogues
+ * for imaps, pop3, pop3s and smtps, Kalisto's own `o365.*`/`kalisto.*` properties and the standard
+ * JavaMail properties that have a meaning here.
+ */
+export const PROPERTY_TABLE: readonly PropertyDefinition[] = [
+  ...SESSION_PROPERTIES,
+  ...MAIL_PROTOCOLS.flatMap((protocol) => protocolProperties(protocol, PROTOCOL_DEFAULTS[protocol])),
+];
+
+const BY_NAME: ReadonlyMap<string, PropertyDefinition> = new Map(
+  PROPERTY_TABLE.map((row) => [row.name, row]),
+);
+
+/** The table row of a property, if Kalisto knows it. */
+export function findProperty(name: string): PropertyDefinition | undefined {
+  return BY_NAME.get(name);
+}

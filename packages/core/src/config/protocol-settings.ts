@@ -1,0 +1,126 @@
+import type { PropertyReader } from './property-reader.js';
+import { STORE_PROTOCOLS, TLS_VERSIONS, TRANSPORT_PROTOCOLS } from './property-table.js';
+import { redactingPropertyMap } from './redaction.js';
+import type { ProtocolSettings } from './types.js';
+
+type TlsVersion = ProtocolSettings['minTlsVersion'];
+const OAUTH_MECHANISMS = ['XOAUTH2', 'OAUTHBEARER'];
+/** JavaMail's proxy port when `mail.<p>.proxy.port` is absent. */
+const DEFAULT_PROXY_PORT = 80;
+
+function minTlsVersion(reader: PropertyReader, name: string): TlsVersion {
+  const listed = reader.list(name);
+  const unknown = listed.filter((v) => !(TLS_VERSIONS as readonly string[]).includes(v));
+  if (listed.length === 0 || unknown.length > 0) {
+    reader.issue(name, `TLS versions among ${TLS_VERSIONS.join(', ')}`);
+    return 'TLSv1.2';
+  }
+  const lowest = Math.min(...listed.map((v) => (TLS_VERSIONS as readonly string[]).indexOf(v)));
+  return TLS_VERSIONS[lowest]!;
+}
+
+function saslMechanisms(reader: PropertyReader, name: string): string[] {
+  const mechanisms = reader.list(name).map((m) => m.toUpperCase());
+  if (!mechanisms.some((m) => OAUTH_MECHANISMS.includes(m))) {
+    reader.issue(
+      name,
+      `a list including ${OAUTH_MECHANISMS.join(' or ')} (OAuth2 is the only way to sign in)`,
+    );
+  }
+  return mechanisms;
+}
+
+function proxy(reader: PropertyReader, p: string): string | undefined {
+  if (reader.has(`${p}.proxy.url`)) {
+    return reader.url(`${p}.proxy.url`, ['http:', 'https:'], 'proxy URL') && reader.string(`${p}.proxy.url`);
+  }
+  const host = reader.string(`${p}.proxy.host`);
+  if (host === undefined) return undefined;
+  const port = reader.int(`${p}.proxy.port`);
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port ?? DEFAULT_PROXY_PORT}`;
+}
+
+/** Tokens must not travel in clear text unless the configuration says so. */
+function checkTransportSecurity(
+  reader: PropertyReader,
+  p: string,
+  ssl: boolean,
+  starttls: boolean,
+  starttlsRequired: boolean,
+  allowInsecureAuth: boolean,
+): void {
+  if (allowInsecureAuth) return;
+  if (!ssl && !starttls) {
+    reader.issue(
+      `${p}.ssl.enable`,
+      `true, or ${p}.starttls.enable=true, or kalisto.auth.allowInsecure=true (tokens would be sent unencrypted)`,
+    );
+  } else if (!ssl && !starttlsRequired) {
+    reader.issue(
+      `${p}.starttls.required`,
+      'true, unless kalisto.auth.allowInsecure=true (a server without STARTTLS would receive the token unencrypted)',
+    );
+  }
+}
+
+/** Builds the settings of one protocol from its `mail.<protocol>.*` properties. */
+export function buildProtocolSettings(
+  reader: PropertyReader,
+  protocol: string,
+  defaultUser: string | undefined,
+  allowInsecureAuth: boolean,
+): ProtocolSettings {
+  const p = `mail.${protocol}`;
+  const isStore = (STORE_PROTOCOLS as readonly string[]).includes(protocol);
+  const ssl = reader.boolean(`${p}.ssl.enable`) ?? true;
+  const starttls = reader.boolean(`${p}.starttls.enable`) ?? false;
+  const starttlsRequired = reader.boolean(`${p}.starttls.required`) ?? !allowInsecureAuth;
+  checkTransportSecurity(reader, p, ssl, starttls, starttlsRequired, allowInsecureAuth);
+
+  const prefix = `${p}.`;
+  return {
+    protocol,
+    host: reader.string(`${p}.host`) ?? '',
+    port: reader.int(`${p}.port`) ?? 0,
+    ssl,
+    starttls,
+    starttlsRequired,
+    minTlsVersion: minTlsVersion(reader, `${p}.ssl.protocols`),
+    checkServerIdentity: reader.boolean(`${p}.ssl.checkserveridentity`) ?? true,
+    saslMechanisms: saslMechanisms(reader, `${p}.sasl.mechanisms`),
+    auth: isStore || (reader.boolean(`${p}.auth`) ?? true),
+    user: reader.string(`${p}.user`) ?? defaultUser,
+    connectionTimeoutMs: reader.int(`${p}.connectiontimeout`) ?? 0,
+    timeoutMs: reader.int(`${p}.timeout`) ?? 0,
+    from: isStore ? undefined : (reader.string(`${p}.from`) ?? reader.string('mail.from')),
+    proxy: proxy(reader, p),
+    providerClass: reader.string(`${p}.class`),
+    properties: redactingPropertyMap(
+      [...reader.entries]
+        .filter(([name]) => name.startsWith(prefix))
+        .map(([name, entry]) => [name, entry.value] as const)
+        .sort(([a], [b]) => (a < b ? -1 : 1)),
+    ),
+  };
+}
+
+/** Checks `mail.store.protocol` or `mail.transport.protocol` and returns it. */
+export function defaultProtocol(
+  reader: PropertyReader,
+  kind: 'store' | 'transport',
+  customProtocols: readonly string[],
+): string {
+  const name = `mail.${kind}.protocol`;
+  const own = kind === 'store' ? STORE_PROTOCOLS : TRANSPORT_PROTOCOLS;
+  const other = kind === 'store' ? TRANSPORT_PROTOCOLS : STORE_PROTOCOLS;
+  const protocol = reader.string(name) ?? (kind === 'store' ? 'imap' : 'smtp');
+  if ((other as readonly string[]).includes(protocol)) {
+    reader.issue(name, `a ${kind} protocol (${own.join(', ')} or a custom one), not ${protocol}`);
+  } else if (!(own as readonly string[]).includes(protocol) && !customProtocols.includes(protocol)) {
+    reader.issue(
+      name,
+      `${own.join(', ')}, or a custom protocol configured with mail.${protocol}.* properties`,
+    );
+  }
+  return protocol;
+}
