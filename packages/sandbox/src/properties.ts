@@ -1,0 +1,78 @@
+/**
+ * A JavaMail-style property map (the WebSphere mail-session table Kalisto reads) pointing every
+ * host, port and URL at a running sandbox, and its `.properties` text.
+ */
+
+export interface MailEndpoint {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface PropertyTarget {
+  authority: string;
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+  user: string;
+  ca: string;
+  imap: MailEndpoint;
+  imaps: MailEndpoint;
+  pop3: MailEndpoint;
+  pop3s: MailEndpoint;
+  smtp: MailEndpoint;
+  smtps: MailEndpoint;
+}
+
+/** Client credentials for the app, every protocol pointing here; plain ports use STARTTLS. */
+export function sandboxProperties(t: PropertyTarget): Record<string, string> {
+  const mail = (protocol: string, endpoint: MailEndpoint, implicitTls: boolean): Record<string, string> => ({
+    [`mail.${protocol}.host`]: endpoint.host,
+    [`mail.${protocol}.port`]: String(endpoint.port),
+    [`mail.${protocol}.ssl.enable`]: String(implicitTls),
+    [`mail.${protocol}.starttls.enable`]: String(!implicitTls),
+    [`mail.${protocol}.sasl.enable`]: 'true',
+    [`mail.${protocol}.sasl.mechanisms`]: 'XOAUTH2',
+  });
+  return {
+    'o365.oauth.authority': t.authority,
+    'o365.oauth.tenant': t.tenantId,
+    'o365.oauth.clientId': t.clientId,
+    'o365.oauth.clientSecret': t.clientSecret,
+    'o365.oauth.url': `${t.authority}/%s/oauth2/v2.0/token`,
+    'o365.oauth.scope': 'https://outlook.office365.com/.default',
+    'o365.oauth.flow': 'client_credentials',
+    'o365.user': t.user,
+    'mail.smtp.user': t.user,
+    'mail.store.protocol': 'imaps',
+    'mail.transport.protocol': 'smtp',
+    ...mail('imap', t.imap, false),
+    ...mail('imaps', t.imaps, true),
+    ...mail('pop3', t.pop3, false),
+    ...mail('pop3s', t.pop3s, true),
+    ...mail('smtp', t.smtp, false),
+    ...mail('smtps', t.smtps, true),
+    'mail.smtp.auth': 'true',
+    'mail.smtps.auth': 'true',
+    'kalisto.tls.ca': t.ca,
+  };
+}
+
+function escapeProperty(text: string, isKey: boolean): string {
+  let out = text
+    .replace(/\\/g, '\\\\')
+    .replace(/\r/g, '\\r')
+    .replace(/\n/g, '\\n')
+    .replace(/\t/g, '\\t')
+    .replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  if (isKey) out = out.replace(/[ =:#!]/g, (c) => `\\${c}`);
+  else out = out.replace(/^ /, '\\ ').replace(/^([#!])/, '\\$1');
+  return out;
+}
+
+/** The map as a `.properties` file (java.util.Properties escapes; the CA PEM on one line). */
+export function propertiesText(properties: Readonly<Record<string, string>>): string {
+  const lines = Object.entries(properties).map(
+    ([k, v]) => `${escapeProperty(k, true)}=${escapeProperty(v, false)}`,
+  );
+  return `# Kalisto sandbox\n${lines.join('\n')}\n`;
+}

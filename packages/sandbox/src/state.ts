@@ -1,0 +1,410 @@
+/**
+ * The sandbox's live state: the directory resolved from the options (lower-cased, indexed) plus
+ * everything tests change while it runs — lifetimes, revocations, refresh tokens, device codes,
+ * request counters and injected faults. The identity server and the mail-auth verifier share it.
+ */
+import { type KeyObject, X509Certificate } from 'node:crypto';
+import {
+  type AppOptions,
+  DEFAULT_LIFETIMES,
+  type LifetimeOptions,
+  type SandboxOptions,
+  seededGuid,
+  type TenantOptions,
+} from './options.js';
+
+export interface SandboxSecret {
+  readonly id: string;
+  value: string;
+  expiresAt: number | undefined;
+}
+
+export interface SandboxCertificate {
+  readonly pem: string;
+  /** SHA-1 thumbprint, upper-case hex (what the portal shows; `x5t` carries it base64url). */
+  readonly thumbprint: string;
+  /** SHA-256 thumbprint, upper-case hex (`x5t#S256`). */
+  readonly thumbprintSha256: string;
+  readonly publicKey: KeyObject;
+}
+
+export interface SandboxApp {
+  readonly tenant: SandboxTenant;
+  readonly clientId: string;
+  readonly displayName: string;
+  readonly objectId: string;
+  readonly secrets: SandboxSecret[];
+  readonly certificates: SandboxCertificate[];
+  publicClient: boolean;
+  adminConsent: boolean;
+  /** Configured permissions: lower-case name → name as configured. */
+  readonly permissions: {
+    exchangeDelegated: Map<string, string>;
+    exchangeApplication: Map<string, string>;
+    graphDelegated: Map<string, string>;
+    graphApplication: Map<string, string>;
+  };
+  exchangeServicePrincipalId: string | undefined;
+}
+
+export interface SandboxUser {
+  readonly tenant: SandboxTenant;
+  /** Lower case. */
+  readonly upn: string;
+  password: string;
+  readonly displayName: string;
+  readonly objectId: string;
+  mfaRequired: boolean;
+  smtpAuthDisabled: boolean;
+  readonly hasMailbox: boolean;
+}
+
+export interface SandboxMailboxEntry {
+  readonly tenant: SandboxTenant;
+  /** Lower case. */
+  readonly address: string;
+  /** The user owning it; undefined for a shared mailbox. */
+  readonly owner: SandboxUser | undefined;
+  smtpAuthDisabled: boolean;
+}
+
+export interface SandboxTenant {
+  readonly id: string;
+  readonly domain: string;
+  readonly displayName: string;
+  readonly apps: Map<string, SandboxApp>;
+  readonly users: Map<string, SandboxUser>;
+  readonly mailboxes: Map<string, SandboxMailboxEntry>;
+  /** FullAccess grants: mailbox address (or `*`) → trustees (UPNs, client ids, object ids; lower case). */
+  readonly fullAccess: Map<string, Set<string>>;
+  /** SendAs grants: mailbox address → trustees (lower case). */
+  readonly sendAs: Map<string, Set<string>>;
+}
+
+/** One issued access token, remembered for revocation and introspection. */
+export interface IssuedToken {
+  readonly jti: string;
+  /** A user's UPN or `app:<clientId>`. */
+  readonly principal: string;
+  /** Epoch seconds. */
+  readonly iat: number;
+  readonly exp: number;
+}
+
+export interface RefreshTokenRecord {
+  readonly tenantId: string;
+  readonly clientId: string;
+  readonly upn: string;
+  /** The resource scopes (full URIs) and OIDC scopes of the original grant. */
+  readonly scopes: readonly string[];
+  /** Epoch seconds. */
+  readonly iat: number;
+  readonly exp: number;
+}
+
+export interface DeviceCodeRecord {
+  readonly tenantId: string;
+  readonly clientId: string;
+  readonly scope: string;
+  readonly userCode: string;
+  readonly deviceCode: string;
+  /** Epoch ms. */
+  readonly expiresAt: number;
+  status: 'pending' | 'approved' | 'denied' | 'redeemed';
+  upn?: string;
+}
+
+/** A failure the identity server produces instead of answering the next token requests. */
+export interface TokenFault {
+  /** Delay before answering (or before the fault), ms. */
+  latencyMs?: number;
+  /** Answer with this HTTP status (429 or 5xx) and Microsoft's `temporarily_unavailable` body. */
+  status?: number;
+  /** `Retry-After` header value, seconds. */
+  retryAfterSeconds?: number;
+  /** Close the connection without an answer. */
+  drop?: boolean;
+}
+
+/** Kinds of identity requests counted by `requestCounts()`. */
+export type IdentityRequestKind =
+  | 'client_credentials'
+  | 'password'
+  | 'refresh_token'
+  | 'device_code'
+  | 'devicecode_request'
+  | 'discovery'
+  | 'introspect'
+  | 'other';
+
+function byLowerCase(values: readonly string[] | undefined): Map<string, string> {
+  return new Map((values ?? []).map((v) => [v.toLowerCase(), v]));
+}
+
+function readCertificate(pem: string): SandboxCertificate {
+  const cert = new X509Certificate(pem);
+  return {
+    pem,
+    thumbprint: cert.fingerprint.replaceAll(':', '').toUpperCase(),
+    thumbprintSha256: cert.fingerprint256.replaceAll(':', '').toUpperCase(),
+    publicKey: cert.publicKey,
+  };
+}
+
+function resolveApp(tenant: SandboxTenant, app: AppOptions, seed: number): SandboxApp {
+  const perms = app.permissions ?? {};
+  return {
+    tenant,
+    clientId: app.clientId.toLowerCase(),
+    displayName: app.displayName ?? app.clientId,
+    objectId: (app.objectId ?? seededGuid(seed, `sp:${app.clientId}`)).toLowerCase(),
+    secrets: (app.secrets ?? []).map((s, i) => ({
+      id: s.id ?? seededGuid(seed, `secret:${app.clientId}:${i}`),
+      value: s.value,
+      expiresAt: s.expiresAt,
+    })),
+    certificates: (app.certificates ?? []).map((c) => readCertificate(c.certificate)),
+    publicClient: app.publicClient ?? false,
+    adminConsent: app.adminConsent ?? true,
+    permissions: {
+      exchangeDelegated: byLowerCase(perms.exchangeDelegated),
+      exchangeApplication: byLowerCase(perms.exchangeApplication),
+      graphDelegated: byLowerCase(perms.graphDelegated),
+      graphApplication: byLowerCase(perms.graphApplication),
+    },
+    exchangeServicePrincipalId: app.exchangeServicePrincipalId?.toLowerCase(),
+  };
+}
+
+function resolveTenant(options: TenantOptions, seed: number): SandboxTenant {
+  const tenant: SandboxTenant = {
+    id: options.id.toLowerCase(),
+    domain: options.domain.toLowerCase(),
+    displayName: options.displayName ?? options.domain,
+    apps: new Map(),
+    users: new Map(),
+    mailboxes: new Map(),
+    fullAccess: new Map(),
+    sendAs: new Map(),
+  };
+  for (const app of options.apps ?? []) {
+    const resolved = resolveApp(tenant, app, seed);
+    tenant.apps.set(resolved.clientId, resolved);
+  }
+  for (const u of options.users ?? []) {
+    const upn = u.upn.toLowerCase();
+    const user: SandboxUser = {
+      tenant,
+      upn,
+      password: u.password,
+      displayName: u.displayName ?? upn,
+      objectId: (u.objectId ?? seededGuid(seed, `user:${upn}`)).toLowerCase(),
+      mfaRequired: u.mfaRequired ?? false,
+      smtpAuthDisabled: u.smtpAuthDisabled ?? false,
+      hasMailbox: u.mailbox ?? true,
+    };
+    tenant.users.set(upn, user);
+    if (user.hasMailbox) {
+      tenant.mailboxes.set(upn, {
+        tenant,
+        address: upn,
+        owner: user,
+        smtpAuthDisabled: user.smtpAuthDisabled,
+      });
+    }
+  }
+  for (const shared of options.sharedMailboxes ?? []) {
+    const address = shared.address.toLowerCase();
+    tenant.mailboxes.set(address, {
+      tenant,
+      address,
+      owner: undefined,
+      smtpAuthDisabled: shared.smtpAuthDisabled ?? false,
+    });
+  }
+  const grant = (map: Map<string, Set<string>>, mailbox: string, trustee: string) => {
+    const key = mailbox.toLowerCase();
+    const set = map.get(key) ?? new Set<string>();
+    set.add(trustee.toLowerCase());
+    map.set(key, set);
+  };
+  for (const p of options.mailboxPermissions ?? []) grant(tenant.fullAccess, p.mailbox, p.trustee);
+  for (const p of options.sendAsPermissions ?? []) grant(tenant.sendAs, p.mailbox, p.trustee);
+  return tenant;
+}
+
+/** Bound on remembered access tokens; expired ones are dropped first. */
+const MAX_REMEMBERED_TOKENS = 50_000;
+
+export class SandboxState {
+  readonly tenants = new Map<string, SandboxTenant>();
+  readonly lifetimes: Required<LifetimeOptions>;
+  readonly now: () => number;
+  readonly introspection: { clientId: string; clientSecret: string } | undefined;
+
+  readonly refreshTokens = new Map<string, RefreshTokenRecord>();
+  readonly deviceCodes = new Map<string, DeviceCodeRecord>();
+  private readonly issued = new Map<string, IssuedToken>();
+  private readonly revokedTokens = new Set<string>();
+  /** principal → epoch seconds: tokens issued at or before it are revoked. */
+  private readonly revokedPrincipals = new Map<string, number>();
+  private readonly counts = new Map<IdentityRequestKind, number>();
+  private readonly faults: { fault: TokenFault; remaining: number }[] = [];
+
+  constructor(tenants: readonly TenantOptions[], options: SandboxOptions = {}) {
+    const seed = options.seed ?? 1;
+    for (const t of tenants) {
+      const tenant = resolveTenant(t, seed);
+      this.tenants.set(tenant.id, tenant);
+    }
+    this.lifetimes = { ...DEFAULT_LIFETIMES, ...options.lifetimes };
+    this.now = options.clock ?? Date.now;
+    this.introspection = options.introspection;
+  }
+
+  /** Seconds since the epoch by the sandbox clock. */
+  nowSeconds(): number {
+    return Math.floor(this.now() / 1000);
+  }
+
+  /** A tenant by id or verified domain (case-insensitive). */
+  findTenant(idOrDomain: string): SandboxTenant | undefined {
+    const key = idOrDomain.toLowerCase();
+    const byId = this.tenants.get(key);
+    if (byId) return byId;
+    for (const tenant of this.tenants.values()) if (tenant.domain === key) return tenant;
+    return undefined;
+  }
+
+  /** A user by UPN in any tenant. */
+  findUser(upn: string): SandboxUser | undefined {
+    const key = upn.toLowerCase();
+    for (const tenant of this.tenants.values()) {
+      const user = tenant.users.get(key);
+      if (user) return user;
+    }
+    return undefined;
+  }
+
+  /** An app by client id in any tenant (first match). */
+  findApp(clientId: string): SandboxApp | undefined {
+    const key = clientId.toLowerCase();
+    for (const tenant of this.tenants.values()) {
+      const app = tenant.apps.get(key);
+      if (app) return app;
+    }
+    return undefined;
+  }
+
+  /** A mailbox (user or shared) by address in any tenant. */
+  findMailbox(address: string): SandboxMailboxEntry | undefined {
+    const key = address.toLowerCase();
+    for (const tenant of this.tenants.values()) {
+      const mailbox = tenant.mailboxes.get(key);
+      if (mailbox) return mailbox;
+    }
+    return undefined;
+  }
+
+  /** Every mailbox address of every tenant. */
+  mailboxAddresses(): string[] {
+    return [...this.tenants.values()].flatMap((t) => [...t.mailboxes.keys()]);
+  }
+
+  /** True when one of `trustees` holds FullAccess on the mailbox (directly or through `*`). */
+  hasFullAccess(mailbox: SandboxMailboxEntry, trustees: readonly string[]): boolean {
+    const grants = [mailbox.tenant.fullAccess.get(mailbox.address), mailbox.tenant.fullAccess.get('*')];
+    return trustees.some((t) => grants.some((g) => g?.has(t.toLowerCase())));
+  }
+
+  /** Addresses of the tenant one of `trustees` holds SendAs on. */
+  sendAsGrants(tenant: SandboxTenant, trustees: readonly string[]): string[] {
+    const keys = trustees.map((t) => t.toLowerCase());
+    return [...tenant.sendAs].filter(([, set]) => keys.some((k) => set.has(k))).map(([address]) => address);
+  }
+
+  // ---- tokens: revocation ----
+
+  rememberToken(token: IssuedToken): void {
+    if (this.issued.size >= MAX_REMEMBERED_TOKENS) {
+      const now = this.nowSeconds();
+      for (const [jti, t] of this.issued) if (t.exp < now) this.issued.delete(jti);
+      if (this.issued.size >= MAX_REMEMBERED_TOKENS) {
+        const oldest = this.issued.keys().next().value;
+        if (oldest !== undefined) this.issued.delete(oldest);
+      }
+    }
+    this.issued.set(token.jti, token);
+  }
+
+  issuedToken(jti: string): IssuedToken | undefined {
+    return this.issued.get(jti);
+  }
+
+  revokeToken(jti: string): void {
+    this.revokedTokens.add(jti);
+  }
+
+  /** Revokes every token and refresh token of a principal issued until now (like revokeSignInSessions). */
+  revokePrincipal(principal: string): void {
+    this.revokedPrincipals.set(principal.toLowerCase(), this.nowSeconds());
+  }
+
+  /** True when the principal's tokens issued at `iat` (epoch s) are revoked. */
+  isPrincipalRevoked(principal: string, iat: number): boolean {
+    const at = this.revokedPrincipals.get(principal.toLowerCase());
+    return at !== undefined && iat <= at;
+  }
+
+  isTokenRevoked(jti: string): boolean {
+    if (this.revokedTokens.has(jti)) return true;
+    const token = this.issued.get(jti);
+    return token !== undefined && this.isPrincipalRevoked(token.principal, token.iat);
+  }
+
+  // ---- counters ----
+
+  count(kind: IdentityRequestKind): void {
+    this.counts.set(kind, (this.counts.get(kind) ?? 0) + 1);
+  }
+
+  requestCounts(): Record<IdentityRequestKind, number> {
+    const kinds: IdentityRequestKind[] = [
+      'client_credentials',
+      'password',
+      'refresh_token',
+      'device_code',
+      'devicecode_request',
+      'discovery',
+      'introspect',
+      'other',
+    ];
+    return Object.fromEntries(kinds.map((k) => [k, this.counts.get(k) ?? 0])) as Record<
+      IdentityRequestKind,
+      number
+    >;
+  }
+
+  resetCounts(): void {
+    this.counts.clear();
+  }
+
+  // ---- faults ----
+
+  injectFault(fault: TokenFault, count = 1): void {
+    if (count > 0) this.faults.push({ fault, remaining: count });
+  }
+
+  /** The fault for the next token request, if any (consumes one). */
+  takeFault(): TokenFault | undefined {
+    const head = this.faults[0];
+    if (!head) return undefined;
+    head.remaining -= 1;
+    if (head.remaining <= 0) this.faults.shift();
+    return head.fault;
+  }
+
+  clearFaults(): void {
+    this.faults.length = 0;
+  }
+}
