@@ -451,6 +451,7 @@ export interface MailErrorInput {
   tenant?: string;
   /** App-only token; inferred from the claims when absent. */
   appOnly?: boolean;
+  /** The cloud, to name its Exchange host in fixes (default `global`). */
   cloud?: CloudName;
   /**
    * The text answered the AUTH/AUTHENTICATE command: an unrecognised reply then counts as
