@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConfidentialClientApplication, PublicClientApplication } from '@azure/msal-node';
+import { ConfidentialClientApplication, type NodeAuthOptions, PublicClientApplication } from '@azure/msal-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Sandbox, startSandbox } from '../src/index.js';
 import { claimsOf, type RecordingNetworkClient, recordingNetworkClient } from './identity.helpers.js';
@@ -18,7 +18,7 @@ describe('the real @azure/msal-node against the sandbox identity platform', () =
     await sandbox?.stop();
   });
 
-  const confidential = (credential: { clientSecret?: string; clientCertificate?: object }) => {
+  const confidential = (credential: Pick<NodeAuthOptions, 'clientSecret' | 'clientCertificate'>) => {
     net = recordingNetworkClient(sandbox.ca);
     const cfg = sandbox.msalConfig({ networkClient: net.client });
     return new ConfidentialClientApplication({ auth: { ...cfg.auth, ...credential }, system: cfg.system });
