@@ -36,6 +36,17 @@ const CLIENT_ERRORS: Readonly<Record<string, { code: string; message: string; hi
  */
 export function toTokenError(error: unknown, failure: HttpFailure | undefined): unknown {
   if (isKalistoError(error)) return error;
+  // MSAL's own verdicts first: the last response (e.g. a pending device code poll) did not cause them.
+  const known = error instanceof AuthError ? CLIENT_ERRORS[error.errorCode] : undefined;
+  if (known !== undefined) {
+    return new TokenError(`[token:${PROVIDER_NAME}] ${known.message}`, {
+      code: known.code,
+      hint: known.hint,
+      oauthError: (error as AuthError).errorCode,
+      provider: PROVIDER_NAME,
+      cause: error,
+    });
+  }
   if (failure?.status !== undefined) {
     return classifyTokenError({
       status: failure.status,
@@ -49,16 +60,6 @@ export function toTokenError(error: unknown, failure: HttpFailure | undefined): 
     return classifyTokenError({ provider: PROVIDER_NAME, cause: failure.cause });
   }
   if (error instanceof AuthError) {
-    const known = CLIENT_ERRORS[error.errorCode];
-    if (known !== undefined) {
-      return new TokenError(`[token:${PROVIDER_NAME}] ${known.message}`, {
-        code: known.code,
-        hint: known.hint,
-        oauthError: error.errorCode,
-        provider: PROVIDER_NAME,
-        cause: error,
-      });
-    }
     // The classifier reads MSAL's errorCode, errorMessage, errorNo and status from the error itself.
     return classifyTokenError({ provider: PROVIDER_NAME, cause: error });
   }

@@ -97,12 +97,18 @@ function createFlow(
     case 'managed_identity':
       return managedIdentityFlow(settings, options.managedIdentity);
     case 'password':
-      return delegatedFlow({ ...delegated, client: 'auto', signIn: (c) => passwordSignIn(c, settings) });
+      return delegatedFlow({
+        ...delegated,
+        client: 'auto',
+        signIn: (c) => passwordSignIn(c, settings),
+        signInWhenRefused: true,
+      });
     case 'device_code': {
       const onDeviceCode = options.onDeviceCode ?? logDeviceCode(settings);
       return delegatedFlow({
         ...delegated,
         client: 'public',
+        signInWhenRefused: true,
         signIn: (c) =>
           deviceCodeSignIn(c.app as PublicClientApplication, {
             scopes: c.scopes,
@@ -118,6 +124,7 @@ function createFlow(
       return delegatedFlow({
         ...delegated,
         client: 'auto',
+        signInWhenRefused: false,
         signIn: (c) => importedRefreshTokenSignIn(c, imported === undefined ? undefined : reveal(imported)),
       });
     }

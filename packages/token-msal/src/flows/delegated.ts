@@ -35,11 +35,13 @@ export interface DelegatedFlowOptions {
   cacheTtlMs?: number | undefined;
   /** Device code needs a public client; the others use the client credential when one is configured. */
   client: 'public' | 'auto';
-  /**
-   * Obtains a token when the cache has none for the user, or its refresh token no longer works.
-   * Absent: the flow only ever refreshes, and says so.
-   */
+  /** Obtains a token when the cache has none for the user. */
   signIn: (context: SignInContext) => Promise<AuthenticationResult | null>;
+  /**
+   * Also sign in when the cached refresh token is refused (password, device code). Without it the
+   * refusal itself (expired or revoked refresh token) is the error, which tells the user to sign in.
+   */
+  signInWhenRefused: boolean;
 }
 
 /**
@@ -91,7 +93,7 @@ export function delegatedFlow(options: DelegatedFlowOptions): Flow {
             correlationId: randomUUID(),
           });
         } catch (error) {
-          if (!needsSignIn(error, call.failure)) throw error;
+          if (!options.signInWhenRefused || !needsSignIn(error, call.failure)) throw error;
           settings.logger.info(
             { provider: 'msal', user },
             'The cached refresh token no longer works; signing in',
