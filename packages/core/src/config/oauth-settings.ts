@@ -26,9 +26,19 @@ function checkTenant(reader: PropertyReader, tenant: string | undefined): void {
   }
 }
 
+const isGiven = (reader: PropertyReader, name: string): boolean => {
+  const source = reader.source(name);
+  return source === 'input' || source === 'environment';
+};
+
 /** The authority host URL without a trailing slash, or undefined (with an issue) if it is not plain https. */
 function authorityHost(reader: PropertyReader): string | undefined {
   const name = 'o365.oauth.authority';
+  // Derived from a given token URL: that URL's own check reports any problem.
+  if (!isGiven(reader, name) && isGiven(reader, 'o365.oauth.url')) {
+    const derived = reader.string(name);
+    return derived?.startsWith('https://') ? derived : undefined;
+  }
   const url = reader.url(name, ['https:'], 'URL (the identity platform is only spoken to over https)');
   if (url === undefined) return undefined;
   if (url.search !== '' || url.hash !== '' || url.username !== '') {
@@ -38,11 +48,15 @@ function authorityHost(reader: PropertyReader): string | undefined {
   return reader.string(name)!.replace(/\/+$/, '');
 }
 
-/** The token URL template, checked: https, with `%s` for the tenant. */
+/**
+ * The token URL template, checked when given: https, with `%s` for the tenant. A derived one
+ * follows the authority, whose own check covers it.
+ */
 function tokenUrlTemplate(reader: PropertyReader): string | undefined {
   const name = 'o365.oauth.url';
   const template = reader.string(name);
   if (template === undefined) return undefined;
+  if (!isGiven(reader, name)) return template;
   const candidate = template.replaceAll('%s', 'tenant');
   if (!template.includes('%s'))
     reader.issue(name, 'a token endpoint URL containing %s where the tenant goes');

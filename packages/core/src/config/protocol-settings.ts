@@ -72,19 +72,22 @@ export function buildProtocolSettings(
 ): ProtocolSettings {
   const p = `mail.${protocol}`;
   const isStore = (STORE_PROTOCOLS as readonly string[]).includes(protocol);
-  const ssl = reader.boolean(`${p}.ssl.enable`) ?? true;
-  const starttls = reader.boolean(`${p}.starttls.enable`) ?? false;
-  const starttlsRequired = reader.boolean(`${p}.starttls.required`) ?? !allowInsecureAuth;
-  checkTransportSecurity(reader, p, ssl, starttls, starttlsRequired, allowInsecureAuth);
+  // Each has a default, so undefined means an invalid value (already reported).
+  const ssl = reader.boolean(`${p}.ssl.enable`);
+  const starttls = reader.boolean(`${p}.starttls.enable`);
+  const starttlsRequired = reader.boolean(`${p}.starttls.required`);
+  if (ssl !== undefined && starttls !== undefined && starttlsRequired !== undefined) {
+    checkTransportSecurity(reader, p, ssl, starttls, starttlsRequired, allowInsecureAuth);
+  }
 
   const prefix = `${p}.`;
   return {
     protocol,
     host: reader.string(`${p}.host`) ?? '',
     port: reader.int(`${p}.port`) ?? 0,
-    ssl,
-    starttls,
-    starttlsRequired,
+    ssl: ssl ?? true,
+    starttls: starttls ?? false,
+    starttlsRequired: starttlsRequired ?? !allowInsecureAuth,
     minTlsVersion: minTlsVersion(reader, `${p}.ssl.protocols`),
     checkServerIdentity: reader.boolean(`${p}.ssl.checkserveridentity`) ?? true,
     saslMechanisms: saslMechanisms(reader, `${p}.sasl.mechanisms`),
