@@ -183,7 +183,7 @@ export function testConfig(overrides: TestConfigOverrides = {}): ResolvedConfig 
     tlsCa: undefined,
     allowInsecureAuth: false,
     debug: false,
-    ...{ warnings: [] },
+    warnings: [],
   };
 }
 
