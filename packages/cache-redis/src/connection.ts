@@ -1,0 +1,89 @@
+import {
+  Cluster,
+  type ClusterNode,
+  type ClusterOptions,
+  Redis,
+  type RedisOptions,
+  type SentinelAddress,
+} from 'ioredis';
+
+/** A client the backend talks to: standalone/Sentinel (`Redis`) or `Cluster`. */
+export type RedisClient = Redis | Cluster;
+
+/** Where Redis is. A client you pass is yours: the backend never closes it. */
+export type RedisConnection =
+  /** Standalone Redis by URL (`redis://user:pass@host:6379/0`, `rediss://` for TLS); we create and close the client. */
+  | { url: string; redisOptions?: RedisOptions }
+  /** Your own ioredis client (standalone, Sentinel or Cluster); never closed by us. */
+  | { client: RedisClient }
+  /** Redis Cluster: seed nodes (we create and close the client) or your own `Cluster` (never closed by us). */
+  | { cluster: ClusterNode[] | Cluster; clusterOptions?: ClusterOptions }
+  /** Redis Sentinel: the sentinels and the master group name; we create and close the client. */
+  | { sentinels: Array<Partial<SentinelAddress>>; name: string; redisOptions?: RedisOptions };
+
+/** The client, whether we own it, and where it points (for messages: never a password). */
+export interface OpenedConnection {
+  client: RedisClient;
+  owned: boolean;
+  where: string;
+}
+
+/** Timeouts and retry bounds that make a client we create fail fast instead of queueing. */
+export interface FailFastSettings {
+  commandTimeoutMs: number;
+  connectTimeoutMs: number;
+}
+
+/** Reconnect forever (Redis may come back), but never wait more than a second between attempts. */
+export const reconnectDelay = (attempt: number): number =>
+  Math.min(100 * 2 ** Math.min(attempt - 1, 4), 1_000);
+
+function failFast(settings: FailFastSettings): RedisOptions {
+  return {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: settings.commandTimeoutMs,
+    connectTimeout: settings.connectTimeoutMs,
+    retryStrategy: reconnectDelay,
+  };
+}
+
+function describeUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.hostname}:${parsed.port || '6379'}`;
+  } catch {
+    return 'the configured URL';
+  }
+}
+
+/** Opens (or adopts) the client described by `connection`. */
+export function openConnection(connection: RedisConnection, settings: FailFastSettings): OpenedConnection {
+  if ('client' in connection) return { client: connection.client, owned: false, where: 'the given client' };
+  if ('url' in connection) {
+    const client = new Redis(connection.url, { ...failFast(settings), ...connection.redisOptions });
+    return { client, owned: true, where: describeUrl(connection.url) };
+  }
+  if ('cluster' in connection) {
+    if (!Array.isArray(connection.cluster)) {
+      return { client: connection.cluster as Cluster, owned: false, where: 'the given cluster' };
+    }
+    const { redisOptions, ...clusterOptions } = connection.clusterOptions ?? {};
+    const client = new Cluster(connection.cluster, {
+      enableOfflineQueue: false,
+      maxRedirections: 4,
+      clusterRetryStrategy: reconnectDelay,
+      ...clusterOptions,
+      redisOptions: { ...failFast(settings), ...redisOptions },
+    });
+    return { client, owned: true, where: `cluster of ${connection.cluster.length} seed nodes` };
+  }
+  const client = new Redis({
+    ...failFast(settings),
+    sentinels: connection.sentinels,
+    name: connection.name,
+    sentinelRetryStrategy: reconnectDelay,
+    ...connection.redisOptions,
+  });
+  return { client, owned: true, where: `sentinel master "${connection.name}"` };
+}

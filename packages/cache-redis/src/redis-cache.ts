@@ -1,0 +1,210 @@
+import { randomBytes } from 'node:crypto';
+import type { CacheBackend, CacheLock, Logger } from '@kalisto/core';
+import { openConnection, type RedisClient, type RedisConnection } from './connection.js';
+import { closedError, RedisDeadlineError, type RedisOperation, toCacheError } from './redis-errors.js';
+import { createSealer, type EncryptionKeyInput, resolveEncryptionKeys, type Sealer } from './sealing.js';
+import { checkedTtl } from './ttl.js';
+
+/** Options of {@link redisCache}. */
+export interface RedisCacheOptions {
+  /** Prepended to every key we write, so several applications can share one Redis. Default `kalisto:`. */
+  keyPrefix?: string;
+  /**
+   * Wrap each key in a hash tag (`{key}`) so that a token's entry and its lock land in the same
+   * Redis Cluster slot. Default `false`.
+   */
+  hashtags?: boolean;
+  /**
+   * AES-256-GCM key for values at rest (32 bytes: hex, base64, bytes or a `Secret`); an array rotates
+   * keys (the first seals, all open). Default: `KALISTO_CACHE_KEY` from the environment, else none:
+   * values are then stored in clear.
+   */
+  encryptionKey?: EncryptionKeyInput | readonly EncryptionKeyInput[];
+  /** Longest wait for any one Redis call, including waiting for a lost connection to come back. Default 1,000 ms. */
+  commandTimeoutMs?: number;
+  /** Longest wait for the first connection (and each reconnect's socket). Default 3,000 ms. */
+  connectTimeoutMs?: number;
+  /** The backend's name in errors and registries. Default `redis`. */
+  name?: string;
+  /** Receives connection warnings (pino's shape). Silent by default. */
+  logger?: Logger;
+}
+
+/** A Redis cache backend: always has a distributed lock and a `close()`. */
+export interface RedisCache extends CacheBackend {
+  acquireLock(key: string, ttlMs: number): Promise<CacheLock | undefined>;
+  /** Ends the connection the backend opened (never one you passed); later calls fail with `CACHE_CLOSED`. */
+  close(): Promise<void>;
+}
+
+const RELEASE_IF_OWNER = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+
+/**
+ * A token cache shared by every process that uses the same Redis: one token per cluster, not per node.
+ * Values are JSON (sealed with AES-256-GCM when a key is given) with a PX expiry; a hit is one GET.
+ * Every failure is a CacheError within `commandTimeoutMs`; after an outage the same backend works again.
+ */
+export function redisCache(connection: RedisConnection, options: RedisCacheOptions = {}): RedisCache {
+  const name = options.name ?? 'redis';
+  const prefix = options.keyPrefix ?? 'kalisto:';
+  const commandTimeoutMs = options.commandTimeoutMs ?? 1_000;
+  const connectTimeoutMs = options.connectTimeoutMs ?? 3_000;
+  const keys = resolveEncryptionKeys(options.encryptionKey, 'redisCache.encryptionKey');
+  const sealer: Sealer | undefined = keys === undefined ? undefined : createSealer(keys);
+  const { client, owned, where } = openConnection(connection, { commandTimeoutMs, connectTimeoutMs });
+  const context = { backend: name, where, commandTimeoutMs };
+  const logger = options.logger;
+
+  let everReady = client.status === 'ready';
+  /** Why the connection we own is down: a better reason than "not ready" (e.g. WRONGPASS). */
+  let connectionError: Error | undefined;
+  let closing: Promise<void> | undefined;
+  if (owned) watch(client);
+
+  function watch(own: RedisClient): void {
+    let warned = false;
+    // Without an 'error' listener ioredis reports every failed reconnect on stderr.
+    own.on('error', (error: Error) => {
+      connectionError = error;
+      if (warned) return;
+      warned = true;
+      logger?.warn(
+        { backend: name, where, reason: toCacheError(error, 'GET', context).code },
+        'Redis connection lost',
+      );
+    });
+    own.on('ready', () => {
+      everReady = true;
+      connectionError = undefined;
+      if (warned) logger?.info({ backend: name, where }, 'Redis connection restored');
+      warned = false;
+    });
+  }
+
+  const dataKey = options.hashtags
+    ? (key: string) => `${prefix}{${key}}`
+    : (key: string) => `${prefix}${key}`;
+  const lockKey = options.hashtags
+    ? (key: string) => `${prefix}lock:{${key}}`
+    : (key: string) => `${prefix}lock:${key}`;
+
+  /** Waits for a connection that is down or still opening, no longer than the call may take. */
+  function whenReady(): Promise<void> {
+    if (client.status === 'ready') return Promise.resolve();
+    if (client.status === 'end') return Promise.reject(new Error('Connection is closed.'));
+    const waitMs = everReady ? commandTimeoutMs : Math.max(commandTimeoutMs, connectTimeoutMs);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        client.off('ready', onReady);
+        reject(connectionError ?? new Error(`Redis is not ready (${client.status})`));
+      }, waitMs);
+      const onReady = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      client.once('ready', onReady);
+    });
+  }
+
+  /** Runs one Redis call under our own deadline (a client you own may queue commands forever). */
+  async function call<T>(operation: RedisOperation, command: () => Promise<T>): Promise<T> {
+    if (closing !== undefined) throw closedError(name);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await whenReady();
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new RedisDeadlineError('Command timed out')), commandTimeoutMs);
+      });
+      return await Promise.race([command(), deadline]);
+    } catch (error) {
+      throw toCacheError(error, operation, context);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  function decode<T>(raw: string | Buffer | null, storageKey: string): T | undefined {
+    if (raw === null) return undefined;
+    const json = sealer === undefined ? (raw as string) : sealer.open(raw as Buffer, storageKey);
+    if (json !== undefined) {
+      try {
+        return JSON.parse(json) as T;
+      } catch {
+        // Falls through to the warning below.
+      }
+    }
+    logger?.warn(
+      { backend: name, encrypted: sealer !== undefined },
+      'Ignoring a cached value that cannot be read (written with another key, by another program, or tampered with)',
+    );
+    return undefined;
+  }
+
+  return {
+    name,
+    async get<T>(key: string): Promise<T | undefined> {
+      const storageKey = dataKey(key);
+      const raw = await call<string | Buffer | null>('GET', () =>
+        sealer === undefined ? client.get(storageKey) : client.getBuffer(storageKey),
+      );
+      return decode<T>(raw, storageKey);
+    },
+    async set(key: string, value: unknown, ttlMs: number): Promise<void> {
+      const ttl = checkedTtl(name, ttlMs);
+      const storageKey = dataKey(key);
+      const json = JSON.stringify(value);
+      if (json === undefined) {
+        await call('DEL', () => client.del(storageKey));
+        return;
+      }
+      const payload = sealer === undefined ? json : sealer.seal(json, storageKey);
+      await call('SET', () => client.set(storageKey, payload, 'PX', ttl));
+    },
+    async delete(key: string): Promise<void> {
+      await call('DEL', () => client.del(dataKey(key)));
+    },
+    async acquireLock(key: string, ttlMs: number): Promise<CacheLock | undefined> {
+      const ttl = checkedTtl(name, ttlMs);
+      const storageKey = lockKey(key);
+      const owner = randomBytes(16).toString('hex');
+      const taken = await call('lock', () => client.set(storageKey, owner, 'PX', ttl, 'NX'));
+      if (taken !== 'OK') return undefined;
+      let released = false;
+      return {
+        release: async () => {
+          if (released) return;
+          released = true;
+          // Deletes only our own lock: after expiry the key may belong to the next holder.
+          await call('lock release', () => client.eval(RELEASE_IF_OWNER, 1, storageKey, owner));
+        },
+      };
+    },
+    close(): Promise<void> {
+      closing ??= owned ? quit(client, commandTimeoutMs) : Promise.resolve();
+      return closing;
+    },
+  };
+}
+
+/** Quits politely, and cuts the connection if Redis does not answer in time. */
+async function quit(client: RedisClient, timeoutMs: number): Promise<void> {
+  if (client.status === 'end') return;
+  if (client.status !== 'ready') {
+    client.disconnect();
+    return;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      client.quit(),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+      }),
+    ]);
+  } catch {
+    // Already gone: nothing left to close.
+  } finally {
+    clearTimeout(timer);
+    client.disconnect();
+  }
+}

@@ -1,0 +1,99 @@
+import { inspect } from 'node:util';
+import { CacheError } from '@kalisto/core';
+import { tokenShapedValue } from '@kalisto/test-utils';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RedisCache, redisCache } from '../src/index.js';
+import { type RedisServer, startRedisServer } from './redis-server.js';
+
+// Generous: only a hang (an offline queue waiting through reconnects) takes this long.
+const HANG = 5_000;
+
+let server: RedisServer;
+let cache: RedisCache;
+const token = tokenShapedValue('outage-secret');
+const encryptionKey = Buffer.alloc(32, 7).toString('hex');
+
+beforeAll(async () => {
+  server = await startRedisServer();
+  cache = redisCache(
+    { url: `redis://:pa55word-in-url@127.0.0.1:${server.port}` },
+    { commandTimeoutMs: 500, encryptionKey },
+  );
+}, 30_000);
+
+afterAll(async () => {
+  await cache?.close();
+  await server?.stop();
+});
+
+/** Outcome and duration of one call: the error, or the fact it succeeded. */
+async function outcome(call: () => Promise<unknown>): Promise<{ error: unknown; ms: number }> {
+  const started = Date.now();
+  try {
+    await call();
+    return { error: undefined, ms: Date.now() - started };
+  } catch (error) {
+    return { error, ms: Date.now() - started };
+  }
+}
+
+describe('redisCache when Redis goes away and comes back', () => {
+  it('fails every call fast with a CacheError while Redis is down, then works again after a restart', async () => {
+    // The server has no requirepass: ioredis sends AUTH with the URL's password and Redis answers with an error
+    // it treats as a warning, so this also shows the password never reaches a message.
+    await cache.set('k', token, 60_000);
+    expect(await cache.get('k')).toEqual(token);
+
+    await server.kill();
+    const calls: Array<[string, () => Promise<unknown>]> = [
+      ['get', () => cache.get('k')],
+      ['set', () => cache.set('k', token, 60_000)],
+      ['delete', () => cache.delete('k')],
+      ['acquireLock', () => cache.acquireLock('k', 1_000)],
+      ['get again', () => cache.get('k')],
+    ];
+    const errors: unknown[] = [];
+    for (const [name, call] of calls) {
+      const { error, ms } = await outcome(call);
+      errors.push(error);
+      expect(error, name).toBeInstanceOf(CacheError);
+      expect(['CACHE_UNAVAILABLE', 'CACHE_TIMEOUT'], name).toContain((error as CacheError).code);
+      expect((error as CacheError).backend).toBe('redis');
+      expect((error as Error).message.startsWith('[cache:redis] ')).toBe(true);
+      expect(ms < HANG, `${name} took ${ms} ms`).toBe(true);
+    }
+
+    const printed = errors
+      .map((error) => `${inspect(error, { depth: 5 })} ${JSON.stringify(error)}`)
+      .join('\n');
+    for (const secret of [String(token.accessToken), 'outage-secret', 'pa55word-in-url', encryptionKey]) {
+      expect(printed).not.toContain(secret);
+    }
+
+    await server.start();
+    const deadline = Date.now() + 15_000;
+    let back = false;
+    while (!back && Date.now() < deadline) {
+      back = (await outcome(() => cache.get('k'))).error === undefined;
+      if (!back) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(back).toBe(true);
+    await cache.set('k', token, 60_000);
+    expect(await cache.get('k')).toEqual(token);
+  });
+
+  it('fails a call made while the first connection cannot be opened, within the bound', async () => {
+    const nobody = redisCache(
+      { url: 'redis://127.0.0.1:1' },
+      { commandTimeoutMs: 300, connectTimeoutMs: 300 },
+    );
+    try {
+      const { error, ms } = await outcome(() => nobody.get('k'));
+      expect(error).toBeInstanceOf(CacheError);
+      expect((error as CacheError).code).toBe('CACHE_UNAVAILABLE');
+      expect(ms < HANG).toBe(true);
+    } finally {
+      await nobody.close();
+    }
+  });
+});
