@@ -1,0 +1,1 @@
+export { type ImapBehaviour, type ImapServerOptions, startImapServer } from './server.js';
