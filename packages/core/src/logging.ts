@@ -157,6 +157,7 @@ function childOf(logger: Logger, bindings: object): Logger {
   return { debug: merge('debug'), info: merge('info'), warn: merge('warn'), error: merge('error') };
 }
 
+/** Levels of {@link consoleLogger}, least severe first; `silent` writes nothing. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 const LEVELS: Record<LogLevel, number> = {
   debug: 20,

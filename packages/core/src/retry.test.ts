@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { recordingSleep } from '../test/runtime-fixtures.js';
 import { AuthenticationError, ConnectionError, TokenError } from './errors.js';
-import { backoffDelay, isTransientError, withRetry } from './retry.js';
+import { abortableSleep, backoffDelay, isTransientError, withRetry } from './retry.js';
 
 const bounds = { retries: 3, baseMs: 100, maxMs: 1_000 };
 const transient = (extra: { retryAfterMs?: number } = {}) =>
@@ -115,5 +115,15 @@ describe('withRetry', () => {
       withRetry(async () => attempts++, bounds, { signal: AbortSignal.abort(new Error('too late')) }),
     ).rejects.toThrow('too late');
     expect(attempts).toBe(0);
+  });
+});
+
+describe('abortableSleep', () => {
+  it('rejects with the reason as soon as the signal aborts', async () => {
+    const controller = new AbortController();
+    const waiting = abortableSleep(3_600_000, controller.signal);
+    controller.abort(new Error('shutting down'));
+    await expect(waiting).rejects.toThrow('shutting down');
+    await expect(abortableSleep(3_600_000, controller.signal)).rejects.toThrow('shutting down');
   });
 });

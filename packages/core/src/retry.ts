@@ -86,7 +86,7 @@ export function backoffDelay(
 }
 
 /** A timer-backed {@link Sleep} that rejects with the signal's reason on abort. */
-export const sleep: Sleep = (ms, signal) =>
+export const abortableSleep: Sleep = (ms, signal) =>
   new Promise<void>((resolve, reject) => {
     if (signal?.aborted) {
       reject(signal.reason);
@@ -112,7 +112,12 @@ export async function withRetry<T>(
   options: RetryOptions = DEFAULT_RETRY,
   context: RetryContext = {},
 ): Promise<T> {
-  const { signal, sleep: wait = sleep, random = Math.random, isRetryable = isTransientError } = context;
+  const {
+    signal,
+    sleep: wait = abortableSleep,
+    random = Math.random,
+    isRetryable = isTransientError,
+  } = context;
   const retries = Math.max(0, Math.floor(options.retries));
   for (let n = 0; ; n++) {
     signal?.throwIfAborted();

@@ -6,11 +6,11 @@ import { TokenError } from './errors.js';
 import type { Logger } from './logger.js';
 import { createLogger, createRedactor, type Redactor } from './logging.js';
 import {
+  abortableSleep,
   DEFAULT_RETRY,
   isTransientError,
   type RetryOptions,
   type Sleep,
-  sleep as timerSleep,
   withRetry,
 } from './retry.js';
 import type { AccessToken, TokenManager, TokenManagerRequest, TokenProvider } from './token.js';
@@ -20,6 +20,7 @@ export interface Clock {
   now(): number;
 }
 
+/** The real time. */
 export const systemClock: Clock = { now: () => Date.now() };
 
 export interface TokenManagerOptions {
@@ -93,7 +94,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     options.redactor ?? createRedactor([oauth.clientSecret, oauth.password, oauth.certificate?.privateKey]);
   const logger = createLogger(options.logger, redactor);
   const clock = options.clock ?? systemClock;
-  const wait = options.sleep ?? timerSleep;
+  const wait = options.sleep ?? abortableSleep;
   const retry: RetryOptions = { ...DEFAULT_RETRY, ...options.retry };
   const skewMs = config.oauth.refreshSkewMs;
   const attemptTimeoutMs = options.attemptTimeoutMs ?? config.oauth.timeoutMs;
