@@ -1,4 +1,11 @@
-import { ManagedIdentityApplication, type ManagedIdentityIdParams } from '@azure/msal-node';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import {
+  type INetworkModule,
+  ManagedIdentityApplication,
+  type ManagedIdentityIdParams,
+  type NetworkRequestOptions,
+  type NetworkResponse,
+} from '@azure/msal-node';
 import { ConfigError } from '@kalisto/core';
 import { type MsalAppSettings, msalLoggerOptions } from '../msal-app.js';
 import type { ManagedIdentityOptions } from '../options.js';
@@ -30,6 +37,31 @@ function idParams(identity: ManagedIdentityOptions | undefined): ManagedIdentity
   return {};
 }
 
+// MSAL keeps the managed identity source of the process's first ManagedIdentityApplication in a
+// static field — with that application's network client. Every application therefore gets this
+// router, which hands each request to the network client of the provider whose call is running.
+const activeNetworkClient = new AsyncLocalStorage<INetworkModule>();
+
+function currentNetworkClient(): INetworkModule {
+  const client = activeNetworkClient.getStore();
+  if (client === undefined)
+    throw new Error('A managed identity request was made outside a Kalisto token request');
+  return client;
+}
+
+const routingNetworkClient: INetworkModule = {
+  sendGetRequestAsync<T>(
+    url: string,
+    options?: NetworkRequestOptions,
+    timeout?: number,
+  ): Promise<NetworkResponse<T>> {
+    return currentNetworkClient().sendGetRequestAsync<T>(url, options, timeout);
+  },
+  sendPostRequestAsync<T>(url: string, options?: NetworkRequestOptions): Promise<NetworkResponse<T>> {
+    return currentNetworkClient().sendPostRequestAsync<T>(url, options);
+  },
+};
+
 /**
  * `managed_identity`: a token from the Azure host's managed identity endpoint (App Service,
  * Functions, VMs through IMDS, Arc, ...), which MSAL finds from the environment. No secret.
@@ -40,13 +72,14 @@ export function managedIdentityFlow(
 ): Flow {
   const app = new ManagedIdentityApplication({
     managedIdentityIdParams: idParams(identity),
-    system: { networkClient: settings.networkClient, loggerOptions: msalLoggerOptions(settings.logger) },
+    system: { networkClient: routingNetworkClient, loggerOptions: msalLoggerOptions(settings.logger) },
   });
   return {
-    acquire: (request) =>
-      app.acquireToken({
-        resource: resourceOfScopes(request.scopes),
-        forceRefresh: request.forceRefresh === true,
-      }),
+    acquire: (request) => {
+      const resource = resourceOfScopes(request.scopes);
+      return activeNetworkClient.run(settings.networkClient, () =>
+        app.acquireToken({ resource, forceRefresh: request.forceRefresh === true }),
+      );
+    },
   };
 }
