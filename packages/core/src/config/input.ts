@@ -1,10 +1,10 @@
-import type { ConfigIssue } from '../errors.js';
-import { isSecret } from '../secret.js';
+import { ConfigError, type ConfigIssue } from '../errors.js';
+import { isSecret, type Secret } from '../secret.js';
 import { parseProperties } from './properties-text.js';
 import { type KalistoConfigOptions, TYPED_OPTION_NAMES, typedOptionsToProperties } from './typed-options.js';
 
 /** A property's value in a map given to `resolveConfig`; `undefined`/`null` mean absent. */
-export type PropertyValue = string | number | boolean | null | undefined;
+export type PropertyValue = string | number | boolean | Secret | null | undefined;
 
 /**
  * What `resolveConfig` accepts: `.properties` text, a property map (plain object or `Map`, keyed by
@@ -27,12 +27,16 @@ function propertyMapEntries(
     if (typeof value === 'string' || typeof value === 'boolean') out.set(property, String(value));
     else if (typeof value === 'number' && Number.isFinite(value)) out.set(property, String(value));
     else if (isSecret(value)) out.set(property, value.reveal());
-    else issues.push({ property, expected: 'a string, a finite number or a boolean' });
+    else issues.push({ property, expected: 'a string, a finite number, a boolean or a Secret' });
   }
   return out;
 }
 
-/** Turns any {@link ConfigInput} into a property map, collecting problems instead of throwing. */
+/**
+ * Turns any {@link ConfigInput} into a property map, collecting problems in `issues`.
+ *
+ * @throws ConfigError for input that is none of the accepted forms, and for malformed `.properties` text.
+ */
 export function inputToProperties(input: ConfigInput): {
   properties: Map<string, string>;
   issues: ConfigIssue[];
@@ -45,15 +49,18 @@ export function inputToProperties(input: ConfigInput): {
     return { properties: propertyMapEntries(input.entries(), issues), issues };
   }
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    issues.push({
-      property: '(input)',
-      expected: '.properties text, a property map (object or Map) or KalistoConfigOptions',
-    });
-    return { properties: new Map(), issues };
+    // Nothing else can be checked without a map: report this alone.
+    throw new ConfigError([
+      {
+        property: '(input)',
+        expected: '.properties text, a property map (object or Map) or KalistoConfigOptions',
+      },
+    ]);
   }
   const keys = Object.keys(input);
-  if (!keys.some((key) => key.includes('.')))
+  if (!keys.some((key) => key.includes('.'))) {
     return typedOptionsToProperties(input as Record<string, unknown>);
+  }
 
   for (const key of keys) {
     if (TYPED_OPTION_NAMES.includes(key)) {

@@ -25,10 +25,12 @@ export class PropertyReader {
     private readonly definitions: ReadonlyMap<string, PropertyDefinition>,
   ) {}
 
+  /** Whether any layer (default included) gives the property a value. */
   has(name: string): boolean {
     return this.entries.has(name);
   }
 
+  /** The layer the property's value came from. */
   source(name: string): ConfigSource | undefined {
     return this.entries.get(name)?.source;
   }
@@ -55,6 +57,7 @@ export class PropertyReader {
     });
   }
 
+  /** An integer within the row's range. */
   int(name: string): number | undefined {
     const text = this.string(name);
     if (text === undefined) return undefined;
@@ -70,6 +73,7 @@ export class PropertyReader {
     return value;
   }
 
+  /** `true` or `false`, any case (stricter than Java, which reads anything else as false). */
   boolean(name: string): boolean | undefined {
     const text = this.string(name);
     if (text === undefined) return undefined;
@@ -85,6 +89,7 @@ export class PropertyReader {
     return (this.string(name) ?? '').split(/[\s,]+/).filter((item) => item !== '');
   }
 
+  /** One of `values`, exactly. */
   oneOf<T extends string>(name: string, values: readonly T[]): T | undefined {
     const text = this.string(name);
     if (text === undefined) return undefined;

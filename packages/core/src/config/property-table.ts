@@ -1,4 +1,4 @@
-import type { MailProtocol } from './types.js';
+import type { CloudName, MailProtocol, OAuthFlow, ProtocolSettings } from './types.js';
 
 /** How a property's string value is read. */
 export type PropertyKind = 'string' | 'int' | 'boolean' | 'list' | 'secret' | 'enum' | 'url';
@@ -27,19 +27,30 @@ export interface PropertyDefinition {
   readonly aliasOf?: string;
 }
 
+/** The six standard protocols of the WebSphere provider table. */
 export const MAIL_PROTOCOLS: readonly MailProtocol[] = ['imap', 'imaps', 'pop3', 'pop3s', 'smtp', 'smtps'];
+/** The standard store protocols (`mail.store.protocol`). */
 export const STORE_PROTOCOLS: readonly MailProtocol[] = ['imap', 'imaps', 'pop3', 'pop3s'];
+/** The standard transport protocols (`mail.transport.protocol`). */
 export const TRANSPORT_PROTOCOLS: readonly MailProtocol[] = ['smtp', 'smtps'];
 
-export const CLOUD_NAMES = ['global', 'usgov', 'usgovdod', 'china'] as const;
+/** The values of `o365.cloud`. */
+export const CLOUD_NAMES = ['global', 'usgov', 'usgovdod', 'china'] as const satisfies readonly CloudName[];
+/** The values of `o365.oauth.flow`. */
 export const OAUTH_FLOWS = [
   'client_credentials',
   'password',
   'device_code',
   'refresh_token',
   'managed_identity',
-] as const;
-export const TLS_VERSIONS = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'] as const;
+] as const satisfies readonly OAuthFlow[];
+/** TLS versions `mail.<p>.ssl.protocols` may list, oldest first. */
+export const TLS_VERSIONS = [
+  'TLSv1',
+  'TLSv1.1',
+  'TLSv1.2',
+  'TLSv1.3',
+] as const satisfies readonly ProtocolSettings['minTlsVersion'][];
 
 const PORT: readonly [number, number] = [1, 65_535];
 /** Node's timers cap at 2^31-1 ms. */

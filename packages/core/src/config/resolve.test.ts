@@ -453,6 +453,11 @@ describe('resolveConfig: input forms', () => {
     expect(mixed.issues.map((i) => i.property)).toEqual(['tenant']);
   });
 
+  it('reports input that is none of the accepted forms', () => {
+    const error = configError(() => resolveConfig(42 as unknown as string));
+    expect(error.issues.map((i) => i.property)).toEqual(['(input)']);
+  });
+
   it('trims non-secret values, never secrets', () => {
     const config = resolveConfig({
       ...APP,
