@@ -92,6 +92,14 @@ describe('POP3 server over sockets', () => {
     ).toEqual([MESSAGES[1]]);
   });
 
+  it('ignores commands pipelined behind STLS in plaintext (no command injection)', async () => {
+    await start({ allowInsecureAuth: true });
+    const c = await client(false);
+    expect(await c.startTls(tls.ca, `AUTH XOAUTH2\r\n${xoauth2(ALICE, 'good')}\r\n`)).toBe(R.beginTls);
+    expect(await c.command('STAT')).toBe(R.wrongState);
+    expect(await c.authXOAuth2(ALICE, 'good')).toBe(R.authenticated);
+  });
+
   it('gives identical replies to pipelined commands however the bytes are split', async () => {
     await start();
     const script = [

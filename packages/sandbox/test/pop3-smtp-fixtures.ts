@@ -161,9 +161,10 @@ export class RawPop3Client {
     return this.line();
   }
 
-  /** Sends STLS and switches this reader to TLS trusting `ca`. */
-  async startTls(ca: string): Promise<string> {
-    const reply = await this.command('STLS');
+  /** Sends STLS (and `injected` right behind it, in the same write) and switches this reader to TLS trusting `ca`. */
+  async startTls(ca: string, injected = ''): Promise<string> {
+    this.write(`STLS\r\n${injected}`);
+    const reply = await this.line();
     if (!reply.startsWith('+OK')) return reply;
     const plain = this.#socket;
     plain.removeAllListeners('data');

@@ -2,16 +2,11 @@
  * One POP3 conversation (RFC 1939, CAPA/RESP-CODES of RFC 2449, STLS of RFC 2595, AUTH of
  * RFC 5034), independent of sockets: it consumes command lines and writes replies to a transport.
  */
+import { encodeSaslErrorChallenge, type OAuthBearerCredentials, parseSaslResponse } from '@kalisto/core';
 import type { MailAuthResult, MailAuthVerifier, MailStore, StoredMessage } from '../contracts.js';
 import { Maildrop, messageTop, multilineBody } from './maildrop.js';
 import type { ResolvedPop3Behaviour } from './options.js';
 import { POP3_REPLIES as R } from './replies.js';
-import {
-  decodeOAuthBearerResponse,
-  decodeXOAuth2Response,
-  oauthBearerErrorChallenge,
-  type SaslBearerCredentials,
-} from './sasl-payload.js';
 
 /** What a session needs from its connection. */
 export interface Pop3Transport {
@@ -60,6 +55,15 @@ const TRANSACTION_ARITY: Record<string, readonly [number, number]> = {
   DELE: [1, 1],
   TOP: [2, 2],
 };
+
+/** The client's SASL response, or undefined when it is malformed. */
+function decodeResponse(mechanism: Mechanism, response: string): OAuthBearerCredentials | undefined {
+  try {
+    return parseSaslResponse(mechanism, response);
+  } catch {
+    return undefined;
+  }
+}
 
 /** The scope Exchange's POP3 needs, sent in the OAUTHBEARER error challenge. */
 const POP_SCOPE = 'https://outlook.office.com/POP.AccessAsUser.All';
@@ -207,14 +211,15 @@ export class Pop3Session {
   }
 
   #finishAuth(mechanism: Mechanism, response: string): Reply {
-    const credentials =
-      mechanism === 'XOAUTH2' ? decodeXOAuth2Response(response) : decodeOAuthBearerResponse(response);
+    const credentials = decodeResponse(mechanism, response);
     const result = credentials ? this.#verify(mechanism, credentials) : undefined;
     if (!result?.ok) {
       if (mechanism === 'OAUTHBEARER' && credentials) {
         // RFC 7628 section 3.2.2: a failure is a challenge the client answers before the -ERR.
         this.#pendingAuth = { mechanism, failedChallenge: true };
-        return reply(`+ ${oauthBearerErrorChallenge(POP_SCOPE)}`);
+        return reply(
+          `+ ${encodeSaslErrorChallenge({ status: 'invalid_token', schemes: 'bearer', scope: POP_SCOPE })}`,
+        );
       }
       return reply(R.authFailed);
     }
@@ -226,9 +231,10 @@ export class Pop3Session {
     return reply(R.authenticated);
   }
 
-  #verify(mechanism: Mechanism, credentials: SaslBearerCredentials): MailAuthResult | undefined {
+  #verify(mechanism: Mechanism, credentials: OAuthBearerCredentials): MailAuthResult | undefined {
     try {
-      return this.context.auth.verify({ mechanism, ...credentials, protocol: 'pop3' });
+      const { user, accessToken: token } = credentials;
+      return this.context.auth.verify({ mechanism, user, token, protocol: 'pop3' });
     } catch {
       // A verifier failure must look like a refused token to the client, not end the server.
       return undefined;

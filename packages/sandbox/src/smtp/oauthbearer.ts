@@ -3,18 +3,30 @@
  * smtp-server looks mechanisms up by name (`SASL_<NAME>`) in its SASL table at AUTH time, so the
  * mechanism is added to that table; it only runs on servers that list it in `authMethods`.
  */
+import {
+  encodeSaslErrorChallenge,
+  type OAuthBearerCredentials,
+  parseOAuthBearerResponse,
+} from '@kalisto/core';
 import type { SMTPServerAuthentication, SMTPServerAuthenticationResponse } from 'smtp-server';
 import SASL from 'smtp-server/lib/sasl.js';
 import type { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
-import { decodeOAuthBearerResponse, oauthBearerErrorChallenge } from '../pop3/sasl-payload.js';
 
 type Done = () => void;
 
 /** The scope Exchange's SMTP needs, sent in the RFC 7628 error challenge. */
 const SMTP_SCOPE = 'https://outlook.office.com/SMTP.Send';
 
+function decode(response: string): OAuthBearerCredentials | undefined {
+  try {
+    return parseOAuthBearerResponse(response);
+  } catch {
+    return undefined;
+  }
+}
+
 function finish(connection: SMTPConnection, response: string, done: Done): void {
-  const credentials = decodeOAuthBearerResponse(response.trim());
+  const credentials = decode(response);
   if (!credentials) {
     connection.send(501, 'Error: invalid userdata');
     done();
@@ -24,7 +36,7 @@ function finish(connection: SMTPConnection, response: string, done: Done): void 
     // smtp-server's type lists only the mechanisms it implements itself.
     method: 'OAUTHBEARER' as SMTPServerAuthentication['method'],
     username: credentials.user,
-    accessToken: credentials.token,
+    accessToken: credentials.accessToken,
     // Required by the type, meaningful for CRAM-MD5 only.
     validatePassword: () => false,
   };
@@ -40,7 +52,10 @@ function finish(connection: SMTPConnection, response: string, done: Done): void 
           connection.send(code, text);
           next();
         };
-        connection.send(334, oauthBearerErrorChallenge(SMTP_SCOPE));
+        connection.send(
+          334,
+          encodeSaslErrorChallenge({ status: 'invalid_token', schemes: 'bearer', scope: SMTP_SCOPE }),
+        );
         return done();
       }
       connection.session.user = result.user;
