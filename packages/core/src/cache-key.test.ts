@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { TOKEN_CACHE_KEY_PREFIX, type TokenCacheKeyParts, tokenCacheKey } from './cache-key.js';
 
@@ -48,5 +49,26 @@ describe('tokenCacheKey', () => {
     const key = tokenCacheKey(base);
     for (const part of [base.tenant, base.clientId, base.user!, 'offline_access'])
       expect(key).not.toContain(part);
+  });
+
+  it('ignores scope order and repetition, and separates tenants (property)', () => {
+    const scope = fc.constantFrom(
+      'openid',
+      'offline_access',
+      'https://outlook.office.com/SMTP.Send',
+      'x/IMAP',
+    );
+    fc.assert(
+      fc.property(fc.array(scope, { minLength: 1, maxLength: 6 }), fc.uuid(), fc.uuid(), (scopes, t1, t2) => {
+        const shuffled = [...scopes].reverse().concat(scopes[0]!);
+        expect(tokenCacheKey({ ...base, scopes: shuffled })).toBe(tokenCacheKey({ ...base, scopes }));
+        if (t1 !== t2) {
+          expect(tokenCacheKey({ ...base, tenant: t1, scopes })).not.toBe(
+            tokenCacheKey({ ...base, tenant: t2, scopes }),
+          );
+        }
+      }),
+      { numRuns: 200 },
+    );
   });
 });

@@ -59,13 +59,31 @@ function setup(
 afterAll(() => expectNoSecretsSeen());
 
 describe('single flight', () => {
-  it('answers 1,000 concurrent calls on a cold cache with exactly one provider call', async () => {
-    const { manager, provider } = setup({ gated: true, cache: 'lock' });
-    const calls = Array.from({ length: 1000 }, () => manager.getToken());
+  for (const cache of [false, true, 'lock'] as const) {
+    it(`answers 1,000 concurrent calls on a cold cache with exactly one provider call (cache: ${cache})`, async () => {
+      const { manager, provider } = setup({ gated: true, cache });
+      const calls = Array.from({ length: 1000 }, () => manager.getToken());
+      provider.release();
+      const tokens = await Promise.all(calls);
+      expect(provider.calls).toHaveLength(1);
+      expect(new Set(tokens.map((t) => t.accessToken)).size).toBe(1);
+    });
+  }
+
+  it('collapses concurrent forced refreshes into one request too', async () => {
+    const { manager, provider } = setup({ gated: true });
+    const calls = Array.from({ length: 100 }, () => manager.getToken({ forceRefresh: true }));
     provider.release();
-    const tokens = await Promise.all(calls);
+    await Promise.all(calls);
     expect(provider.calls).toHaveLength(1);
-    expect(new Set(tokens.map((t) => t.accessToken)).size).toBe(1);
+  });
+
+  it('keeps different scopes apart', async () => {
+    const { manager, provider } = setup();
+    const imap = await manager.getToken({ scopes: ['https://outlook.office.com/IMAP.AccessAsUser.All'] });
+    const smtp = await manager.getToken({ scopes: ['https://outlook.office.com/SMTP.Send'] });
+    expect(provider.calls).toHaveLength(2);
+    expect(imap.accessToken).not.toBe(smtp.accessToken);
   });
 
   it('serves later calls from session memory', async () => {
