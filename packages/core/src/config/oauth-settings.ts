@@ -57,13 +57,16 @@ function tokenUrlTemplate(reader: PropertyReader): string | undefined {
   const template = reader.string(name);
   if (template === undefined) return undefined;
   if (!isGiven(reader, name)) return template;
-  const candidate = template.replaceAll('%s', 'tenant');
-  if (!template.includes('%s'))
+  if (!template.includes('%s')) {
     reader.issue(name, 'a token endpoint URL containing %s where the tenant goes');
-  else if (!URL.canParse(candidate) || new URL(candidate).protocol !== 'https:') {
+    return undefined;
+  }
+  const candidate = template.replaceAll('%s', 'tenant');
+  if (!URL.canParse(candidate) || new URL(candidate).protocol !== 'https:') {
     reader.issue(name, 'an https token endpoint URL containing %s where the tenant goes');
-  } else return template;
-  return undefined;
+    return undefined;
+  }
+  return template;
 }
 
 function certificate(

@@ -32,7 +32,8 @@ function saslMechanisms(reader: PropertyReader, name: string): string[] {
 
 function proxy(reader: PropertyReader, p: string): string | undefined {
   if (reader.has(`${p}.proxy.url`)) {
-    return reader.url(`${p}.proxy.url`, ['http:', 'https:'], 'proxy URL') && reader.string(`${p}.proxy.url`);
+    const valid = reader.url(`${p}.proxy.url`, ['http:', 'https:'], 'proxy URL') !== undefined;
+    return valid ? reader.string(`${p}.proxy.url`) : undefined;
   }
   const host = reader.string(`${p}.proxy.host`);
   if (host === undefined) return undefined;
