@@ -1,0 +1,183 @@
+/**
+ * The failures of a POP3 conversation as Kalisto errors: every one is a `ConnectionError` with a
+ * stable code, the endpoint, and a message that says what to do. None quotes a command's
+ * arguments, so no token or AUTH payload can reach a message.
+ */
+import { ConnectionError, type ConnectionErrorOptions } from '@kalisto/core';
+
+/** Where a connection goes, for error messages. */
+export interface Pop3Endpoint {
+  /** `pop3` or `pop3s` (or a custom protocol name). */
+  protocol: string;
+  host: string;
+  port: number;
+}
+
+/** Options of {@link Pop3ReplyError}. */
+export interface Pop3ReplyErrorOptions extends ConnectionErrorOptions {
+  /** The command's verb, e.g. `RETR` (never its arguments). */
+  command: string;
+  /** The whole `-ERR` line as the server sent it. */
+  serverText: string;
+  /** The RFC 2449 response code without brackets, e.g. `IN-USE`, `SYS/TEMP`, `AUTH`. */
+  responseCode?: string;
+}
+
+/** The server answered a command with `-ERR`. */
+export class Pop3ReplyError extends ConnectionError {
+  readonly command: string;
+  readonly serverText: string;
+  readonly responseCode: string | undefined;
+
+  constructor(message: string, options: Pop3ReplyErrorOptions) {
+    super(message, options);
+    this.name = 'Pop3ReplyError';
+    this.command = options.command;
+    this.serverText = options.serverText;
+    this.responseCode = options.responseCode;
+  }
+}
+
+const where = (e: Pop3Endpoint) => `${e.host}:${e.port}`;
+const label = (e: Pop3Endpoint) => `[${e.protocol}]`;
+const fields = (e: Pop3Endpoint) => ({ protocol: e.protocol, host: e.host, port: e.port });
+
+/** The server's bytes are not POP3: no `+OK`/`-ERR`, or a reply line beyond the bound. */
+export function protocolError(endpoint: Pop3Endpoint, problem: string): ConnectionError {
+  return new ConnectionError(
+    `${label(endpoint)} ${where(endpoint)} broke the POP3 protocol: ${problem}. Check that mail.${endpoint.protocol}.host and .port point at a POP3 server (and .ssl.enable matches the port).`,
+    {
+      ...fields(endpoint),
+      code: 'POP3_PROTOCOL_ERROR',
+      transient: false,
+      hint: `Check mail.${endpoint.protocol}.host, .port and .ssl.enable.`,
+    },
+  );
+}
+
+/** No reply (or no greeting) in time. */
+export function timeoutError(endpoint: Pop3Endpoint, waitingFor: string, timeoutMs: number): ConnectionError {
+  const property = waitingFor === 'the greeting' ? 'connectiontimeout' : 'timeout';
+  const hint = `Check the network path to the server, or raise mail.${endpoint.protocol}.${property}.`;
+  return new ConnectionError(
+    `${label(endpoint)} ${where(endpoint)} sent nothing for ${timeoutMs} ms while waiting for ${waitingFor}. ${hint}`,
+    { ...fields(endpoint), code: 'POP3_TIMEOUT', transient: true, hint },
+  );
+}
+
+/** The connection ended while replies were still expected. */
+export function closedError(endpoint: Pop3Endpoint, cause?: unknown): ConnectionError {
+  const hint = `Open a new connection (session.store('${endpoint.protocol}') gets a fresh token); POP3 sessions are meant to be short.`;
+  const reason = networkCode(cause);
+  return new ConnectionError(
+    `${label(endpoint)} ${where(endpoint)} closed the connection before replying${reason}. ${hint}`,
+    { ...fields(endpoint), code: 'POP3_CONNECTION_CLOSED', transient: true, hint, cause },
+  );
+}
+
+/** The client was closed (QUIT or close()) before this command. */
+export function clientClosedError(endpoint: Pop3Endpoint): ConnectionError {
+  const hint = `Open a new client with session.store('${endpoint.protocol}') or connectPop3().`;
+  return new ConnectionError(`${label(endpoint)} This POP3 client is closed. ${hint}`, {
+    ...fields(endpoint),
+    code: 'POP3_CLIENT_CLOSED',
+    transient: false,
+    hint,
+  });
+}
+
+/** TCP connect failed (refused, unreachable, DNS). */
+export function connectError(endpoint: Pop3Endpoint, cause: unknown): ConnectionError {
+  const hint = `Check mail.${endpoint.protocol}.host and .port and that the server is reachable.`;
+  return new ConnectionError(
+    `${label(endpoint)} Cannot connect to ${where(endpoint)}${networkCode(cause)}. ${hint}`,
+    { ...fields(endpoint), code: 'POP3_CONNECT_FAILED', transient: true, hint, cause },
+  );
+}
+
+/** The TLS handshake failed (untrusted certificate, wrong host name, version mismatch). */
+export function tlsError(endpoint: Pop3Endpoint, cause: unknown): ConnectionError {
+  const detail = cause instanceof Error ? `: ${cause.message}` : '';
+  const hint = `Trust the server's CA with kalisto.tls.ca, check mail.${endpoint.protocol}.ssl.protocols and that the certificate names the host.`;
+  return new ConnectionError(`${label(endpoint)} TLS with ${where(endpoint)} failed${detail}. ${hint}`, {
+    ...fields(endpoint),
+    code: 'POP3_TLS_FAILED',
+    transient: false,
+    hint,
+    cause,
+  });
+}
+
+/** A plain connection to a server without STLS, and insecure authentication is not allowed. */
+export function tlsRequiredError(endpoint: Pop3Endpoint): ConnectionError {
+  const hint = `Use implicit TLS (mail.${endpoint.protocol}.ssl.enable=true, port 995), or set kalisto.auth.allowInsecure=true only for a trusted test server.`;
+  return new ConnectionError(
+    `${label(endpoint)} ${where(endpoint)} does not offer STLS, and tokens are never sent unencrypted. ${hint}`,
+    { ...fields(endpoint), code: 'POP3_TLS_REQUIRED', transient: false, hint },
+  );
+}
+
+/** None of the configured SASL mechanisms is offered by the server. */
+export function mechanismError(
+  endpoint: Pop3Endpoint,
+  wanted: readonly string[],
+  offered: readonly string[],
+): ConnectionError {
+  const hint = `Set mail.${endpoint.protocol}.sasl.mechanisms to one the server offers.`;
+  return new ConnectionError(
+    `${label(endpoint)} ${where(endpoint)} offers SASL ${offered.join(' ') || '(none)'} but the configuration allows only ${wanted.join(', ')}. ${hint}`,
+    { ...fields(endpoint), code: 'POP3_MECHANISM_UNAVAILABLE', transient: false, hint },
+  );
+}
+
+/** Only a network error's code (e.g. `ECONNREFUSED`) is shown: the rest is the OS's wording. */
+function networkCode(cause: unknown): string {
+  const code = (cause as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? ` (${code})` : '';
+}
+
+/** A parsed status line; see `parseStatusLine`. */
+export interface Pop3StatusLine {
+  /** `ok` for `+OK`, `err` for `-ERR`, `continue` for a SASL `+` continuation. */
+  type: 'ok' | 'err' | 'continue';
+  /** The text after `+OK `/`-ERR `/`+ `, response code included. */
+  text: string;
+  /** The RFC 2449 response code without brackets, e.g. `IN-USE`. */
+  responseCode?: string;
+}
+
+const SESSION_INVALIDATED = /Session invalidated|AccessTokenExpired|TokenRevoked/i;
+const TEMPORARY_CODES = new Set(['SYS/TEMP', 'IN-USE', 'LOGIN-DELAY']);
+
+/** The error for a `-ERR` reply to a command other than AUTH. */
+export function replyError(endpoint: Pop3Endpoint, command: string, status: Pop3StatusLine): Pop3ReplyError {
+  const serverText = `-ERR ${status.text}`.trimEnd();
+  const base = {
+    ...fields(endpoint),
+    command,
+    serverText,
+    ...(status.responseCode === undefined ? {} : { responseCode: status.responseCode }),
+  };
+  const quoted = JSON.stringify(serverText);
+  if (SESSION_INVALIDATED.test(status.text)) {
+    const hint = `Open a new session.store('${endpoint.protocol}'): it logs in with a fresh token. Keep POP3 sessions shorter than the token's lifetime.`;
+    return new Pop3ReplyError(
+      `${label(endpoint)} The server ended the session at ${command} (server: ${quoted}). ${hint}`,
+      { ...base, code: 'POP3_SESSION_INVALIDATED', transient: true, hint },
+    );
+  }
+  if (status.responseCode !== undefined && TEMPORARY_CODES.has(status.responseCode.toUpperCase())) {
+    const hint = 'Retry later; close other POP3 sessions to this mailbox.';
+    return new Pop3ReplyError(
+      `${label(endpoint)} The server is temporarily unavailable or the mailbox is in use (${command}; server: ${quoted}). ${hint}`,
+      { ...base, code: 'SERVER_UNAVAILABLE', transient: true, hint },
+    );
+  }
+  const hint = 'Read the server text: the message number may be wrong or already deleted.';
+  return new Pop3ReplyError(`${label(endpoint)} ${command} failed (server: ${quoted}). ${hint}`, {
+    ...base,
+    code: 'POP3_COMMAND_FAILED',
+    transient: false,
+    hint,
+  });
+}

@@ -1,0 +1,646 @@
+/**
+ * The POP3 client: one connection, one class, one small function per command (RFC 1939), with
+ * STLS (RFC 2595), CAPA and response codes (RFC 2449), SASL AUTH (RFC 5034) for XOAUTH2 and
+ * OAUTHBEARER, streaming RETR and pipelined batch retrieval.
+ */
+import type { Socket } from 'node:net';
+import { Readable } from 'node:stream';
+import {
+  type AuthenticationError,
+  type CloudName,
+  ConnectionError,
+  classifyMailError,
+  decodeTokenClaims,
+  KalistoError,
+  type Logger,
+  oauthBearerInitialResponse,
+  parseSaslErrorChallenge,
+  type SaslErrorChallenge,
+  saslAuthCommand,
+  saslErrorAcknowledgement,
+  silentLogger,
+  xoauth2InitialResponse,
+} from '@kalisto/core';
+import { chooseMechanism, type Pop3Capabilities, parseCapabilities } from './capabilities.js';
+import {
+  clientClosedError,
+  closedError,
+  mechanismError,
+  type Pop3Endpoint,
+  Pop3ReplyError,
+  type Pop3StatusLine,
+  protocolError,
+  replyError,
+  timeoutError,
+  tlsRequiredError,
+} from './errors.js';
+import { type Pop3ConnectOptions, type ResolvedPop3Options, resolvePop3Options } from './options.js';
+import { type Pop3ReplyHandler, type Pop3ReplyKind, Pop3ResponseParser } from './response-parser.js';
+import { openSocket, startTls, whenReady } from './socket.js';
+
+/** What `authenticate` needs: the mailbox and the token; the rest sharpens error hints. */
+export interface Pop3Credentials {
+  /** The mailbox to open (for a shared mailbox: the shared address). */
+  user: string;
+  /** The OAuth2 access token (for a shared mailbox: the delegate's token). */
+  accessToken: string;
+  /** The configured tenant, for the WRONG_TENANT finding of a refusal. */
+  tenant?: string;
+  /** The cloud, to name its Exchange host in fixes. Default `global`. */
+  cloud?: CloudName;
+}
+
+/** `STAT`: the maildrop's message count and size. */
+export interface Pop3Stat {
+  count: number;
+  /** Octets. */
+  size: number;
+}
+
+/** One line of a `LIST` scan listing. */
+export interface Pop3ListEntry {
+  number: number;
+  /** Octets. */
+  size: number;
+}
+
+/** One line of a `UIDL` unique-id listing. */
+export interface Pop3UidlEntry {
+  number: number;
+  uid: string;
+}
+
+/** A retrieved message: the exact bytes the server stores (dot-unstuffed, CRLF kept). */
+export interface Pop3Message {
+  number: number;
+  data: Buffer;
+}
+
+/** A message from `download()`, with its unique id when the server supports UIDL. */
+export interface Pop3DownloadedMessage extends Pop3Message {
+  uid?: string;
+}
+
+/** Options of `retrMany` and `download`. */
+export interface Pop3BatchOptions {
+  /** Commands in flight at once when the server advertises PIPELINING. Default: the client's `pipelineWindow`. */
+  window?: number;
+}
+
+/** The client's side of a queued reply. */
+interface PendingReply extends Pop3ReplyHandler {
+  /** The command's verb, for errors. */
+  readonly verb: string;
+  onError(error: Error): void;
+}
+
+const noop = () => undefined;
+
+/** Connects, reads the greeting, upgrades with STLS when needed and reads the capabilities. */
+export async function connectPop3(options: Pop3ConnectOptions): Promise<Pop3Client> {
+  return Pop3Client.connect(options);
+}
+
+export class Pop3Client {
+  readonly #options: ResolvedPop3Options;
+  readonly #endpoint: Pop3Endpoint;
+  readonly #logger: Logger;
+  readonly #parser: Pop3ResponseParser<PendingReply>;
+  #socket: Socket;
+  #secure: boolean;
+  #greeting = '';
+  #capabilities: Pop3Capabilities = new Map();
+  /** Set once the connection is unusable; every later command rejects with it. */
+  #failure: Error | undefined;
+  /** The reply timeout is not armed during connect (the connect deadline is). */
+  #connected = false;
+  /** Set while a slow `retr()` reader holds the socket paused (the reply timeout is then off). */
+  #pausedForReader = false;
+  /** Completes when every lock-step command sent so far has its reply. */
+  #tail: Promise<void> = Promise.resolve();
+  readonly #onData = (chunk: Buffer) => this.#receive(chunk);
+  readonly #onError = (error: Error) => {
+    this.#socketError = error;
+  };
+  readonly #onClose = () => this.#fail(closedError(this.#endpoint, this.#socketError));
+  readonly #onTimeout = () => this.#timedOut();
+  #socketError: Error | undefined;
+
+  private constructor(socket: Socket, options: ResolvedPop3Options) {
+    this.#options = options;
+    this.#endpoint = { protocol: options.protocol, host: options.host, port: options.port };
+    this.#logger = options.logger ?? silentLogger;
+    this.#parser = new Pop3ResponseParser<PendingReply>({
+      endpoint: this.#endpoint,
+      maxLineLength: options.maxLineLength,
+    });
+    this.#socket = socket;
+    this.#secure = options.secure;
+    this.#attach(socket);
+  }
+
+  /** See {@link connectPop3}. */
+  static async connect(options: Pop3ConnectOptions): Promise<Pop3Client> {
+    const resolved = resolvePop3Options(options);
+    const client = new Pop3Client(openSocket(resolved), resolved);
+    await client.#open();
+    return client;
+  }
+
+  /** The greeting's text (after `+OK `). */
+  get greeting(): string {
+    return this.#greeting;
+  }
+
+  /** The capabilities from CAPA (after STLS, the encrypted session's). Empty when CAPA is unsupported. */
+  get capabilities(): Pop3Capabilities {
+    return this.#capabilities;
+  }
+
+  /** True when the connection is encrypted (implicit TLS or STLS). */
+  get secure(): boolean {
+    return this.#secure;
+  }
+
+  /** True once the connection ended (QUIT, close(), a failure or the server hanging up). */
+  get closed(): boolean {
+    return this.#failure !== undefined;
+  }
+
+  /** True when the server advertises PIPELINING (RFC 2449), so `retrMany` sends commands in batches. */
+  get pipelining(): boolean {
+    return this.#capabilities.has('PIPELINING');
+  }
+
+  async #open(): Promise<void> {
+    const { connectionTimeoutMs, signal } = this.#options;
+    const deadline = setTimeout(
+      () => this.#fail(timeoutError(this.#endpoint, 'the greeting', connectionTimeoutMs)),
+      connectionTimeoutMs,
+    );
+    const abort = () => this.#fail(abortError(this.#endpoint));
+    signal?.addEventListener('abort', abort, { once: true });
+    try {
+      if (signal?.aborted) throw abortError(this.#endpoint);
+      await whenReady(this.#socket, this.#endpoint, this.#secure);
+      const greeting = await this.#request(undefined, 'the greeting', 'single');
+      if (greeting.type !== 'ok') throw replyError(this.#endpoint, 'the greeting', greeting);
+      this.#greeting = greeting.text;
+      await this.#readCapabilities();
+      if (!this.#secure) await this.#upgrade();
+      this.#connected = true;
+      this.#socket.setTimeout(this.#options.timeoutMs);
+    } catch (error) {
+      this.#fail(error instanceof Error ? error : new Error(String(error)));
+      throw this.#failure ?? error;
+    } finally {
+      clearTimeout(deadline);
+      signal?.removeEventListener('abort', abort);
+    }
+  }
+
+  async #readCapabilities(): Promise<void> {
+    const collector = new BodyCollector();
+    const status = await this.#request('CAPA', 'CAPA', 'multi', collector.add);
+    this.#capabilities = status.type === 'ok' ? parseCapabilities(collector.text()) : new Map();
+  }
+
+  /** STLS when offered (RFC 2595); the capabilities are read again over TLS. */
+  async #upgrade(): Promise<void> {
+    const { starttls, starttlsRequired, allowInsecureAuth } = this.#options;
+    const wanted = starttls || !allowInsecureAuth;
+    if (!(wanted && this.#capabilities.has('STLS'))) {
+      if (starttlsRequired) throw tlsRequiredError(this.#endpoint);
+      return;
+    }
+    const status = await this.#request('STLS', 'STLS', 'single');
+    if (status.type !== 'ok') throw replyError(this.#endpoint, 'STLS', status);
+    // Bytes that came with the +OK would be plaintext injected into the TLS session.
+    if (this.#parser.buffered > 0) throw protocolError(this.#endpoint, 'it sent data after STLS');
+    const plain = this.#socket;
+    this.#detach(plain);
+    const secure = startTls(plain, this.#options);
+    this.#socket = secure;
+    this.#attach(secure);
+    await whenReady(secure, this.#endpoint, true);
+    this.#secure = true;
+    await this.#readCapabilities();
+  }
+
+  /**
+   * Logs in with SASL XOAUTH2 or OAUTHBEARER (the first of `saslMechanisms` the server offers).
+   * XOAUTH2's payload goes on its own line after the server's `+` (Exchange refuses it on the AUTH
+   * line). A refusal rejects with an `AuthenticationError` carrying the server text, the token's
+   * claims and a hint; a temporary refusal (`[SYS/TEMP]`, `[IN-USE]`) with a transient `Pop3ReplyError`.
+   */
+  async authenticate(credentials: Pop3Credentials): Promise<void> {
+    if (!this.#secure && !this.#options.allowInsecureAuth) throw tlsRequiredError(this.#endpoint);
+    const mechanism = chooseMechanism(this.#options.saslMechanisms, this.#capabilities);
+    if (mechanism === undefined) {
+      throw mechanismError(
+        this.#endpoint,
+        this.#options.saslMechanisms,
+        this.#capabilities.get('SASL') ?? [],
+      );
+    }
+    const { user, accessToken } = credentials;
+    const initialResponse =
+      mechanism === 'XOAUTH2'
+        ? xoauth2InitialResponse({ user, accessToken })
+        : oauthBearerInitialResponse({
+            user,
+            accessToken,
+            host: this.#options.host,
+            port: this.#options.port,
+          });
+    // RFC 5034: an initial response on the AUTH line only if the line stays within 255 octets.
+    const inlineFits = `AUTH ${mechanism} ${initialResponse}`.length <= 255;
+    const form = this.#capabilities.has('SASL-IR') && inlineFits ? 'inline' : 'continuation';
+    const exchange = saslAuthCommand({ protocol: 'pop3', mechanism, initialResponse, form });
+
+    let status = await this.#request(exchange.command, 'AUTH', 'auth');
+    if (status.type === 'continue' && exchange.continuation !== undefined) {
+      status = await this.#request(exchange.continuation, 'AUTH', 'auth');
+    }
+    let challenge: SaslErrorChallenge | undefined;
+    if (status.type === 'continue') {
+      // RFC 7628 §3.2.2: a refusal comes as a challenge; the acknowledgement lets the server send -ERR.
+      challenge = parseSaslErrorChallenge(status.text);
+      status = await this.#request(saslErrorAcknowledgement(mechanism), 'AUTH', 'auth');
+      if (status.type === 'continue') {
+        const error = protocolError(
+          this.#endpoint,
+          'it kept sending AUTH challenges after the acknowledgement',
+        );
+        this.#fail(error);
+        throw error;
+      }
+    }
+    if (status.type === 'ok') {
+      this.#logger.debug({ mechanism }, 'POP3 authenticated');
+      return;
+    }
+    throw this.#authenticationFailure(status, credentials, challenge);
+  }
+
+  #authenticationFailure(
+    status: Pop3StatusLine,
+    credentials: Pop3Credentials,
+    challenge: SaslErrorChallenge | undefined,
+  ): AuthenticationError | ConnectionError {
+    const claims = decodeTokenClaims(credentials.accessToken);
+    const classified = classifyMailError({
+      protocol: 'pop3',
+      serverText: `-ERR ${status.text}`,
+      duringAuthentication: true,
+      mailbox: credentials.user,
+      ...(claims === undefined ? {} : { claims }),
+      ...(challenge === undefined ? {} : { challenge }),
+      ...(credentials.tenant === undefined ? {} : { tenant: credentials.tenant }),
+      ...(credentials.cloud === undefined ? {} : { cloud: credentials.cloud }),
+    });
+    if (!(classified instanceof ConnectionError)) return classified;
+    return new Pop3ReplyError(classified.message, {
+      code: classified.code,
+      ...(classified.hint === undefined ? {} : { hint: classified.hint }),
+      transient: classified.transient,
+      protocol: this.#endpoint.protocol,
+      host: this.#endpoint.host,
+      port: this.#endpoint.port,
+      command: 'AUTH',
+      serverText: `-ERR ${status.text}`,
+      ...(status.responseCode === undefined ? {} : { responseCode: status.responseCode }),
+    });
+  }
+
+  /** `STAT`: message count and total size of the maildrop. */
+  async stat(): Promise<Pop3Stat> {
+    const text = await this.#single('STAT', 'STAT');
+    const match = /^(\d+) (\d+)/.exec(text);
+    if (!match) throw this.#malformed('STAT');
+    return { count: Number(match[1]), size: Number(match[2]) };
+  }
+
+  /** `LIST`: every message's size. */
+  list(): Promise<Pop3ListEntry[]>;
+  /** `LIST n`: one message's size. */
+  list(number: number): Promise<Pop3ListEntry>;
+  async list(number?: number): Promise<Pop3ListEntry[] | Pop3ListEntry> {
+    if (number !== undefined) {
+      const text = await this.#single(`LIST ${messageNumber(number)}`, 'LIST');
+      return this.#listEntry(text, 'LIST');
+    }
+    const lines = await this.#listing('LIST', 'LIST');
+    return lines.map((line) => this.#listEntry(line, 'LIST'));
+  }
+
+  /** `UIDL`: every message's unique id. */
+  uidl(): Promise<Pop3UidlEntry[]>;
+  /** `UIDL n`: one message's unique id. */
+  uidl(number: number): Promise<Pop3UidlEntry>;
+  async uidl(number?: number): Promise<Pop3UidlEntry[] | Pop3UidlEntry> {
+    if (number !== undefined) {
+      const text = await this.#single(`UIDL ${messageNumber(number)}`, 'UIDL');
+      return this.#uidlEntry(text);
+    }
+    const lines = await this.#listing('UIDL', 'UIDL');
+    return lines.map((line) => this.#uidlEntry(line));
+  }
+
+  /** `TOP n lines`: the header, the blank line and the first `lines` body lines. */
+  async top(number: number, lines: number): Promise<Buffer> {
+    if (!Number.isInteger(lines) || lines < 0) throw invalidArgument('lines', lines);
+    return this.#multi(`TOP ${messageNumber(number)} ${lines}`, 'TOP');
+  }
+
+  /**
+   * `RETR n` as a stream of the message's exact bytes (dot-unstuffed, CRLF kept). Reading slowly
+   * holds back the connection (backpressure); destroying the stream skips the rest of the message.
+   */
+  retr(number: number): Readable {
+    const command = `RETR ${messageNumber(number)}`;
+    const stream = new Readable({ read: () => this.#resumeForReader() });
+    stream.once('close', () => this.#resumeForReader());
+    this.#request(command, 'RETR', 'multi', (chunk) => {
+      if (!stream.destroyed && !stream.push(chunk)) this.#pauseForReader();
+    }).then(
+      (status) => {
+        if (status.type === 'ok') stream.push(null);
+        else stream.destroy(replyError(this.#endpoint, 'RETR', status));
+      },
+      (error: Error) => stream.destroy(error),
+    );
+    return stream;
+  }
+
+  /** `RETR n` into one Buffer. */
+  retrBuffer(number: number): Promise<Buffer> {
+    return this.#multi(`RETR ${messageNumber(number)}`, 'RETR');
+  }
+
+  /**
+   * Retrieves many messages, yielded in the order asked. With PIPELINING the RETR commands go out
+   * in batches (one write each) keeping up to `window` in flight; without it, one at a time.
+   */
+  async *retrMany(numbers: Iterable<number>, options: Pop3BatchOptions = {}): AsyncGenerator<Pop3Message> {
+    const queue = [...numbers].map(messageNumber);
+    const window = this.pipelining ? Math.max(1, options.window ?? this.#options.pipelineWindow) : 1;
+    const inFlight: { number: number; data: Promise<Buffer> }[] = [];
+    let next = 0;
+    try {
+      while (next < queue.length || inFlight.length > 0) {
+        if (inFlight.length < window && next < queue.length) {
+          this.#socket.cork();
+          while (inFlight.length < window && next < queue.length) {
+            const number = queue[next++] as number;
+            const data = this.#multi(`RETR ${number}`, 'RETR', window > 1);
+            data.catch(noop);
+            inFlight.push({ number, data });
+          }
+          this.#socket.uncork();
+        }
+        const head = inFlight.shift() as { number: number; data: Promise<Buffer> };
+        yield { number: head.number, data: await head.data };
+      }
+    } finally {
+      // Replies still in flight are read and dropped; their failures are the connection's.
+      for (const pending of inFlight) pending.data.catch(noop);
+    }
+  }
+
+  /** Every message of the maildrop (with its UIDL id when supported), retrieved as by `retrMany`. */
+  async download(options: Pop3BatchOptions = {}): Promise<Pop3DownloadedMessage[]> {
+    const uids = new Map<number, string>();
+    let numbers: number[];
+    if (this.#capabilities.has('UIDL')) {
+      const listing = await this.uidl();
+      for (const entry of listing) uids.set(entry.number, entry.uid);
+      numbers = listing.map((entry) => entry.number);
+    } else {
+      numbers = (await this.list()).map((entry) => entry.number);
+    }
+    const messages: Pop3DownloadedMessage[] = [];
+    for await (const message of this.retrMany(numbers, options)) {
+      const uid = uids.get(message.number);
+      messages.push(uid === undefined ? message : { ...message, uid });
+    }
+    return messages;
+  }
+
+  /** `DELE n`: marks a message deleted; QUIT removes it, RSET or close() keeps it. */
+  async dele(number: number): Promise<void> {
+    await this.#single(`DELE ${messageNumber(number)}`, 'DELE');
+  }
+
+  /** `RSET`: unmarks every message marked deleted in this session. */
+  async rset(): Promise<void> {
+    await this.#single('RSET', 'RSET');
+  }
+
+  /** `NOOP`: keeps the session alive; fails if the server ended it (e.g. the token expired). */
+  async noop(): Promise<void> {
+    await this.#single('NOOP', 'NOOP');
+  }
+
+  /** `QUIT`: commits deletions (UPDATE state) and closes the connection. */
+  async quit(): Promise<void> {
+    if (this.#failure) throw this.#failure;
+    const status = await this.#request('QUIT', 'QUIT', 'single');
+    this.#finish();
+    if (status.type !== 'ok') throw replyError(this.#endpoint, 'QUIT', status);
+  }
+
+  /**
+   * Ends the session without committing deletions (RSET, then QUIT), like JavaMail's
+   * `folder.close(false)`; never throws. Idempotent.
+   */
+  async close(): Promise<void> {
+    if (this.#failure) return;
+    try {
+      await this.#request('RSET', 'RSET', 'single', undefined, true);
+      await this.#request('QUIT', 'QUIT', 'single', undefined, true);
+    } catch {
+      // The connection is going away either way.
+    }
+    this.#finish();
+  }
+
+  /** Closes the socket after the final reply; later commands reject with POP3_CLIENT_CLOSED. */
+  #finish(): void {
+    if (!this.#failure) this.#failure = clientClosedError(this.#endpoint);
+    for (const pending of this.#parser.drain()) pending.onError(this.#failure);
+    this.#detach(this.#socket);
+    this.#socket.on('error', noop);
+    this.#socket.destroySoon();
+  }
+
+  async #single(line: string, verb: string): Promise<string> {
+    const status = await this.#request(line, verb, 'single');
+    if (status.type !== 'ok') throw replyError(this.#endpoint, verb, status);
+    return status.text;
+  }
+
+  async #multi(line: string, verb: string, pipelined = false): Promise<Buffer> {
+    const collector = new BodyCollector();
+    const status = await this.#request(line, verb, 'multi', collector.add, pipelined);
+    if (status.type !== 'ok') throw replyError(this.#endpoint, verb, status);
+    return collector.buffer();
+  }
+
+  async #listing(line: string, verb: string): Promise<string[]> {
+    const body = (await this.#multi(line, verb)).toString('latin1');
+    return body.split('\r\n').filter((l) => l.trim() !== '');
+  }
+
+  #listEntry(text: string, verb: string): Pop3ListEntry {
+    const match = /^(\d+) (\d+)/.exec(text.trim());
+    if (!match) throw this.#malformed(verb);
+    return { number: Number(match[1]), size: Number(match[2]) };
+  }
+
+  #uidlEntry(text: string): Pop3UidlEntry {
+    const match = /^(\d+) ([\x21-\x7e]{1,70})/.exec(text.trim());
+    if (!match) throw this.#malformed('UIDL');
+    return { number: Number(match[1]), uid: match[2] as string };
+  }
+
+  #malformed(verb: string): ConnectionError {
+    return protocolError(this.#endpoint, `its reply to ${verb} is not in the RFC 1939 format`);
+  }
+
+  /**
+   * Sends one command line (or none, for the greeting) and resolves with its status once the whole
+   * reply is read. Lock-step unless `pipelined`: the line is written after every earlier lock-step
+   * reply. The line is never logged or quoted (it may hold an AUTH payload); only `verb` is.
+   */
+  #request(
+    line: string | undefined,
+    verb: string,
+    kind: Pop3ReplyKind,
+    onBody?: (chunk: Buffer) => void,
+    pipelined = false,
+  ): Promise<Pop3StatusLine> {
+    const send = () =>
+      new Promise<Pop3StatusLine>((resolve, reject) => {
+        if (this.#failure) {
+          reject(this.#failure);
+          return;
+        }
+        let status: Pop3StatusLine | undefined;
+        this.#parser.expect({
+          kind,
+          verb,
+          onStatus: (s) => {
+            status = s;
+            if (!(kind === 'multi' && s.type === 'ok')) resolve(s);
+          },
+          ...(onBody === undefined ? {} : { onBody }),
+          onEnd: () => resolve(status as Pop3StatusLine),
+          onError: reject,
+        });
+        if (line !== undefined) {
+          this.#logger.debug({ command: verb }, 'POP3 command');
+          this.#socket.write(`${line}\r\n`);
+        }
+      });
+    const reply = pipelined ? send() : this.#tail.then(send);
+    this.#tail = Promise.all([this.#tail, reply]).then(noop, noop);
+    return reply;
+  }
+
+  #attach(socket: Socket): void {
+    socket.on('data', this.#onData);
+    socket.on('error', this.#onError);
+    socket.on('close', this.#onClose);
+    socket.on('timeout', this.#onTimeout);
+  }
+
+  #detach(socket: Socket): void {
+    socket.off('data', this.#onData);
+    socket.off('error', this.#onError);
+    socket.off('close', this.#onClose);
+    socket.off('timeout', this.#onTimeout);
+  }
+
+  #receive(chunk: Buffer): void {
+    try {
+      this.#parser.push(chunk);
+    } catch (error) {
+      this.#fail(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  #timedOut(): void {
+    const waiting = this.#parser.current;
+    if (!this.#connected || waiting === undefined || this.#pausedForReader) return;
+    this.#fail(timeoutError(this.#endpoint, `the reply to ${waiting.verb}`, this.#options.timeoutMs));
+  }
+
+  #pauseForReader(): void {
+    this.#pausedForReader = true;
+    this.#socket.pause();
+  }
+
+  #resumeForReader(): void {
+    if (!this.#pausedForReader) return;
+    this.#pausedForReader = false;
+    this.#socket.resume();
+  }
+
+  /** The connection is unusable: every pending and later command rejects with `error`. */
+  #fail(error: Error): void {
+    if (this.#failure) return;
+    this.#failure = error;
+    for (const pending of this.#parser.drain()) pending.onError(error);
+    this.#socket.on('error', noop);
+    // Destroying with the error also ends a connect or TLS handshake in progress (see whenReady).
+    this.#socket.destroy(error);
+  }
+}
+
+/** Collects a reply body's chunks; one copy at the end. */
+class BodyCollector {
+  readonly #chunks: Buffer[] = [];
+  #length = 0;
+
+  readonly add = (chunk: Buffer): void => {
+    this.#chunks.push(chunk);
+    this.#length += chunk.length;
+  };
+
+  buffer(): Buffer {
+    return this.#chunks.length === 1
+      ? (this.#chunks[0] as Buffer)
+      : Buffer.concat(this.#chunks, this.#length);
+  }
+
+  text(): string {
+    return this.buffer().toString('latin1');
+  }
+}
+
+function messageNumber(number: number): number {
+  if (!Number.isInteger(number) || number < 1) throw invalidArgument('message number', number);
+  return number;
+}
+
+function invalidArgument(name: string, value: unknown): KalistoError {
+  return new KalistoError(`[pop3] A ${name} must be a positive integer (got ${String(value)}).`, {
+    code: 'POP3_INVALID_ARGUMENT',
+    hint: 'Message numbers start at 1, as STAT, LIST and UIDL report them.',
+  });
+}
+
+function abortError(endpoint: Pop3Endpoint): ConnectionError {
+  return new ConnectionError(
+    `[${endpoint.protocol}] Connecting to ${endpoint.host}:${endpoint.port} was aborted.`,
+    {
+      code: 'POP3_ABORTED',
+      protocol: endpoint.protocol,
+      host: endpoint.host,
+      port: endpoint.port,
+      transient: false,
+      hint: 'The caller cancelled the connection attempt.',
+    },
+  );
+}

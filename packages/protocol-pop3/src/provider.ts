@@ -1,0 +1,96 @@
+/**
+ * The `pop3` and `pop3s` protocol providers: a session's token, the `mail.<protocol>.*` settings,
+ * one login, and on a refused token one forced refresh and one more try.
+ */
+import {
+  type AccessToken,
+  ConfigError,
+  defineProtocolProvider,
+  isKalistoError,
+  type ProtocolContext,
+  type ProtocolProvider,
+} from '@kalisto/core';
+import { pop3OptionsFromSettings } from './options.js';
+import { connectPop3, type Pop3Client } from './pop3-client.js';
+
+declare module '@kalisto/core' {
+  interface ProtocolClients {
+    pop3: Pop3Client;
+    pop3s: Pop3Client;
+  }
+}
+
+/** The Java class names of old configurations that mean these providers. */
+const JAVA_CLASSES = {
+  pop3: ['com.sun.mail.pop3.POP3Store'],
+  pop3s: ['com.sun.mail.pop3.POP3SSLStore'],
+} as const;
+
+/** Provider of `session.store('pop3')`: port 110-style, upgraded with STLS (unless `mail.pop3.ssl.enable`). */
+export function pop3(): ProtocolProvider<Pop3Client> {
+  return pop3Provider('pop3');
+}
+
+/** Provider of `session.store('pop3s')`: implicit TLS, port 995. */
+export function pop3s(): ProtocolProvider<Pop3Client> {
+  return pop3Provider('pop3s');
+}
+
+function pop3Provider(protocol: 'pop3' | 'pop3s'): ProtocolProvider<Pop3Client> {
+  return defineProtocolProvider<Pop3Client>({
+    protocol,
+    type: 'store',
+    javaClasses: JAVA_CLASSES[protocol],
+    create: openAuthenticatedClient,
+    close: (client) => client.close(),
+  });
+}
+
+/**
+ * Connects and logs in with the session's token. When the server refuses it, the token is
+ * forgotten (session memory and shared cache), a fresh one is forced from the identity platform,
+ * and a new connection tries once more; a second refusal is the `AuthenticationError`.
+ */
+async function openAuthenticatedClient(context: ProtocolContext): Promise<Pop3Client> {
+  const { session, settings, logger, signal } = context;
+  const user = settings.user;
+  if (user === undefined) {
+    throw new ConfigError([
+      {
+        property: `mail.${settings.protocol}.user`,
+        expected: 'the mailbox to open (or set o365.user); for a shared mailbox, its address',
+      },
+    ]);
+  }
+  const options = {
+    ...pop3OptionsFromSettings(settings, session.config),
+    logger,
+    ...(signal === undefined ? {} : { signal }),
+  };
+  const { tenant, cloud } = session.config.oauth;
+  const login = async (token: AccessToken): Promise<Pop3Client> => {
+    const client = await connectPop3(options);
+    try {
+      await client.authenticate({ user, accessToken: token.accessToken, tenant, cloud });
+      return client;
+    } catch (error) {
+      await client.close();
+      throw error;
+    }
+  };
+
+  const first = await session.tokens.getToken(signal === undefined ? {} : { signal });
+  try {
+    return await login(first);
+  } catch (error) {
+    // By name and brand, not instanceof: the application may have a second copy of @kalisto/core.
+    if (!(isKalistoError(error) && error.name === 'AuthenticationError')) throw error;
+    logger.info({ code: error.code }, 'POP3 refused the token; retrying once with a fresh one');
+  }
+  await session.tokens.invalidate();
+  const fresh = await session.tokens.getToken({
+    forceRefresh: true,
+    ...(signal === undefined ? {} : { signal }),
+  });
+  return login(fresh);
+}

@@ -1,0 +1,230 @@
+/**
+ * The incremental POP3 reply parser (RFC 1939, RFC 2449 response codes, RFC 5034 continuations).
+ * It is fed the socket's chunks as they come and hands each queued reply its status line and, for
+ * a multi-line `+OK`, the body with the dot-stuffing removed and the CRLFs kept. Bodies are passed
+ * on as views of the chunks (no copy): only lines that start with `.` cost a search step, found with
+ * `Buffer.indexOf`, so the work does not depend on how TCP split the stream.
+ */
+import { type Pop3Endpoint, type Pop3StatusLine, protocolError } from './errors.js';
+
+/** `single`: one status line. `multi`: a status line, then a body when it is `+OK`. `auth`: a status line that may also be a `+` continuation. */
+export type Pop3ReplyKind = 'single' | 'multi' | 'auth';
+
+/** What the parser tells the owner of one reply, in this order: status, body chunks, end. */
+export interface Pop3ReplyHandler {
+  readonly kind: Pop3ReplyKind;
+  /** The status line (for `multi` + `ok`, the body follows). */
+  onStatus(status: Pop3StatusLine): void;
+  /** A piece of the dot-unstuffed body: a view into the socket's chunk, valid as long as kept. */
+  onBody?(chunk: Buffer): void;
+  /** The body's terminating `.` line was read (only for `multi` replies that were `+OK`). */
+  onEnd?(): void;
+}
+
+export interface Pop3ResponseParserOptions {
+  /** For error messages. */
+  endpoint: Pop3Endpoint;
+  /** Longest status line accepted, in bytes (CRLF excluded). Default 8192 (RFC 2449 allows 512). */
+  maxLineLength?: number;
+}
+
+const LF = 0x0a;
+const CR = 0x0d;
+const DOT = 0x2e;
+const LF_DOT = Buffer.from('\n.', 'latin1');
+const CR_BYTE = Buffer.from('\r', 'latin1');
+const RESPONSE_CODE = /^\[([^\]\s]+)\]/;
+
+/** Where the body scanner stands: inside a line, at a line start, after `.` or `.\r` at a line start. */
+const BodyState = { MidLine: 0, LineStart: 1, Dot: 2, DotCr: 3 } as const;
+type BodyState = (typeof BodyState)[keyof typeof BodyState];
+
+/** The default bound of a status line. */
+export const DEFAULT_MAX_LINE_LENGTH = 8192;
+
+export class Pop3ResponseParser<H extends Pop3ReplyHandler = Pop3ReplyHandler> {
+  readonly #endpoint: Pop3Endpoint;
+  readonly #maxLineLength: number;
+  readonly #queue: H[] = [];
+  /** Pieces of a status line split across chunks. */
+  #partial: Buffer[] = [];
+  #partialLength = 0;
+  /** Set while the current reply's body is being read. */
+  #inBody = false;
+  #bodyState: BodyState = BodyState.LineStart;
+  /** Bytes that came before any reply was expected (held until one is). */
+  #backlog: Buffer[] = [];
+  #backlogLength = 0;
+  #parsing = false;
+
+  constructor(options: Pop3ResponseParserOptions) {
+    this.#endpoint = options.endpoint;
+    this.#maxLineLength = options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH;
+  }
+
+  /** Replies expected and not complete yet. */
+  get pending(): number {
+    return this.#queue.length;
+  }
+
+  /** The handler of the reply being read (or awaited), if any. */
+  get current(): H | undefined {
+    return this.#queue[0];
+  }
+
+  /** Queues the handler of the next reply (call it in the order the commands are written). */
+  expect(handler: H): void {
+    this.#queue.push(handler);
+    if (!this.#parsing && this.#backlog.length > 0) {
+      const held = this.#backlog;
+      this.#backlog = [];
+      this.#backlogLength = 0;
+      for (const chunk of held) this.push(chunk);
+    }
+  }
+
+  /** Removes and returns every queued handler (when the connection fails). */
+  drain(): H[] {
+    return this.#queue.splice(0);
+  }
+
+  /** Bytes received but not consumed by any reply, e.g. after STLS's `+OK` (must be none). */
+  get buffered(): number {
+    return this.#partialLength + this.#backlogLength;
+  }
+
+  /** Feeds one chunk. Throws a `ConnectionError` (`POP3_PROTOCOL_ERROR`) on malformed input. */
+  push(chunk: Buffer): void {
+    this.#parsing = true;
+    try {
+      let pos = 0;
+      while (pos < chunk.length) {
+        const handler = this.#queue[0];
+        if (handler === undefined) {
+          this.#hold(chunk.subarray(pos));
+          return;
+        }
+        pos = this.#inBody ? this.#readBody(chunk, pos, handler) : this.#readStatus(chunk, pos, handler);
+      }
+    } finally {
+      this.#parsing = false;
+    }
+  }
+
+  #hold(rest: Buffer): void {
+    this.#backlog.push(rest);
+    this.#backlogLength += rest.length;
+    if (this.#backlogLength > this.#maxLineLength) {
+      throw protocolError(this.#endpoint, `it sent ${this.#backlogLength} bytes nobody asked for`);
+    }
+  }
+
+  #readStatus(chunk: Buffer, pos: number, handler: H): number {
+    const lf = chunk.indexOf(LF, pos);
+    if (lf < 0) {
+      this.#partial.push(chunk.subarray(pos));
+      this.#partialLength += chunk.length - pos;
+      this.#checkLength(this.#partialLength);
+      return chunk.length;
+    }
+    let line = chunk.subarray(pos, lf);
+    if (this.#partial.length > 0) {
+      this.#checkLength(this.#partialLength + line.length);
+      line = Buffer.concat([...this.#partial, line]);
+      this.#partial = [];
+      this.#partialLength = 0;
+    }
+    const end = line.length > 0 && line[line.length - 1] === CR ? line.length - 1 : line.length;
+    this.#checkLength(end);
+    const status = this.#parseStatus(line.toString('utf8', 0, end), handler.kind);
+    if (handler.kind === 'multi' && status.type === 'ok') {
+      this.#inBody = true;
+      this.#bodyState = BodyState.LineStart;
+    } else {
+      this.#queue.shift();
+    }
+    handler.onStatus(status);
+    return lf + 1;
+  }
+
+  #checkLength(length: number): void {
+    if (length > this.#maxLineLength) {
+      throw protocolError(this.#endpoint, `a reply line is longer than ${this.#maxLineLength} bytes`);
+    }
+  }
+
+  #parseStatus(text: string, kind: Pop3ReplyKind): Pop3StatusLine {
+    const type = statusType(text, kind);
+    if (type === undefined) {
+      throw protocolError(
+        this.#endpoint,
+        `a reply of ${text.length} characters is neither +OK nor -ERR${kind === 'auth' ? ' nor a + continuation' : ''}`,
+      );
+    }
+    const rest = text.slice(type === 'ok' ? 4 : type === 'err' ? 5 : 2);
+    const code = type === 'continue' ? undefined : RESPONSE_CODE.exec(rest)?.[1];
+    return code === undefined ? { type, text: rest } : { type, text: rest, responseCode: code };
+  }
+
+  #readBody(chunk: Buffer, start: number, handler: H): number {
+    let pos = start;
+    const end = chunk.length;
+    while (pos < end) {
+      switch (this.#bodyState) {
+        case BodyState.LineStart:
+          if (chunk[pos] === DOT) {
+            this.#bodyState = BodyState.Dot;
+            pos += 1;
+          } else {
+            this.#bodyState = BodyState.MidLine;
+          }
+          break;
+        case BodyState.Dot: {
+          const byte = chunk[pos];
+          if (byte === LF) return this.#finishBody(handler, pos + 1);
+          if (byte === CR) {
+            this.#bodyState = BodyState.DotCr;
+            pos += 1;
+          } else {
+            // A stuffed line: the leading dot is dropped, the rest is the line.
+            this.#bodyState = BodyState.MidLine;
+          }
+          break;
+        }
+        case BodyState.DotCr:
+          if (chunk[pos] === LF) return this.#finishBody(handler, pos + 1);
+          // `.\r` not followed by LF: the dot was stuffing, the CR is data.
+          handler.onBody?.(CR_BYTE);
+          this.#bodyState = BodyState.MidLine;
+          break;
+        case BodyState.MidLine: {
+          const hit = chunk.indexOf(LF_DOT, pos);
+          if (hit < 0) {
+            handler.onBody?.(chunk.subarray(pos, end));
+            this.#bodyState = chunk[end - 1] === LF ? BodyState.LineStart : BodyState.MidLine;
+            return end;
+          }
+          handler.onBody?.(chunk.subarray(pos, hit + 1));
+          this.#bodyState = BodyState.Dot;
+          pos = hit + 2;
+          break;
+        }
+      }
+    }
+    return pos;
+  }
+
+  #finishBody(handler: H, next: number): number {
+    this.#inBody = false;
+    this.#queue.shift();
+    handler.onEnd?.();
+    return next;
+  }
+}
+
+function statusType(text: string, kind: Pop3ReplyKind): Pop3StatusLine['type'] | undefined {
+  if (text.startsWith('+OK') && (text.length === 3 || text[3] === ' ')) return 'ok';
+  if (text.startsWith('-ERR') && (text.length === 4 || text[4] === ' ')) return 'err';
+  if (kind === 'auth' && (text === '+' || text.startsWith('+ '))) return 'continue';
+  return undefined;
+}

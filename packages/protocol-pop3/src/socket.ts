@@ -1,0 +1,67 @@
+/** Opening the byte stream: TCP, implicit TLS, the STLS upgrade, and TLS options that never skip verification. */
+import { connect as connectTcp, isIP, type Socket } from 'node:net';
+import { type ConnectionOptions, connect as connectTls, rootCertificates, type TLSSocket } from 'node:tls';
+import { isKalistoError } from '@kalisto/core';
+import { closedError, connectError, type Pop3Endpoint, tlsError } from './errors.js';
+import type { ResolvedPop3Options } from './options.js';
+
+/** TLS options: the built-in roots plus the extra CAs, the minimum version, SNI and the name check. */
+export function tlsConnectionOptions(options: ResolvedPop3Options): ConnectionOptions {
+  const extra = options.ca === undefined ? [] : typeof options.ca === 'string' ? [options.ca] : options.ca;
+  const servername = options.servername ?? (isIP(options.host) === 0 ? options.host : undefined);
+  return {
+    host: options.host,
+    ...(servername === undefined ? {} : { servername }),
+    // `ca` replaces Node's trust store, so the built-in roots are passed along.
+    ...(extra.length === 0 ? {} : { ca: [...rootCertificates, ...extra] }),
+    minVersion: options.minTlsVersion,
+    rejectUnauthorized: true,
+    ...(options.checkServerIdentity ? {} : { checkServerIdentity: () => undefined }),
+  };
+}
+
+/** Starts TCP (and TLS with `secure`); see `whenReady`. The caller bounds the time by destroying the socket. */
+export function openSocket(options: ResolvedPop3Options): Socket {
+  return options.secure
+    ? connectTls({ ...tlsConnectionOptions(options), port: options.port })
+    : connectTcp({ host: options.host, port: options.port });
+}
+
+/** Starts TLS over a connected plain socket (after STLS's `+OK`). */
+export function startTls(plain: Socket, options: ResolvedPop3Options): TLSSocket {
+  return connectTls({ ...tlsConnectionOptions(options), socket: plain });
+}
+
+/**
+ * Resolves once the socket is ready (`connect`, or `secureConnect` for TLS). A failure before TCP
+ * connected is a connect error, after it a TLS error; an error the caller destroyed the socket with
+ * (a Kalisto error: timeout, abort) passes through.
+ */
+export function whenReady(socket: Socket, endpoint: Pop3Endpoint, tls: boolean): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let tcpConnected = !socket.connecting;
+    const onConnect = () => {
+      tcpConnected = true;
+      if (!tls) finish();
+    };
+    const onSecure = () => finish();
+    const onError = (error: Error) => {
+      if (isKalistoError(error) || error.name === 'AbortError') finish(error);
+      else if (tls && tcpConnected) finish(tlsError(endpoint, error));
+      else finish(connectError(endpoint, error));
+    };
+    const onClose = () => finish(closedError(endpoint));
+    const finish = (error?: Error) => {
+      socket.off('connect', onConnect);
+      socket.off('secureConnect', onSecure);
+      socket.off('error', onError);
+      socket.off('close', onClose);
+      if (error) reject(error);
+      else resolve();
+    };
+    socket.on('connect', onConnect);
+    socket.on('secureConnect', onSecure);
+    socket.on('error', onError);
+    socket.on('close', onClose);
+  });
+}
