@@ -40,7 +40,7 @@ export function selectCache(
   const all = caches.values();
   if (all.length <= 1) return all[0];
   throw new KalistoError(
-    `Several caches are registered (${caches.names().join(', ')}) and the configuration names none.`,
+    `Several caches are registered (${caches.names().join(', ')}) and the configuration names none: set websphere.cache (or kalisto.cache) to one of them.`,
     { code: 'CACHE_AMBIGUOUS', hint: 'Set websphere.cache (or kalisto.cache) to one of them.' },
   );
 }
@@ -76,7 +76,7 @@ export function createSession(options: CreateSessionOptions): KalistoSession {
   let closing: Promise<void> | undefined;
 
   const closed = () =>
-    new KalistoError('This Kalisto session is closed.', {
+    new KalistoError('This Kalisto session is closed; open a new one with kalisto.session(config).', {
       code: 'SESSION_CLOSED',
       hint: 'Open a new session with kalisto.session(config).',
     });

@@ -179,7 +179,7 @@ describe('session cache and token provider', () => {
     const error = await thrownBy(() => setup({ caches }).kalisto.session(testConfig()));
     expect(error.code).toBe('CACHE_AMBIGUOUS');
     expect(error.message).toBe(
-      'Several caches are registered (memory, redis) and the configuration names none.',
+      'Several caches are registered (memory, redis) and the configuration names none: set websphere.cache (or kalisto.cache) to one of them.',
     );
   });
 

@@ -87,7 +87,7 @@ export function createKalisto(options: CreateKalistoOptions = {}): Kalisto {
     resolveConfig: resolve,
     session(configOrInput) {
       if (closing) {
-        throw new KalistoError('This Kalisto instance is closed.', {
+        throw new KalistoError('This Kalisto instance is closed; create a new one with createKalisto().', {
           code: 'KALISTO_CLOSED',
           hint: 'Create a new one with createKalisto().',
         });

@@ -240,7 +240,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     });
     if (!(token.expiresAt > clock.now())) {
       throw new TokenError(
-        `[token:${provider.name}] The identity platform returned a token that has already expired.`,
+        `[token:${provider.name}] The identity platform returned a token that has already expired; check this machine's clock.`,
         {
           code: 'TOKEN_EXPIRED_ON_ARRIVAL',
           provider: provider.name,
