@@ -46,7 +46,7 @@ describe('memoryCache', () => {
         backend: 'memory',
       });
     }
-    await expect(cache.acquireLock?.('k', 0)).rejects.toMatchObject({ code: 'CACHE_INVALID_TTL' });
+    await expect(cache.acquireLock('k', 0)).rejects.toMatchObject({ code: 'CACHE_INVALID_TTL' });
   });
 
   it('refuses a max that is not a whole number ≥ 1', () => {

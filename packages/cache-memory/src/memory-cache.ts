@@ -11,6 +11,11 @@ export interface MemoryCacheOptions {
   name?: string;
 }
 
+/** A memory cache backend: always has an in-process lock. */
+export interface MemoryCache extends CacheBackend {
+  acquireLock(key: string, ttlMs: number): Promise<CacheLock | undefined>;
+}
+
 const DEFAULT_MAX = 10_000;
 
 /**
@@ -18,7 +23,7 @@ const DEFAULT_MAX = 10_000;
  * Values are kept as given (no copy, no serialisation): callers must not mutate what `get` returns.
  * It has no `close()`: there is nothing to release, and a shared instance must outlive any one session.
  */
-export function memoryCache(options: MemoryCacheOptions = {}): CacheBackend {
+export function memoryCache(options: MemoryCacheOptions = {}): MemoryCache {
   const name = options.name ?? 'memory';
   const max = options.max ?? DEFAULT_MAX;
   if (!Number.isInteger(max) || max < 1) {

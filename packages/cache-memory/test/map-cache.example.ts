@@ -1,20 +1,19 @@
 // The "Writing your own backend" example of README.md, verbatim: keep the two in step.
-import type { CacheBackend } from '@kalisto/core';
+import { defineCacheBackend } from '@kalisto/core';
 
-export function mapCache(): CacheBackend {
+export const mapCache = defineCacheBackend('map', () => {
   const entries = new Map<string, { value: unknown; expiresAt: number }>();
   return {
-    name: 'map',
     async get<T>(key: string) {
       const entry = entries.get(key);
       if (entry === undefined || entry.expiresAt <= Date.now()) return undefined;
       return entry.value as T;
     },
-    async set(key, value, ttlMs) {
+    async set(key: string, value: unknown, ttlMs: number) {
       entries.set(key, { value, expiresAt: Date.now() + ttlMs });
     },
-    async delete(key) {
+    async delete(key: string) {
       entries.delete(key);
     },
   };
-}
+});

@@ -1,0 +1,16 @@
+import { CacheError } from '@kalisto/core';
+
+/** Rejects a TTL that is not a positive finite number of milliseconds; returns it as whole ms. */
+export function checkedTtl(backend: string, ttlMs: number): number {
+  if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs <= 0) {
+    throw new CacheError(
+      `[cache:${backend}] TTL must be a positive number of milliseconds, got ${String(ttlMs)}.`,
+      {
+        code: 'CACHE_INVALID_TTL',
+        backend,
+        hint: 'Pass ttlMs > 0; do not cache a token that has already expired.',
+      },
+    );
+  }
+  return Math.ceil(ttlMs);
+}
