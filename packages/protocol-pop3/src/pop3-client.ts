@@ -219,6 +219,8 @@ export class Pop3Client {
     if (this.#parser.buffered > 0) throw protocolError(this.#endpoint, 'it sent data after STLS');
     const plain = this.#socket;
     this.#detach(plain);
+    // The TLS socket reports the plain socket's failures; its own are no longer ours to handle.
+    plain.on('error', noop);
     const secure = startTls(plain, this.#options);
     this.#socket = secure;
     this.#attach(secure);

@@ -1,0 +1,138 @@
+import type { AuthenticationError, KalistoSession } from '@kalisto/core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type Pop3TestBed, seedInbox, startTestBed, trickyMessage } from './helpers.js';
+
+let bed: Pop3TestBed;
+const sessions: KalistoSession[] = [];
+
+beforeAll(async () => {
+  bed = await startTestBed();
+});
+afterAll(async () => {
+  await bed?.stop();
+});
+afterEach(async () => {
+  for (const session of sessions.splice(0)) await session.close();
+});
+
+function openSession(overrides: Record<string, string> = {}): KalistoSession {
+  const session = bed.kalisto.session({ ...bed.sandbox.properties, ...overrides });
+  sessions.push(session);
+  return session;
+}
+
+function jtiOf(token: string): string {
+  const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'));
+  return payload.jti as string;
+}
+
+/** Everything an error exposes as text: message, hint, JSON form, stack and causes. */
+function everythingSaid(error: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; current instanceof Error && depth < 5; depth++) {
+    parts.push(current.message, current.stack ?? '', JSON.stringify(current));
+    const json = (current as { toJSON?: () => unknown }).toJSON?.();
+    if (json !== undefined) parts.push(JSON.stringify(json));
+    current = current.cause;
+  }
+  return parts.join('\n');
+}
+
+function xoauth2Payload(user: string, token: string): string {
+  return Buffer.from(`user=${user}\x01auth=Bearer ${token}\x01\x01`).toString('base64');
+}
+
+describe('token refusal', () => {
+  it('a revoked cached token is invalidated, refreshed once, and the retry logs in', async () => {
+    seedInbox(bed.sandbox, bed.user, [trickyMessage(1)]);
+    const session = openSession();
+    const revoked = await session.tokens.getToken();
+    bed.sandbox.hooks.revokeToken(jtiOf(revoked.accessToken));
+    bed.sandbox.hooks.resetRequestCounts();
+
+    const client = await session.store('pop3s');
+    expect((await client.stat()).count).toBe(1);
+    await client.quit();
+
+    expect(bed.sandbox.hooks.requestCounts().client_credentials).toBe(1);
+    const now = await session.tokens.getToken();
+    expect(now.accessToken).not.toBe(revoked.accessToken);
+  });
+
+  it('a permanently refused identity is an AuthenticationError with Exchange text, claims and a hint, and no token', async () => {
+    const mailbox = 'nobody@contoso.example';
+    const session = openSession({ 'mail.pop3s.user': mailbox });
+    const first = await session.tokens.getToken();
+    bed.sandbox.hooks.resetRequestCounts();
+
+    const error = (await session.store('pop3s').then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as AuthenticationError;
+
+    expect(error).toMatchObject({
+      name: 'AuthenticationError',
+      code: 'AUTH_TOKEN_REJECTED',
+      protocol: 'pop3',
+      serverText: '-ERR Authentication failure: unknown user name or bad password.',
+    });
+    expect(error.message).toContain('-ERR Authentication failure: unknown user name or bad password.');
+    expect(error.hint).toBeTruthy();
+    expect(error.claims?.roles).toContain('POP.AccessAsApp');
+    // One forced refresh, no more.
+    expect(bed.sandbox.hooks.requestCounts().client_credentials).toBe(1);
+
+    const second = await session.tokens.getToken();
+    expect(second.accessToken).not.toBe(first.accessToken);
+    const said = everythingSaid(error);
+    for (const token of [first.accessToken, second.accessToken]) {
+      expect(said).not.toContain(token);
+      expect(said).not.toContain(xoauth2Payload(mailbox, token));
+      expect(said).not.toContain(token.split('.')[2]);
+    }
+  });
+});
+
+describe('shared mailbox', () => {
+  it('logs in to the shared address with the delegate’s token', async () => {
+    const { fixtures } = bed.sandbox;
+    seedInbox(bed.sandbox, fixtures.sharedMailbox, [trickyMessage(7)]);
+    const session = openSession({
+      'o365.oauth.flow': 'password',
+      'o365.oauth.clientId': fixtures.publicApp.clientId,
+      'o365.oauth.clientSecret': '',
+      'o365.oauth.scope': 'https://outlook.office.com/POP.AccessAsUser.All',
+      'o365.user': fixtures.users.megan.upn,
+      'o365.password': fixtures.users.megan.password,
+      'mail.pop3s.user': fixtures.sharedMailbox,
+    });
+    const client = await session.store('pop3s');
+    expect(await client.retrBuffer(1)).toEqual(trickyMessage(7));
+    await client.quit();
+    expect((await session.tokens.getToken()).account?.toLowerCase()).toBe(fixtures.users.megan.upn);
+  });
+});
+
+describe('mid-session token end', () => {
+  it('a session the server invalidates fails with a transient error; a new store() logs in again', async () => {
+    seedInbox(bed.sandbox, bed.user, [trickyMessage(1)]);
+    const session = openSession();
+    const client = await session.store('pop3s');
+    await client.noop();
+    const used = await session.tokens.getToken();
+    bed.sandbox.hooks.revokeToken(jtiOf(used.accessToken));
+
+    await expect(client.noop()).rejects.toMatchObject({
+      name: 'Pop3ReplyError',
+      code: 'POP3_SESSION_INVALIDATED',
+      transient: true,
+      responseCode: 'SYS/PERM',
+    });
+    await expect(client.stat()).rejects.toMatchObject({ name: 'ConnectionError', transient: true });
+
+    const again = await session.store('pop3s');
+    expect((await again.stat()).count).toBe(1);
+    await again.quit();
+  });
+});

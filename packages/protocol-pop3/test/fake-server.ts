@@ -1,0 +1,81 @@
+/** A scripted POP3 server on loopback for the failure cases the sandbox never produces. */
+import { once } from 'node:events';
+import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
+
+/** One client connection as the script sees it. */
+export interface FakeConnection {
+  socket: Socket;
+  /** Every line received so far (without CRLF). */
+  lines: string[];
+  /** Every `data` chunk received, as text. */
+  chunks: string[];
+  send(text: string): void;
+}
+
+export interface FakeServerOptions {
+  /** Sent on accept; `undefined` sends nothing (a stalled server). */
+  greeting?: string;
+  /** Called per line received. */
+  onLine?(line: string, connection: FakeConnection): void;
+  /** Serve TLS from the first byte with this key and certificate. */
+  tls?: { key: string; cert: string };
+}
+
+export interface FakeServer {
+  port: number;
+  connections: FakeConnection[];
+  close(): Promise<void>;
+}
+
+export async function startFakeServer(options: FakeServerOptions): Promise<FakeServer> {
+  const connections: FakeConnection[] = [];
+  const sockets = new Set<Socket>();
+  const accept = (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+    const connection: FakeConnection = {
+      socket,
+      lines: [],
+      chunks: [],
+      send: (text) => {
+        if (!socket.destroyed) socket.write(text);
+      },
+    };
+    connections.push(connection);
+    let pending = '';
+    socket.on('data', (chunk: Buffer) => {
+      const text = chunk.toString('latin1');
+      connection.chunks.push(text);
+      pending += text;
+      let end = pending.indexOf('\r\n');
+      while (end >= 0) {
+        const line = pending.slice(0, end);
+        pending = pending.slice(end + 2);
+        connection.lines.push(line);
+        options.onLine?.(line, connection);
+        end = pending.indexOf('\r\n');
+      }
+    });
+    if (options.greeting !== undefined) connection.send(options.greeting);
+  };
+  const server: Server = options.tls ? createTlsServer(options.tls, accept) : createServer(accept);
+  server.on('error', () => undefined);
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    port: (server.address() as AddressInfo).port,
+    connections,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A CAPA reply body listing `capabilities`. */
+export function capaReply(...capabilities: string[]): string {
+  return `+OK\r\n${capabilities.map((c) => `${c}\r\n`).join('')}.\r\n`;
+}
