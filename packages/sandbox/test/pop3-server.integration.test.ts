@@ -185,9 +185,17 @@ describe('POP3 server over sockets', () => {
     expect(await half.line()).toBe(R.unknownCommand);
     half.destroy();
 
+    // STLS answered with garbage instead of a TLS handshake.
+    const badTls = await client(false);
+    expect(await badTls.command('STLS')).toBe(R.beginTls);
+    badTls.write('this is not a client hello\r\n');
+    await badTls.rest();
+
     const healthy = await client();
     expect(await healthy.authXOAuth2(ALICE, 'good')).toBe(R.authenticated);
     expect(await healthy.command('STAT')).toMatch(/^\+OK 2 /);
+    for (let i = 0; i < 100 && server.connections() > 1; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(server.connections()).toBe(1);
   });
 
   it('counts open connections', async () => {

@@ -133,6 +133,25 @@ describe('SMTP server with nodemailer', () => {
     expect(inbox(BOB)).toEqual([]);
   });
 
+  it('can send the XOAUTH2 JSON error challenge before the 535, Gmail-style', async () => {
+    await start({ xoauth2ErrorChallenge: true });
+    await expect(send(transport({ token: 'forged' }))).rejects.toMatchObject({
+      code: 'EAUTH',
+      response: '535 Error: Username and Password not accepted',
+    });
+    const raw = await RawPop3Client.connect(smtp.tlsPort, { ca: tls.ca });
+    cleanups.push(() => raw.destroy());
+    await raw.line();
+    raw.write('EHLO client.test\r\n');
+    while (!(await raw.line()).startsWith('250 '));
+    const challenge = await raw.command(`AUTH XOAUTH2 ${xoauth2(ALICE, 'forged')}`);
+    expect(JSON.parse(Buffer.from(challenge.slice(4), 'base64').toString())).toEqual({
+      status: '401',
+      schemes: 'bearer',
+      scope: 'https://outlook.office.com/SMTP.Send',
+    });
+  });
+
   it('enforces SendAs on the envelope sender and on the From header', async () => {
     await start();
     const sendAsDenied = (who: string) =>

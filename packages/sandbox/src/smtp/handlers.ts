@@ -15,7 +15,7 @@ import type {
 import type { MailAuthResult, MailAuthVerifier, MailStore } from '../contracts.js';
 import { readSubmissionHeaders } from './message-headers.js';
 import type { ResolvedSmtpBehaviour } from './options.js';
-import { SMTP_REPLIES as R, smtpReply } from './replies.js';
+import { SMTP_REPLIES as R, SMTP_SCOPE, smtpReply } from './replies.js';
 import type { SenderLimits } from './sender-limits.js';
 
 export interface SmtpHandlerContext {
@@ -91,7 +91,11 @@ export function createSmtpHandlers(context: SmtpHandlerContext): Handlers {
     ) {
       const result = verify(request);
       if (!result?.ok) {
-        callback(result?.reason === 'smtp_auth_disabled' ? R.smtpAuthDisabled() : R.authFailed());
+        if (result?.reason === 'smtp_auth_disabled') callback(R.smtpAuthDisabled());
+        else if (request.method === 'XOAUTH2' && behaviour.xoauth2ErrorChallenge) {
+          // smtp-server turns a response without `user` into the 334 challenge.
+          callback(null, { data: { status: '401', schemes: 'bearer', scope: SMTP_SCOPE } });
+        } else callback(R.authFailed());
         return;
       }
       if (!limits.acquireSession(result.mailbox)) {

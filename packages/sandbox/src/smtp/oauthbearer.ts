@@ -11,11 +11,9 @@ import {
 import type { SMTPServerAuthentication, SMTPServerAuthenticationResponse } from 'smtp-server';
 import SASL from 'smtp-server/lib/sasl.js';
 import type { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
+import { SMTP_SCOPE } from './replies.js';
 
 type Done = () => void;
-
-/** The scope Exchange's SMTP needs, sent in the RFC 7628 error challenge. */
-const SMTP_SCOPE = 'https://outlook.office.com/SMTP.Send';
 
 function decode(response: string): OAuthBearerCredentials | undefined {
   try {

@@ -18,6 +18,12 @@ export type SmtpBehaviour = {
    * `432 4.3.2 STOREDRV.ClientSubmit; sender thread limit exceeded`. Default 3.
    */
   maxConnectionsPerMailbox?: number;
+  /**
+   * On a refused XOAUTH2 token, send Gmail's base64 JSON error challenge (`334 eyJzdGF0dXMiOiI0MDEi…`)
+   * before the 535, instead of Exchange's immediate `535 5.7.3`. The final line is then smtp-server's
+   * own `535 Error: Username and Password not accepted`. Default `false`.
+   */
+  xoauth2ErrorChallenge?: boolean;
   /** Refuse messages over this quota with `554 5.2.0 …SubmissionQuotaExceededException`. Default: none. */
   submissionQuota?: SubmissionQuota;
   /** Largest message accepted, in bytes (advertised as SIZE). Default 157286400, as Exchange Online. */
@@ -39,6 +45,7 @@ export interface ResolvedSmtpBehaviour extends Required<Omit<SmtpBehaviour, 'sub
 
 export const SMTP_DEFAULTS: ResolvedSmtpBehaviour = {
   oauthBearer: false,
+  xoauth2ErrorChallenge: false,
   maxConnectionsPerMailbox: 3,
   submissionQuota: undefined,
   maxMessageSize: 157_286_400,

@@ -13,6 +13,9 @@ export function smtpReply(responseCode: number, text: string): SmtpReplyError {
   return Object.assign(new Error(text), { responseCode });
 }
 
+/** The permission Exchange's SMTP AUTH needs, named in error challenges. */
+export const SMTP_SCOPE = 'https://outlook.office.com/SMTP.Send';
+
 export const SMTP_REPLIES = {
   banner: 'Microsoft ESMTP MAIL Service ready',
   authFailed: () => smtpReply(535, '5.7.3 Authentication unsuccessful'),
