@@ -268,19 +268,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     smtps: endpoint('smtp', true),
   };
 
-  const propertyApp = firstApp(
-    state,
-    (a) => a.secrets.some((s) => s.expiresAt === undefined || s.expiresAt > state.now()),
-    tenant.id,
-  );
-  const propertyUser = [...tenant.mailboxes.values()].find((m) => m.owner)?.address ?? '';
+  const liveSecret = (app: SandboxApp) =>
+    app.secrets.find((secret) => secret.expiresAt === undefined || secret.expiresAt > state.now());
+  const propertyApp = [...tenant.apps.values()].find(liveSecret) ?? [...tenant.apps.values()][0];
   const properties = sandboxProperties({
     ...endpoints,
     tenantId: tenant.id,
-    clientId: propertyApp.clientId,
-    clientSecret:
-      propertyApp.secrets.find((s) => s.expiresAt === undefined || s.expiresAt > state.now())?.value ?? '',
-    user: propertyUser,
+    clientId: propertyApp?.clientId ?? '',
+    clientSecret: (propertyApp && liveSecret(propertyApp)?.value) ?? '',
+    user: [...tenant.mailboxes.values()].find((m) => m.owner)?.address ?? '',
     ca: tls.ca,
   });
   const fixtures = certificate ? fixturesFor(seed, state, certificate) : undefined;
@@ -355,7 +351,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     hooks,
     servers,
     msalConfig: (config = {}) =>
-      msalConfigFor(sandbox, { clientId: config.clientId ?? propertyApp.clientId, ...config }),
+      msalConfigFor(sandbox, { ...config, clientId: config.clientId ?? propertyApp?.clientId ?? '' }),
     stop,
   };
   return sandbox;
