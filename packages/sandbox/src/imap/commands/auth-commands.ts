@@ -2,8 +2,9 @@
  * AUTHENTICATE (XOAUTH2, OAUTHBEARER when enabled; PLAIN always refused) and LOGIN (refused:
  * Basic authentication is off in Exchange Online), with Exchange's replies.
  */
+import { type OAuthBearerCredentials, parseSaslResponse } from '@kalisto/core';
 import type { MailAuthRequest } from '../../contracts.js';
-import { decodeOAuthBearer, decodeXOAuth2, oauthErrorChallenge } from '../sasl.js';
+import { oauthErrorChallenge } from '../sasl.js';
 import type { CommandSpec, ImapSession } from '../session.js';
 import { argText, type ParsedCommand } from '../tokenizer.js';
 
@@ -25,6 +26,18 @@ function withResponse(
   session.expectContinuation((line) => next(line.trim()));
 }
 
+/** The user and token of a SASL response, or undefined when it is malformed (answered with NO). */
+function decodeSasl(
+  mechanism: MailAuthRequest['mechanism'],
+  payload: string,
+): OAuthBearerCredentials | undefined {
+  try {
+    return parseSaslResponse(mechanism, payload);
+  } catch {
+    return undefined;
+  }
+}
+
 function verifyOAuth(
   session: ImapSession,
   command: ParsedCommand,
@@ -35,9 +48,14 @@ function verifyOAuth(
     session.tagged(command.tag, 'BAD', 'AUTHENTICATE cancelled.');
     return;
   }
-  const decoded = mechanism === 'XOAUTH2' ? decodeXOAuth2(payload) : decodeOAuthBearer(payload);
+  const decoded = decodeSasl(mechanism, payload);
   const result = decoded
-    ? session.context.auth.verify({ mechanism, user: decoded.user, token: decoded.token, protocol: 'imap' })
+    ? session.context.auth.verify({
+        mechanism,
+        user: decoded.user,
+        token: decoded.accessToken,
+        protocol: 'imap',
+      })
     : undefined;
   if (result?.ok) {
     session.authenticate(
