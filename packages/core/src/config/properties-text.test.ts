@@ -69,6 +69,17 @@ describe('parseProperties (java.util.Properties.load semantics)', () => {
     expect(plain(parseProperties('a=1\\'))).toEqual({ a: '1' });
   });
 
+  // Found by comparing 40,000 generated texts with OpenJDK 17's Properties.load.
+  it("matches Java's edge cases around continuations", () => {
+    // A lone backslash cut off by the end of input is the entry "" = "".
+    expect(plain(parseProperties('a=1\n\\'))).toEqual({ a: '1', '': '' });
+    expect(plain(parseProperties('\\\n'))).toEqual({ '': '' });
+    expect(plain(parseProperties('\\\r\n'))).toEqual({});
+    // After a continuation with nothing before it, the next line is a fresh one: # starts a comment.
+    expect(plain(parseProperties('\\\n  # not a key\ng=1'))).toEqual({ g: '1' });
+    expect(plain(parseProperties('x\\\n  #1'))).toEqual({ 'x#1': '' });
+  });
+
   it('accepts CRLF, CR and LF line ends, also inside continuations', () => {
     expect(plain(parseProperties('a=1\r\nb=2\rc=3\nd=4\\\r\n  5'))).toEqual({
       a: '1',
