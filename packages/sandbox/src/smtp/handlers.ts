@@ -59,10 +59,14 @@ export function createSmtpHandlers(context: SmtpHandlerContext): Handlers {
     // smtp-server's method type lacks OAUTHBEARER, which ./oauthbearer.ts adds.
     const method: string = request.method;
     if (method !== 'XOAUTH2' && method !== 'OAUTHBEARER') return undefined;
-    const mechanism = method;
     if (!request.username || !request.accessToken) return undefined;
     try {
-      return auth.verify({ mechanism, user: request.username, token: request.accessToken, protocol: 'smtp' });
+      return auth.verify({
+        mechanism: method,
+        user: request.username,
+        token: request.accessToken,
+        protocol: 'smtp',
+      });
     } catch {
       // A verifier failure must look like a refused token to the client, not end the server.
       return undefined;
