@@ -1,0 +1,170 @@
+import {
+  type AccessToken,
+  ConfigError,
+  defineTokenProvider,
+  type OAuthFlow,
+  type Secret,
+  TokenError,
+  type TokenProvider,
+  type TokenProviderContext,
+  type TokenProviderDefinition,
+  type TokenRequest,
+} from '@kalisto/core';
+import { createDispatcher } from './dispatcher.js';
+import type { OAuth2TokenProviderOptions } from './options.js';
+import {
+  DEFAULT_REFRESH_TOKEN_TTL_MS,
+  type RefreshTokenStore,
+  refreshTokenKey,
+  refreshTokenStore,
+} from './refresh-token-store.js';
+import { PROVIDER_NAME, requestToken, type TokenEndpointOptions } from './token-endpoint.js';
+import type { TokenResponse } from './token-response.js';
+
+/** The flows (`o365.oauth.flow`) this provider runs. */
+export const OAUTH2_FLOWS: readonly OAuthFlow[] = ['client_credentials', 'password', 'refresh_token'];
+
+/**
+ * The `oauth2` token provider: a plain POST to the token endpoint `o365.oauth.url` (`%s` = tenant),
+ * like the Java library; works with any RFC 6749 server. Register it with
+ * `createKalisto({ tokenProviders: [oauth2TokenProvider()] })` and set `o365.oauth.provider=oauth2`.
+ */
+export function oauth2TokenProvider(options: OAuth2TokenProviderOptions = {}): TokenProviderDefinition {
+  return defineTokenProvider({
+    name: PROVIDER_NAME,
+    flows: OAUTH2_FLOWS,
+    create: (context: TokenProviderContext) => createOAuth2TokenProvider(context, options),
+  });
+}
+
+/** Builds the provider for one session; {@link oauth2TokenProvider} is the usual way in. */
+export function createOAuth2TokenProvider(
+  context: TokenProviderContext,
+  options: OAuth2TokenProviderOptions = {},
+): TokenProvider {
+  const { config, cache, logger } = context;
+  const { oauth } = config;
+  const dispatcher = createDispatcher({
+    ca: config.tlsCa,
+    proxy: oauth.proxy,
+    noProxy: options.noProxy,
+    timeoutMs: oauth.timeoutMs,
+  });
+  const endpoint: TokenEndpointOptions = {
+    url: oauth.tokenUrl,
+    clientId: oauth.clientId,
+    clientSecret: oauth.clientSecret?.reveal(),
+    clientAuth: options.clientAuth ?? 'body',
+    dispatcher,
+    timeoutMs: oauth.timeoutMs,
+    onRequest: options.onRequest,
+  };
+  if (oauth.flow === 'client_credentials' && endpoint.clientSecret === undefined) {
+    throw new ConfigError([
+      { property: 'o365.oauth.clientSecret', expected: 'the client secret for the client_credentials flow' },
+    ]);
+  }
+
+  const stores = new Map<string, RefreshTokenStore>();
+  const storeFor = (user: string | undefined): RefreshTokenStore => {
+    const id = user?.toLowerCase() ?? '';
+    let store = stores.get(id);
+    if (store === undefined) {
+      store = refreshTokenStore({
+        backend: cache,
+        key: refreshTokenKey({ tokenUrl: oauth.tokenUrl, clientId: oauth.clientId, user }),
+        ttlMs: options.refreshTokenTtlMs ?? DEFAULT_REFRESH_TOKEN_TTL_MS,
+        logger,
+      });
+      stores.set(id, store);
+    }
+    return store;
+  };
+
+  /** Runs a delegated grant and keeps the refresh token it returns (rotated or new). */
+  const delegated = async (
+    request: TokenRequest,
+    grant: Record<string, string>,
+    store: RefreshTokenStore,
+  ) => {
+    const token = await requestToken(endpoint, { grant, scopes: request.scopes, signal: request.signal });
+    if (token.refreshToken !== undefined) await store.set(token.refreshToken);
+    return token;
+  };
+
+  const grants: Record<string, (request: TokenRequest) => Promise<TokenResponse>> = {
+    client_credentials: (request) =>
+      requestToken(endpoint, {
+        grant: { grant_type: 'client_credentials' },
+        scopes: request.scopes,
+        signal: request.signal,
+      }),
+
+    password: (request) => {
+      const user = request.user ?? oauth.user;
+      if (user === undefined || oauth.password === undefined) {
+        throw new ConfigError([
+          ...(user === undefined
+            ? [{ property: 'o365.user', expected: 'the user name for the password flow' }]
+            : []),
+          ...(oauth.password === undefined
+            ? [{ property: 'o365.password', expected: 'the password for the password flow' }]
+            : []),
+        ]);
+      }
+      const grant = { grant_type: 'password', username: user, password: oauth.password.reveal() };
+      return delegated(request, grant, storeFor(user));
+    },
+
+    refresh_token: async (request) => {
+      const user = request.user ?? oauth.user;
+      const store = storeFor(user);
+      const refreshToken = (await store.get()) ?? reveal(options.refreshToken);
+      if (refreshToken === undefined) {
+        throw new TokenError(
+          `[token:${PROVIDER_NAME}] No refresh token for ${user ?? 'the user'}: sign in first.`,
+          {
+            code: 'TOKEN_SIGN_IN_REQUIRED',
+            hint: 'Obtain a refresh token once (password flow with offline_access, or another tool) using the same persistent cache backend, or pass the refreshToken option.',
+            provider: PROVIDER_NAME,
+          },
+        );
+      }
+      try {
+        return await delegated(request, { grant_type: 'refresh_token', refresh_token: refreshToken }, store);
+      } catch (error) {
+        // A refused refresh token never works again: forget it so that it is not sent over and over.
+        if (error instanceof TokenError && error.oauthError === 'invalid_grant') await store.delete();
+        throw error;
+      }
+    },
+  };
+  const grant = grants[oauth.flow];
+  if (grant === undefined) {
+    throw new ConfigError([
+      { property: 'o365.oauth.flow', value: oauth.flow, expected: `one of ${OAUTH2_FLOWS.join(', ')}` },
+    ]);
+  }
+
+  return {
+    name: PROVIDER_NAME,
+    async getToken(request): Promise<AccessToken> {
+      request.signal?.throwIfAborted();
+      const token = await grant(request);
+      const account = request.user ?? oauth.user;
+      return {
+        accessToken: token.accessToken,
+        expiresAt: token.expiresAt,
+        scopes: token.scopes,
+        ...(oauth.flow !== 'client_credentials' && account !== undefined ? { account } : {}),
+      };
+    },
+    async close() {
+      await dispatcher.close();
+    },
+  };
+}
+
+function reveal(value: string | Secret | undefined): string | undefined {
+  return value === undefined || typeof value === 'string' ? value : value.reveal();
+}
