@@ -1,6 +1,6 @@
 // Starts and stops real redis-server processes for the integration tests: bounded waits, always cleaned up.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -151,4 +151,55 @@ export async function startRedisCluster(): Promise<RedisCluster> {
     await stop();
     throw error;
   }
+}
+
+/** A Sentinel watching one master under the name `master`. */
+export interface RedisSentinel {
+  readonly master: RedisServer;
+  readonly sentinel: { host: string; port: number };
+  readonly name: string;
+  stop(): Promise<void>;
+}
+
+/** Starts a master and one `redis-server --sentinel` monitoring it (quorum 1). */
+export async function startRedisSentinel(name = 'kalisto'): Promise<RedisSentinel> {
+  const dir = await mkdtemp(join(tmpdir(), 'kalisto-redis-sentinel-'));
+  const master = await startRedisServer();
+  const port = await freePort();
+  const config = join(dir, 'sentinel.conf');
+  // Sentinel rewrites its config file, so it must be a writable file of its own.
+  await writeFile(
+    config,
+    [
+      `port ${port}`,
+      'bind 127.0.0.1',
+      `dir ${dir}`,
+      `sentinel monitor ${name} 127.0.0.1 ${master.port} 1`,
+      `sentinel down-after-milliseconds ${name} 2000`,
+      '',
+    ].join('\n'),
+  );
+  const sentinel = spawn('redis-server', [config, '--sentinel'], { stdio: 'ignore' });
+  children.add(sentinel);
+  sentinel.once('exit', () => children.delete(sentinel));
+  const stop = async () => {
+    if (sentinel.exitCode === null && sentinel.signalCode === null) {
+      const exited = new Promise((resolve) => sentinel.once('exit', resolve));
+      sentinel.kill('SIGKILL');
+      await exited;
+    }
+    await master.stop();
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitFor(
+      async () =>
+        (await rawCommand(port, `SENTINEL get-master-addr-by-name ${name}`)).includes(String(master.port)),
+      `sentinel on ${port}`,
+    );
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { master, sentinel: { host: '127.0.0.1', port }, name, stop };
 }
