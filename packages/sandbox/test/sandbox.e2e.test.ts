@@ -103,8 +103,10 @@ async function imapLogin(sandbox: Sandbox, combination: 'imap' | 'imaps', user: 
   client.on('error', () => {});
   try {
     await client.connect();
+    // A command after login proves the session is usable, not just authenticated.
     const status = await client.status('INBOX', { messages: true });
-    return { ok: true as const, messages: status.messages };
+    if (status === false) throw new Error('STATUS INBOX failed after login');
+    return { ok: true as const };
   } catch (error) {
     return { ok: false as const, error: error as { authenticationFailed?: boolean; responseText?: string } };
   } finally {
