@@ -201,7 +201,7 @@ export class Pop3Client {
 
   async #readCapabilities(): Promise<void> {
     const collector = new BodyCollector();
-    const status = await this.#request('CAPA', 'CAPA', 'multi', collector.add);
+    const status = await this.#request('CAPA', 'CAPA', 'multi', collector);
     this.#capabilities = status.type === 'ok' ? parseCapabilities(collector.text()) : new Map();
   }
 
@@ -363,9 +363,12 @@ export class Pop3Client {
     const command = `RETR ${messageNumber(number)}`;
     const stream = new Readable({ read: () => this.#resumeForReader() });
     stream.once('close', () => this.#resumeForReader());
-    this.#request(command, 'RETR', 'multi', (chunk) => {
-      if (!stream.destroyed && !stream.push(chunk)) this.#pauseForReader();
-    }).then(
+    const sink: BodySink = {
+      add: (chunk, start, end) => {
+        if (!stream.destroyed && !stream.push(chunk.subarray(start, end))) this.#pauseForReader();
+      },
+    };
+    this.#request(command, 'RETR', 'multi', sink).then(
       (status) => {
         if (status.type === 'ok') stream.push(null);
         else stream.destroy(replyError(this.#endpoint, 'RETR', status));
@@ -387,19 +390,21 @@ export class Pop3Client {
   async *retrMany(numbers: Iterable<number>, options: Pop3BatchOptions = {}): AsyncGenerator<Pop3Message> {
     const queue = [...numbers].map(messageNumber);
     const window = this.pipelining ? Math.max(1, options.window ?? this.#options.pipelineWindow) : 1;
+    // Refilling only once half the window is free keeps writes few and large.
+    const refillAt = Math.max(1, Math.floor(window / 2));
     const inFlight: { number: number; data: Promise<Buffer> }[] = [];
     let next = 0;
     try {
       while (next < queue.length || inFlight.length > 0) {
-        if (inFlight.length < window && next < queue.length) {
-          this.#socket.cork();
+        if (window - inFlight.length >= refillAt && next < queue.length) {
+          const batch: string[] = [];
           while (inFlight.length < window && next < queue.length) {
             const number = queue[next++] as number;
-            const data = this.#multi(`RETR ${number}`, 'RETR', window > 1);
+            const data = this.#multi(`RETR ${number}`, 'RETR', window > 1 ? batch : undefined);
             data.catch(noop);
             inFlight.push({ number, data });
           }
-          this.#socket.uncork();
+          if (batch.length > 0) this.#socket.write(batch.join(''));
         }
         const head = inFlight.shift() as { number: number; data: Promise<Buffer> };
         yield { number: head.number, data: await head.data };
@@ -459,8 +464,18 @@ export class Pop3Client {
   async close(): Promise<void> {
     if (this.#failure) return;
     try {
-      await this.#request('RSET', 'RSET', 'single', undefined, true);
-      await this.#request('QUIT', 'QUIT', 'single', undefined, true);
+      if (this.pipelining) {
+        const batch: string[] = [];
+        const replies = [
+          this.#request('RSET', 'RSET', 'single', undefined, batch),
+          this.#request('QUIT', 'QUIT', 'single', undefined, batch),
+        ];
+        this.#socket.write(batch.join(''));
+        await Promise.all(replies);
+      } else {
+        await this.#request('RSET', 'RSET', 'single');
+        await this.#request('QUIT', 'QUIT', 'single');
+      }
     } catch {
       // The connection is going away either way.
     }
@@ -482,9 +497,9 @@ export class Pop3Client {
     return status.text;
   }
 
-  async #multi(line: string, verb: string, pipelined = false): Promise<Buffer> {
+  async #multi(line: string, verb: string, batch?: string[]): Promise<Buffer> {
     const collector = new BodyCollector();
-    const status = await this.#request(line, verb, 'multi', collector.add, pipelined);
+    const status = await this.#request(line, verb, 'multi', collector, batch);
     if (status.type !== 'ok') throw replyError(this.#endpoint, verb, status);
     return collector.buffer();
   }
@@ -512,15 +527,16 @@ export class Pop3Client {
 
   /**
    * Sends one command line (or none, for the greeting) and resolves with its status once the whole
-   * reply is read. Lock-step unless `pipelined`: the line is written after every earlier lock-step
-   * reply. The line is never logged or quoted (it may hold an AUTH payload); only `verb` is.
+   * reply is read. Lock-step by default: the line is written after every earlier lock-step reply.
+   * Pipelined when given a `batch`: the line joins it at once and the caller writes the batch in one
+   * go. The line is never logged or quoted (it may hold an AUTH payload); only `verb` is.
    */
   #request(
     line: string | undefined,
     verb: string,
     kind: Pop3ReplyKind,
-    onBody?: (chunk: Buffer) => void,
-    pipelined = false,
+    body?: BodySink,
+    batch?: string[],
   ): Promise<Pop3StatusLine> {
     const send = () =>
       new Promise<Pop3StatusLine>((resolve, reject) => {
@@ -534,18 +550,19 @@ export class Pop3Client {
           verb,
           onStatus: (s) => {
             status = s;
-            if (!(kind === 'multi' && s.type === 'ok')) resolve(s);
+            if (kind === 'multi' && s.type === 'ok') body?.begin?.(s);
+            else resolve(s);
           },
-          ...(onBody === undefined ? {} : { onBody }),
+          ...(body === undefined ? {} : { onBody: (chunk, start, end) => body.add(chunk, start, end) }),
           onEnd: () => resolve(status as Pop3StatusLine),
           onError: reject,
         });
-        if (line !== undefined) {
-          this.#logger.debug({ command: verb }, 'POP3 command');
-          this.#socket.write(`${line}\r\n`);
-        }
+        if (line === undefined) return;
+        this.#logger.debug({ command: verb }, 'POP3 command');
+        if (batch) batch.push(`${line}\r\n`);
+        else this.#socket.write(`${line}\r\n`);
       });
-    const reply = pipelined ? send() : this.#tail.then(send);
+    const reply = batch ? send() : this.#tail.then(send);
     this.#tail = Promise.all([this.#tail, reply]).then(noop, noop);
     return reply;
   }
@@ -600,20 +617,48 @@ export class Pop3Client {
   }
 }
 
-/** Collects a reply body's chunks; one copy at the end. */
-class BodyCollector {
-  readonly #chunks: Buffer[] = [];
+/** Receives a multi-line reply's body. */
+interface BodySink {
+  /** The `+OK` status line, before the body (its octet count sizes the buffer). */
+  begin?(status: Pop3StatusLine): void;
+  add(chunk: Buffer, start: number, end: number): void;
+}
+
+/** A server's octet count is a hint, not a promise: never preallocate more than this. */
+const PREALLOCATION_LIMIT = 16 * 1024 * 1024;
+const OCTETS = /^(\d{1,12})\b/;
+
+/** Copies a reply body into one buffer, sized by the `+OK <octets>` count when there is one. */
+class BodyCollector implements BodySink {
+  #target: Buffer | undefined;
   #length = 0;
 
-  readonly add = (chunk: Buffer): void => {
-    this.#chunks.push(chunk);
-    this.#length += chunk.length;
-  };
+  begin(status: Pop3StatusLine): void {
+    const octets = OCTETS.exec(status.text);
+    const size = octets ? Math.min(Number(octets[1]), PREALLOCATION_LIMIT) : 0;
+    if (size > 0) this.#target = Buffer.allocUnsafe(size);
+  }
+
+  add(chunk: Buffer, start: number, end: number): void {
+    const needed = this.#length + (end - start);
+    let target = this.#target;
+    if (target === undefined || target.length < needed) {
+      const grown = Buffer.allocUnsafe(Math.max(needed, (target?.length ?? 0) * 2, 4096));
+      target?.copy(grown, 0, 0, this.#length);
+      target = grown;
+      this.#target = grown;
+    }
+    chunk.copy(target, this.#length, start, end);
+    this.#length = needed;
+  }
 
   buffer(): Buffer {
-    return this.#chunks.length === 1
-      ? (this.#chunks[0] as Buffer)
-      : Buffer.concat(this.#chunks, this.#length);
+    const target = this.#target;
+    if (target === undefined) return Buffer.alloc(0);
+    // A count far above the real size would otherwise keep the slack alive with the message.
+    return this.#length < target.length / 2
+      ? Buffer.from(target.subarray(0, this.#length))
+      : target.subarray(0, this.#length);
   }
 
   text(): string {

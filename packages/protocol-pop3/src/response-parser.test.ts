@@ -21,7 +21,7 @@ function parse(kinds: readonly Pop3ReplyKind[], chunks: readonly Buffer[], maxLi
     parser.expect({
       kind,
       onStatus: (status) => results.push({ status }),
-      onBody: (chunk) => pieces.push(Buffer.from(chunk)),
+      onBody: (chunk, start, end) => pieces.push(Buffer.from(chunk.subarray(start, end))),
       onEnd: () => {
         const last = results[results.length - 1] as Parsed;
         last.body = Buffer.concat(pieces);
@@ -191,13 +191,13 @@ describe('Pop3ResponseParser', () => {
     );
   });
 
-  it('hands body pieces on as views of the chunk, not copies', () => {
+  it('hands a body without dot lines on as one range of the chunk itself', () => {
     const parser = new Pop3ResponseParser({ endpoint });
     const chunk = Buffer.from('+OK\r\nline one\r\nline two\r\n.\r\n');
-    const pieces: Buffer[] = [];
-    parser.expect({ kind: 'multi', onStatus: () => undefined, onBody: (b) => pieces.push(b) });
+    const pieces: [Buffer, number, number][] = [];
+    parser.expect({ kind: 'multi', onStatus: () => undefined, onBody: (b, s, e) => pieces.push([b, s, e]) });
     parser.push(chunk);
-    expect(pieces).toHaveLength(1);
-    expect(pieces[0]?.buffer).toBe(chunk.buffer);
+    expect(pieces).toEqual([[chunk, 5, 25]]);
+    expect(pieces[0]?.[0]).toBe(chunk);
   });
 });

@@ -2,8 +2,8 @@
  * The incremental POP3 reply parser (RFC 1939, RFC 2449 response codes, RFC 5034 continuations).
  * It is fed the socket's chunks as they come and hands each queued reply its status line and, for
  * a multi-line `+OK`, the body with the dot-stuffing removed and the CRLFs kept. Bodies are passed
- * on as views of the chunks (no copy): only lines that start with `.` cost a search step, found with
- * `Buffer.indexOf`, so the work does not depend on how TCP split the stream.
+ * on as byte ranges of the chunks (no copy, no allocation): only lines that start with `.` cost a
+ * search step, found with `Buffer.indexOf`, so the work does not depend on how TCP split the stream.
  */
 import { type Pop3Endpoint, type Pop3StatusLine, protocolError } from './errors.js';
 
@@ -15,8 +15,11 @@ export interface Pop3ReplyHandler {
   readonly kind: Pop3ReplyKind;
   /** The status line (for `multi` + `ok`, the body follows). */
   onStatus(status: Pop3StatusLine): void;
-  /** A piece of the dot-unstuffed body: a view into the socket's chunk, valid as long as kept. */
-  onBody?(chunk: Buffer): void;
+  /**
+   * A piece of the dot-unstuffed body: bytes `start` to `end` of the socket's chunk. Given as a
+   * range, not a view, so that a consumer copying into its own buffer allocates nothing per piece.
+   */
+  onBody?(chunk: Buffer, start: number, end: number): void;
   /** The body's terminating `.` line was read (only for `multi` replies that were `+OK`). */
   onEnd?(): void;
 }
@@ -194,17 +197,17 @@ export class Pop3ResponseParser<H extends Pop3ReplyHandler = Pop3ReplyHandler> {
         case BodyState.DotCr:
           if (chunk[pos] === LF) return this.#finishBody(handler, pos + 1);
           // `.\r` not followed by LF: the dot was stuffing, the CR is data.
-          handler.onBody?.(CR_BYTE);
+          handler.onBody?.(CR_BYTE, 0, 1);
           this.#bodyState = BodyState.MidLine;
           break;
         case BodyState.MidLine: {
           const hit = chunk.indexOf(LF_DOT, pos);
           if (hit < 0) {
-            handler.onBody?.(chunk.subarray(pos, end));
+            handler.onBody?.(chunk, pos, end);
             this.#bodyState = chunk[end - 1] === LF ? BodyState.LineStart : BodyState.MidLine;
             return end;
           }
-          handler.onBody?.(chunk.subarray(pos, hit + 1));
+          handler.onBody?.(chunk, pos, hit + 1);
           this.#bodyState = BodyState.Dot;
           pos = hit + 2;
           break;
