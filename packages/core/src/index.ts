@@ -18,3 +18,4 @@ export * from './define.js';
 export * from './registry.js';
 export * from './create-session.js';
 export * from './kalisto.js';
+export * from './token-retry.js';
