@@ -196,6 +196,17 @@ describe('IMAP server protocol handling (raw sockets)', () => {
     await raw.closedByServer();
   });
 
+  it('ends the session at the next command once an injected clock passes the token expiry', async () => {
+    let clock = Date.now();
+    harness = await startHarness({ now: () => clock });
+    const raw = await loggedIn(harness);
+    expect(await raw.command('a1', 'NOOP')).toBe('a1 OK NOOP completed.');
+    clock += 2 * 3_600_000;
+    raw.write('a2 NOOP\r\n');
+    expect(await raw.waitFor(/^\* BYE/)).toBe('* BYE Session invalidated - AccessTokenExpired');
+    await raw.closedByServer();
+  });
+
   it('reports EXPUNGE from another session only after a sequence-number FETCH completes', async () => {
     harness = await startHarness();
     const raw = await loggedIn(harness);

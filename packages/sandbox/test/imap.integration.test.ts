@@ -181,6 +181,32 @@ describe('IMAP server with imapflow', () => {
     await client.logout();
   });
 
+  it('keeps Unicode folder names, spelled in modified UTF-7 on the wire', async () => {
+    harness = await startHarness();
+    const client = harness.client();
+    await client.connect();
+    await client.mailboxCreate('Zażółć/日本語');
+    expect((await client.list()).map((f) => f.path)).toEqual(
+      expect.arrayContaining(['Zażółć', 'Zażółć/日本語']),
+    );
+    await client.append('Zażółć/日本語', MESSAGE);
+    expect(harness.store.mailbox(ALICE)!.folder('Zażółć/日本語')!.messages).toHaveLength(1);
+    await client.logout();
+  });
+
+  it('serves a 10,000-message folder', async () => {
+    harness = await startHarness();
+    harness.store.seed(BOB, { count: 10_000, size: 600 });
+    const client = harness.client({ auth: { user: BOB, accessToken: 'valid' } });
+    await client.connect();
+    expect(must(await client.mailboxOpen('INBOX')).exists).toBe(10_000);
+    expect(await client.search({ seen: false }, { uid: true })).toHaveLength(3334);
+    expect(await client.fetchAll('1:*', { uid: true, flags: true })).toHaveLength(10_000);
+    const last = await client.fetchAll('9991:*', { envelope: true });
+    expect(last.map((m) => m.envelope?.subject).at(-1)).toBe('Re: Re: Budget approval #10000');
+    await client.logout();
+  });
+
   it('pushes EXISTS, flag changes and EXPUNGE from other sessions during IDLE', async () => {
     harness = await startHarness();
     const client = harness.client();

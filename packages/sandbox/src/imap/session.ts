@@ -53,8 +53,9 @@ export class ImapSession {
   state: SessionState = 'not-authenticated';
   mailbox: Mailbox | undefined;
   selection: Selection | undefined;
-  /** The verified token's id (for revocation checks). */
+  /** The verified token's id (for revocation checks) and expiry (epoch ms). */
   #tokenId: string | undefined;
+  #expiresAt = Number.POSITIVE_INFINITY;
   #expiryTimer: NodeJS.Timeout | undefined;
   #continuation: ((line: string) => void) | undefined;
   #idleTag: string | undefined;
@@ -156,6 +157,7 @@ export class ImapSession {
     plain.removeAllListeners('data');
     plain.removeAllListeners('close');
     plain.removeAllListeners('timeout');
+    plain.setTimeout(0);
     this.#reader.stop();
     this.#reader = this.#newReader();
     const secure = new TLSSocket(plain, { isServer: true, secureContext: this.context.secureContext });
@@ -170,6 +172,7 @@ export class ImapSession {
     this.state = 'authenticated';
     this.mailbox = mailbox;
     this.#tokenId = tokenId;
+    this.#expiresAt = expiresAt;
     const { byeOnTokenExpiry, now } = this.context.behaviour;
     if (byeOnTokenExpiry) {
       const delay = Math.max(0, Math.min(expiresAt - now(), 2_147_483_647));
@@ -246,7 +249,7 @@ export class ImapSession {
       this.tagged(command.tag, 'BAD', INVALID_STATE);
       return;
     }
-    if (this.#tokenId !== undefined && this.context.auth.isRevoked(this.#tokenId)) {
+    if (this.#tokenInvalid()) {
       this.bye(TOKEN_EXPIRED_BYE);
       return;
     }
@@ -258,6 +261,16 @@ export class ImapSession {
       const status = error instanceof ImapSyntaxError ? 'BAD' : 'NO';
       this.tagged(command.tag, status, `Command Error. ${reason}`);
     }
+  }
+
+  /**
+   * Revoked, or expired by the server clock. The timer set at login covers a real clock; this check
+   * also catches an injected clock that was moved forward.
+   */
+  #tokenInvalid(): boolean {
+    if (this.#tokenId === undefined) return false;
+    const { byeOnTokenExpiry, now } = this.context.behaviour;
+    return this.context.auth.isRevoked(this.#tokenId) || (byeOnTokenExpiry && now() >= this.#expiresAt);
   }
 
   #throttled(command: ParsedCommand): boolean {

@@ -2,6 +2,7 @@
 import { isKalistoError } from '@kalisto/core';
 import type { Mailbox, MailFolder } from '../../contracts.js';
 import { imapString, parseImapDate } from '../format.js';
+import { decodeMailboxName, encodeMailboxName } from '../mailbox-name.js';
 import type { CommandSpec, ImapSession } from '../session.js';
 import { argText, type ImapArg, ImapSyntaxError, type ParsedCommand } from '../tokenizer.js';
 
@@ -19,9 +20,10 @@ const SPECIAL_USE: Record<string, string> = {
 /** Flags clients may set, as Exchange reports them. */
 export const SYSTEM_FLAGS = '(\\Seen \\Answered \\Flagged \\Deleted \\Draft $MDNSent)';
 
-/** The IMAP name of a store folder: Exchange shows its Inbox as `INBOX`. */
+/** The IMAP name of a store folder: Exchange shows its Inbox as `INBOX`; modified UTF-7. */
 export function imapName(folder: MailFolder): string {
-  return /^inbox(\/|$)/i.test(folder.name) ? `INBOX${folder.name.slice(5)}` : folder.name;
+  const name = /^inbox(\/|$)/i.test(folder.name) ? `INBOX${folder.name.slice(5)}` : folder.name;
+  return encodeMailboxName(name);
 }
 
 function mailboxOf(session: ImapSession): Mailbox {
@@ -29,10 +31,11 @@ function mailboxOf(session: ImapSession): Mailbox {
   return session.mailbox;
 }
 
-function nameArg(arg: ImapArg | undefined): string {
+/** A folder name argument, decoded from modified UTF-7 to the store's Unicode name. */
+export function folderArg(arg: ImapArg | undefined): string {
   const name = argText(arg);
   if (name === undefined) throw new ImapSyntaxError('Missing folder name');
-  return name;
+  return decodeMailboxName(name);
 }
 
 /** Runs a store change and turns its KalistoError into `NO <message>`. */
@@ -76,8 +79,11 @@ function unsubscribedOf(session: ImapSession): Set<string> {
 }
 
 function listFolders(session: ImapSession, command: ParsedCommand, subscribedOnly: boolean): void {
-  const reference = nameArg(command.args[0]);
-  const pattern = nameArg(command.args[1]);
+  // Patterns are matched against the names as listed (modified UTF-7), so they stay encoded.
+  const reference = argText(command.args[0]);
+  const pattern = argText(command.args[1]);
+  if (reference === undefined || pattern === undefined)
+    throw new ImapSyntaxError('LIST needs a reference and a pattern');
   const kind = subscribedOnly ? 'LSUB' : 'LIST';
   if (pattern === '') {
     session.untagged(`${kind} (\\Noselect) "${DELIMITER}" ""`);
@@ -119,7 +125,7 @@ function statusItems(folder: MailFolder, names: readonly string[]): string {
 }
 
 function openFolder(session: ImapSession, command: ParsedCommand, readOnly: boolean): void {
-  const folder = mailboxOf(session).folder(nameArg(command.args[0]));
+  const folder = mailboxOf(session).folder(folderArg(command.args[0]));
   if (!folder) {
     session.deselect();
     session.tagged(command.tag, 'NO', 'Folder not found.');
@@ -152,7 +158,7 @@ function append(session: ImapSession, command: ParsedCommand): void {
       if (!internalDate) throw new ImapSyntaxError(`Invalid date "${arg.value}"`);
     }
   }
-  const folder = mailboxOf(session).folder(nameArg(args[0]));
+  const folder = mailboxOf(session).folder(folderArg(args[0]));
   if (!folder) {
     session.complete(command, 'NO', "[TRYCREATE] Folder doesn't exist.");
     return;
@@ -171,28 +177,28 @@ export const mailboxCommands: Record<string, CommandSpec> = {
   CREATE: {
     states: AUTHENTICATED,
     run(session, command) {
-      const name = nameArg(command.args[0]).replace(/\/+$/, '');
+      const name = folderArg(command.args[0]).replace(/\/+$/, '');
       storeChange(session, command, () => createWithParents(mailboxOf(session), name), 'CREATE completed.');
     },
   },
   DELETE: {
     states: AUTHENTICATED,
     run(session, command) {
-      const name = nameArg(command.args[0]);
+      const name = folderArg(command.args[0]);
       storeChange(session, command, () => mailboxOf(session).deleteFolder(name), 'DELETE completed.');
     },
   },
   RENAME: {
     states: AUTHENTICATED,
     run(session, command) {
-      const [from, to] = [nameArg(command.args[0]), nameArg(command.args[1])];
+      const [from, to] = [folderArg(command.args[0]), folderArg(command.args[1])];
       storeChange(session, command, () => mailboxOf(session).renameFolder(from, to), 'RENAME completed.');
     },
   },
   SUBSCRIBE: {
     states: AUTHENTICATED,
     run(session, command) {
-      const folder = mailboxOf(session).folder(nameArg(command.args[0]));
+      const folder = mailboxOf(session).folder(folderArg(command.args[0]));
       if (!folder) return session.complete(command, 'NO', 'Folder not found.');
       unsubscribedOf(session).delete(folder.name.toLowerCase());
       session.complete(command, 'OK', 'SUBSCRIBE completed.');
@@ -201,7 +207,7 @@ export const mailboxCommands: Record<string, CommandSpec> = {
   UNSUBSCRIBE: {
     states: AUTHENTICATED,
     run(session, command) {
-      const folder = mailboxOf(session).folder(nameArg(command.args[0]));
+      const folder = mailboxOf(session).folder(folderArg(command.args[0]));
       if (!folder) return session.complete(command, 'NO', 'Folder not found.');
       unsubscribedOf(session).add(folder.name.toLowerCase());
       session.complete(command, 'OK', 'UNSUBSCRIBE completed.');
@@ -210,7 +216,7 @@ export const mailboxCommands: Record<string, CommandSpec> = {
   STATUS: {
     states: AUTHENTICATED,
     run(session, command) {
-      const folder = mailboxOf(session).folder(nameArg(command.args[0]));
+      const folder = mailboxOf(session).folder(folderArg(command.args[0]));
       const items = command.args[1];
       if (items?.type !== 'list') throw new ImapSyntaxError('STATUS needs a list of items');
       if (!folder) return session.complete(command, 'NO', 'Folder not found.');

@@ -6,6 +6,7 @@ import { flagList, type SelectedMessage, type Selection } from '../selection.js'
 import { formatSequenceSet } from '../sequence-set.js';
 import type { CommandSpec, ImapSession } from '../session.js';
 import { argText, ImapSyntaxError, type ParsedCommand } from '../tokenizer.js';
+import { folderArg } from './mailbox-commands.js';
 
 const SELECTED = ['selected'] as const;
 
@@ -87,9 +88,7 @@ function search(session: ImapSession, command: ParsedCommand): void {
 }
 
 function targetFolder(session: ImapSession, command: ParsedCommand): MailFolder | undefined {
-  const name = argText(command.args[1]);
-  if (name === undefined) throw new ImapSyntaxError('Missing destination folder');
-  return session.mailbox?.folder(name);
+  return session.mailbox?.folder(folderArg(command.args[1]));
 }
 
 function copyOrMove(session: ImapSession, command: ParsedCommand, move: boolean): void {
