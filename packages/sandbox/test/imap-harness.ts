@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
+import { expect } from 'vitest';
 import type {
   MailAuthFailure,
   MailAuthResult,
@@ -135,12 +136,29 @@ export class RawClient {
     return client;
   }
 
+  /** A plain TCP connection that waits for no greeting (e.g. to talk nonsense to the TLS port). */
+  static async connectOnly(port: number): Promise<RawClient> {
+    const socket = netConnect(port, '127.0.0.1');
+    await once(socket, 'connect');
+    return new RawClient(socket);
+  }
+
   static async secure(port: number, ca: string): Promise<RawClient> {
     const socket = tlsConnect({ host: '127.0.0.1', port, ca });
     await once(socket, 'secureConnect');
     const client = new RawClient(socket);
     await client.waitFor(/^\* OK /);
     return client;
+  }
+
+  /** Sends STARTTLS and, after its OK, continues on a verified TLS connection over the same socket. */
+  async startTls(tag: string, ca: string, pipelined = ''): Promise<RawClient> {
+    this.write(`${tag} STARTTLS\r\n${pipelined}`);
+    expect(await this.waitFor(new RegExp(`^${tag} `))).toBe(`${tag} OK Begin TLS negotiation now.`);
+    this.socket.removeAllListeners('data');
+    const secure = tlsConnect({ socket: this.socket, ca, servername: 'localhost' });
+    await once(secure, 'secureConnect');
+    return new RawClient(secure);
   }
 
   private onData(chunk: Buffer): void {

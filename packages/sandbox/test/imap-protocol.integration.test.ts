@@ -44,6 +44,32 @@ describe('IMAP server protocol handling (raw sockets)', () => {
     );
   });
 
+  it('upgrades with STARTTLS, drops commands pipelined before the handshake, then offers AUTH=', async () => {
+    harness = await startHarness();
+    const plain = await RawClient.plain(harness.server.port);
+    raws.push(plain);
+    const raw = await plain.startTls('a1', harness.tls.ca, 'a2 NOOP\r\n');
+    raws.push(raw);
+    expect(await raw.command('a3', 'CAPABILITY')).toBe('a3 OK CAPABILITY completed.');
+    const caps = raw.lines.find((l) => l.startsWith('* CAPABILITY')) ?? '';
+    expect(caps).toContain('AUTH=XOAUTH2');
+    expect(caps).not.toContain('STARTTLS');
+    expect(plain.lines.concat(raw.lines).some((l) => l.startsWith('a2 '))).toBe(false);
+    expect(await raw.command('a4', 'STARTTLS')).toBe('a4 BAD Command received in Invalid state.');
+    expect(await raw.command('a5', `AUTHENTICATE XOAUTH2 ${xoauth2(ALICE, 'valid')}`)).toBe(
+      'a5 OK AUTHENTICATE completed.',
+    );
+  });
+
+  it('survives plaintext sent to the implicit-TLS port', async () => {
+    harness = await startHarness();
+    const raw = await RawClient.connectOnly(harness.server.tlsPort);
+    raws.push(raw);
+    raw.write('a1 CAPABILITY\r\n');
+    await raw.closedByServer();
+    await expectServing(harness);
+  });
+
   it('advertises Exchange’s capabilities over TLS', async () => {
     harness = await startHarness();
     const raw = await secureClient(harness);

@@ -1,6 +1,6 @@
 /** The sandbox IMAP server: a plain port (STARTTLS) and an implicit-TLS port sharing one TLS context. */
 import { once } from 'node:events';
-import { createServer as createNetServer, type Server } from 'node:net';
+import { createServer as createNetServer, type Server, type Socket } from 'node:net';
 import { createSecureContext, createServer as createTlsServer } from 'node:tls';
 import type { MailServerOptions, RunningMailServer } from '../contracts.js';
 import { type ImapServerContext, ImapSession, type ResolvedImapBehaviour } from './session.js';
@@ -70,14 +70,21 @@ export async function startImapServer(options: ImapServerOptions): Promise<Runni
     unsubscribed: new WeakMap(),
   };
   const sessions = new Set<ImapSession>();
-  const open = (secure: boolean) => (socket: import('node:net').Socket) => {
+  // Every TCP connection, including TLS handshakes that never complete, so close() never waits on one.
+  const sockets = new Set<Socket>();
+  const track = (socket: Socket): void => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  };
+  const open = (secure: boolean) => (socket: Socket) => {
     sessions.add(new ImapSession(socket, context, secure, (session) => sessions.delete(session)));
   };
 
   const plain = createNetServer(open(false));
   const implicit = createTlsServer({ ...options.tls }, open(true));
-  // A failed handshake only concerns that client; without a listener Node would still be fine,
-  // but an explicit one documents that it is expected.
+  plain.on('connection', track);
+  implicit.on('connection', track);
+  // A failed handshake only concerns that client.
   implicit.on('tlsClientError', (_error, socket) => socket.destroy());
   const port = await listen(plain, options.port ?? 0, host);
   const tlsPort = await listen(implicit, options.tlsPort ?? 0, host);
@@ -91,6 +98,7 @@ export async function startImapServer(options: ImapServerOptions): Promise<Runni
     async close() {
       const closed = [plain, implicit].map((server) => new Promise((resolve) => server.close(resolve)));
       for (const session of [...sessions]) session.destroy();
+      for (const socket of [...sockets]) socket.destroy();
       await Promise.all(closed);
     },
   };
