@@ -1,5 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConfidentialClientApplication, type NodeAuthOptions, PublicClientApplication } from '@azure/msal-node';
+import {
+  ConfidentialClientApplication,
+  type NodeAuthOptions,
+  PublicClientApplication,
+} from '@azure/msal-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Sandbox, startSandbox } from '../src/index.js';
 import { claimsOf, type RecordingNetworkClient, recordingNetworkClient } from './identity.helpers.js';
@@ -76,6 +80,27 @@ describe('the real @azure/msal-node against the sandbox identity platform', () =
     });
     const result = await app.acquireTokenByClientCredential({ scopes: [EXCHANGE_APP_SCOPE] });
     expect(claimsOf(result?.accessToken ?? '')).toMatchObject({ appidacr: '2' });
+    onlySandboxUrls();
+  });
+
+  it('with knownAuthorities alone, MSAL reads the OpenID configuration from the sandbox and nowhere else', async () => {
+    net = recordingNetworkClient(sandbox.ca);
+    const cfg = sandbox.msalConfig({ networkClient: net.client, tenant: sandbox.tenant.domain });
+    const app = new ConfidentialClientApplication({
+      auth: {
+        clientId: cfg.auth.clientId,
+        authority: cfg.auth.authority,
+        knownAuthorities: cfg.auth.knownAuthorities,
+        clientSecret: sandbox.fixtures.confidentialApp.secret,
+      },
+      system: cfg.system,
+    });
+    const result = await app.acquireTokenByClientCredential({ scopes: [EXCHANGE_APP_SCOPE] });
+    expect(claimsOf(result?.accessToken ?? '').tid).toBe(sandbox.tenant.id);
+    expect(net.urls[0]).toBe(
+      `${sandbox.endpoints.authority}/${sandbox.tenant.domain}/v2.0/.well-known/openid-configuration`,
+    );
+    expect(net.urls).toHaveLength(2);
     onlySandboxUrls();
   });
 
