@@ -76,6 +76,19 @@ describe('timeouts', () => {
   });
 });
 
+describe('cancellation', () => {
+  it('an AbortSignal ends a connect that is waiting for the greeting', async () => {
+    const server = await serve({});
+    const controller = new AbortController();
+    const failure = connectPop3(plain(server, { signal: controller.signal }));
+    setTimeout(() => controller.abort(), 20);
+    await expect(failure).rejects.toMatchObject({ code: 'POP3_ABORTED' });
+    await expect(connectPop3(plain(server, { signal: AbortSignal.abort() }))).rejects.toMatchObject({
+      code: 'POP3_ABORTED',
+    });
+  });
+});
+
 describe('malformed servers', () => {
   it('a greeting that is not POP3 is a POP3_PROTOCOL_ERROR', async () => {
     const server = await serve({ greeting: 'HTTP/1.1 400 Bad Request\r\n\r\n' });

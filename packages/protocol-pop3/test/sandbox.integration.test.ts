@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { text } from 'node:stream/consumers';
 import type { KalistoSession } from '@kalisto/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -82,6 +83,28 @@ describe('pipelined retrieval', () => {
     }
     expect(seen).toEqual([3, 1, 3, 2]);
     await client.close();
+  });
+});
+
+describe('streaming RETR', () => {
+  it('a slow reader gets the exact bytes; a stream destroyed mid-message leaves the client usable', async () => {
+    const line = `.${'x'.repeat(998)}\r\n`;
+    const big = Buffer.from(`Subject: big\r\n\r\n${line.repeat(2_000)}`, 'latin1');
+    seedInbox(bed.sandbox, bed.user, [big, trickyMessage(2)]);
+    const client = await openSession().store('pop3s');
+
+    const chunks: Buffer[] = [];
+    for await (const chunk of client.retr(1)) {
+      chunks.push(chunk as Buffer);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(Buffer.concat(chunks).equals(big)).toBe(true);
+
+    const abandoned = client.retr(1);
+    abandoned.once('data', () => abandoned.destroy());
+    await once(abandoned, 'close');
+    expect(await client.retrBuffer(2)).toEqual(trickyMessage(2));
+    await client.quit();
   });
 });
 

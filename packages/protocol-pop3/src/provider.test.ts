@@ -1,0 +1,58 @@
+import { createKalisto, defineTokenProvider } from '@kalisto/core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { pop3, pop3s } from './provider.js';
+
+/** A token provider that must never be asked: these failures come before any token. */
+const untouchable = defineTokenProvider({
+  name: 'msal',
+  create: () => ({
+    getToken: () => Promise.reject(new Error('no token expected in this test')),
+  }),
+});
+
+const kalisto = createKalisto({ protocols: [pop3(), pop3s()], tokenProviders: [untouchable] });
+afterAll(async () => {
+  await kalisto.close();
+});
+
+const base = {
+  'o365.oauth.tenant': 'contoso.example',
+  'o365.oauth.clientId': '00000000-0000-0000-0000-000000000001',
+  'o365.oauth.clientSecret': 'not-a-real-secret',
+  'o365.oauth.flow': 'client_credentials',
+};
+
+describe('pop3/pop3s providers', () => {
+  it('register as store providers under their names and the JavaMail class names', () => {
+    expect(pop3s()).toMatchObject({
+      protocol: 'pop3s',
+      type: 'store',
+      javaClasses: ['com.sun.mail.pop3.POP3SSLStore'],
+    });
+    expect(pop3()).toMatchObject({
+      protocol: 'pop3',
+      type: 'store',
+      javaClasses: ['com.sun.mail.pop3.POP3Store'],
+    });
+  });
+
+  it('without a mailbox user, fail with a ConfigError naming mail.pop3s.user', async () => {
+    const session = kalisto.session(base);
+    await expect(session.store('pop3s')).rejects.toMatchObject({
+      name: 'ConfigError',
+      issues: [expect.objectContaining({ property: 'mail.pop3s.user' })],
+    });
+  });
+
+  it('refuse a configured proxy instead of silently going direct', async () => {
+    const session = kalisto.session({
+      ...base,
+      'o365.user': 'adele@contoso.example',
+      'mail.pop3s.proxy.host': 'proxy.contoso.example',
+    });
+    await expect(session.store('pop3s')).rejects.toMatchObject({
+      name: 'ConfigError',
+      issues: [expect.objectContaining({ property: 'mail.pop3s.proxy.host' })],
+    });
+  });
+});
