@@ -94,8 +94,9 @@ class StoreFolder extends EventEmitter implements MailFolder {
     const message = this.find(uid);
     if (!message)
       throw folderError('SANDBOX_NO_SUCH_MESSAGE', `No message with UID ${uid} in "${this.#name}".`);
+    const next = [...flags]; // copied first: `flags` may be the message's own set
     message.flags.clear();
-    for (const flag of flags) message.flags.add(flag);
+    for (const flag of next) message.flags.add(flag);
     this.emit('flags', message);
   }
 
