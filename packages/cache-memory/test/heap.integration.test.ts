@@ -12,7 +12,15 @@ describe('memoryCache heap use', () => {
     // (about 7 MB here); the tokens themselves (about 1.5 KB each for Exchange) are not counted.
     const { stdout } = await run(
       process.execPath,
-      ['--expose-gc', '--conditions=dev-source', '--import', 'tsx', 'test/fixtures/heap-probe.ts', '100000', '1500'],
+      [
+        '--expose-gc',
+        '--conditions=dev-source',
+        '--import',
+        'tsx',
+        'test/fixtures/heap-probe.ts',
+        '100000',
+        '1500',
+      ],
       { cwd: packageDir, timeout: 120_000 },
     );
     const result = JSON.parse(stdout) as { overheadBytes: number; heapBytes: number; hits: number };
