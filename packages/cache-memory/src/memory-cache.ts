@@ -17,6 +17,7 @@ export interface MemoryCache extends CacheBackend {
 }
 
 const DEFAULT_MAX = 10_000;
+const MISS: Promise<undefined> = Promise.resolve(undefined);
 
 /**
  * A process-wide token cache: pass the same instance to every session that should share tokens.
@@ -31,20 +32,21 @@ export function memoryCache(options: MemoryCacheOptions = {}): MemoryCache {
       { property: 'memoryCache.max', value: String(max), expected: 'a whole number ≥ 1' },
     ]);
   }
-  // lru-cache's value bound is `{}`: null and undefined are never stored (set() turns them into a delete).
-  const entries = new LRUCache<string, {}>({ max });
+  // Each value is kept inside an already-resolved promise: a hit hands that promise out as it is, so
+  // it allocates nothing and awaiting it is as cheap as awaiting a raw lru-cache get.
+  const entries = new LRUCache<string, Promise<unknown>>({ max });
   const locks = new InProcessLocks();
 
   return {
     name,
     get<T>(key: string): Promise<T | undefined> {
-      return Promise.resolve(entries.get(key) as T | undefined);
+      return (entries.get(key) ?? MISS) as Promise<T | undefined>;
     },
     async set(key: string, value: unknown, ttlMs: number): Promise<void> {
       const ttl = checkedTtl(name, ttlMs);
-      // lru-cache cannot hold undefined/null; a token never is either, and get() of them is a miss anyway.
-      if (value === undefined || value === null) entries.delete(key);
-      else entries.set(key, value, { ttl });
+      // A stored undefined would read as a miss anyway: drop the entry instead.
+      if (value === undefined) entries.delete(key);
+      else entries.set(key, Promise.resolve(value), { ttl });
     },
     async delete(key: string): Promise<void> {
       entries.delete(key);
