@@ -7,6 +7,6 @@ export {
   type MsalCacheKeyParts,
   msalCacheKey,
 } from './cache-plugin.js';
-export { createMsalTokenProvider, MSAL_FLOWS, msalTokenProvider } from './msal-token-provider.js';
-export type { HttpFailure, OutboundRequest } from './network-client.js';
+export { MSAL_FLOWS, msalTokenProvider } from './msal-token-provider.js';
+export type { OutboundRequest } from './network-client.js';
 export type { DeviceCodeInfo, ManagedIdentityOptions, MsalTokenProviderOptions } from './options.js';

@@ -61,6 +61,7 @@ export function createMsalTokenProvider(
   });
   const settings: MsalAppSettings = { oauth: config.oauth, networkClient, logger };
   const flow = createFlow(config.oauth.flow, settings, context, options);
+  let closing: Promise<void> | undefined;
 
   return {
     name: PROVIDER_NAME,
@@ -78,8 +79,9 @@ export function createMsalTokenProvider(
         throw toTokenError(error, call.failure);
       }
     },
-    async close() {
-      await dispatcher.close();
+    close() {
+      closing ??= dispatcher.close();
+      return closing;
     },
   };
 }

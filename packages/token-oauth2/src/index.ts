@@ -1,4 +1,4 @@
-export { createOAuth2TokenProvider, OAUTH2_FLOWS, oauth2TokenProvider } from './oauth2-token-provider.js';
+export { OAUTH2_FLOWS, oauth2TokenProvider } from './oauth2-token-provider.js';
 export type { OAuth2TokenProviderOptions } from './options.js';
 export {
   DEFAULT_REFRESH_TOKEN_TTL_MS,

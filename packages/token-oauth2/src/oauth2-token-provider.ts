@@ -146,6 +146,7 @@ export function createOAuth2TokenProvider(
     ]);
   }
 
+  let closing: Promise<void> | undefined;
   return {
     name: PROVIDER_NAME,
     async getToken(request): Promise<AccessToken> {
@@ -159,8 +160,9 @@ export function createOAuth2TokenProvider(
         ...(oauth.flow !== 'client_credentials' && account !== undefined ? { account } : {}),
       };
     },
-    async close() {
-      await dispatcher.close();
+    close() {
+      closing ??= dispatcher.close();
+      return closing;
     },
   };
 }
