@@ -1,5 +1,6 @@
 /** The options of `connectPop3()`, their defaults, and how `mail.<protocol>.*` settings map onto them. */
 import type { Logger, ProtocolSettings, ResolvedConfig, SaslMechanism } from '@kalisto/core';
+import { DEFAULT_MAX_LINE_LENGTH } from './response-parser.js';
 
 /** Options of {@link connectPop3}. Only `host` is required. */
 export interface Pop3ConnectOptions {
@@ -58,7 +59,7 @@ export const POP3_DEFAULTS = {
   timeoutMs: 300_000,
   minTlsVersion: 'TLSv1.2',
   saslMechanisms: ['XOAUTH2'],
-  maxLineLength: 8192,
+  maxLineLength: DEFAULT_MAX_LINE_LENGTH,
   pipelineWindow: 32,
 } as const;
 

@@ -112,8 +112,6 @@ export class Pop3Client {
   #capabilities: Pop3Capabilities = new Map();
   /** Set once the connection is unusable; every later command rejects with it. */
   #failure: Error | undefined;
-  /** The reply timeout is not armed during connect (the connect deadline is). */
-  #connected = false;
   /** Set while a slow `retr()` reader holds the socket paused (the reply timeout is then off). */
   #pausedForReader = false;
   /** Completes when every lock-step command sent so far has its reply. */
@@ -188,7 +186,7 @@ export class Pop3Client {
       this.#greeting = greeting.text;
       await this.#readCapabilities();
       if (!this.#secure) await this.#upgrade();
-      this.#connected = true;
+      // The reply timeout takes over from the connect deadline.
       this.#socket.setTimeout(this.#options.timeoutMs);
     } catch (error) {
       this.#fail(error instanceof Error ? error : new Error(String(error)));
@@ -591,7 +589,7 @@ export class Pop3Client {
 
   #timedOut(): void {
     const waiting = this.#parser.current;
-    if (!this.#connected || waiting === undefined || this.#pausedForReader) return;
+    if (waiting === undefined || this.#pausedForReader) return;
     this.#fail(timeoutError(this.#endpoint, `the reply to ${waiting.verb}`, this.#options.timeoutMs));
   }
 
