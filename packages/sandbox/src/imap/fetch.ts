@@ -5,6 +5,7 @@ import { bodyStructure, envelope, findPart, headerFields, type MimePart, parseMi
 import { flagList } from './selection.js';
 import { type ImapArg, ImapSyntaxError } from './tokenizer.js';
 
+/** One requested FETCH data item; `section` covers BODY[...], BODY.PEEK[...] and the RFC822 forms. */
 export type FetchItem =
   | { kind: 'FLAGS' | 'UID' | 'INTERNALDATE' | 'RFC822.SIZE' | 'ENVELOPE' | 'BODYSTRUCTURE' | 'BODY' }
   | {

@@ -4,6 +4,7 @@
  */
 import { imapString, list, nstring, type ResponsePart } from './format.js';
 
+/** A message or body part, split into header and body, with its parsed Content-Type. */
 export interface MimePart {
   /** Header block including the blank line that ends it. */
   readonly header: Buffer;
@@ -185,6 +186,7 @@ export function bodyStructure(part: MimePart, extended: boolean): ResponsePart {
   return list(fields);
 }
 
+/** An RFC 5322 mailbox as ENVELOPE lists it: display name, local part and domain. */
 interface Address {
   name?: string;
   mailbox: string;

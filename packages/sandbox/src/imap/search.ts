@@ -5,6 +5,7 @@ import { parseHeaders } from './mime.js';
 import { inRanges, parseSequenceSet, type Range } from './sequence-set.js';
 import { type ImapArg, ImapSyntaxError } from './tokenizer.js';
 
+/** What a search key may look at for one message of the selected folder. */
 export interface SearchContext {
   message: StoredMessage;
   seq: number;
@@ -12,6 +13,7 @@ export interface SearchContext {
   maxUid: number;
 }
 
+/** A compiled SEARCH: true when the message matches. */
 export type SearchPredicate = (context: SearchContext) => boolean;
 
 const FLAG_KEYS: Record<string, [flag: string, present: boolean]> = {

@@ -6,6 +6,7 @@
 import type { MailFolder, StoredMessage } from '../contracts.js';
 import { inRanges, parseSequenceSet } from './sequence-set.js';
 
+/** A message of the selected folder with its sequence number in this session. */
 export interface SelectedMessage {
   seq: number;
   message: StoredMessage;
@@ -26,10 +27,12 @@ export function findByUid(folder: MailFolder, uid: number): StoredMessage | unde
   return undefined;
 }
 
+/** A parenthesised flag list, e.g. `(\\Seen \\Flagged)`. */
 export function flagList(flags: Iterable<string>): string {
   return `(${[...flags].join(' ')})`;
 }
 
+/** The selected folder as one session sees it (see the module comment). */
 export class Selection {
   /** UIDs in the session's sequence order. */
   readonly view: number[];

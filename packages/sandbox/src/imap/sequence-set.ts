@@ -1,5 +1,6 @@
 /** IMAP sequence sets (`1:4,7,9:*`) for message sequence numbers and UIDs. */
 
+/** An inclusive range of sequence numbers or UIDs. */
 export type Range = readonly [low: number, high: number];
 
 /**
@@ -20,6 +21,7 @@ export function parseSequenceSet(text: string, max: number): Range[] | undefined
   return ranges;
 }
 
+/** True when `n` lies in one of the ranges. */
 export function inRanges(ranges: readonly Range[], n: number): boolean {
   return ranges.some(([low, high]) => n >= low && n <= high);
 }

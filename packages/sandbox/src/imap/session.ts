@@ -11,6 +11,7 @@ import { type ResponsePart, toWire } from './format.js';
 import { Selection } from './selection.js';
 import { ImapSyntaxError, type ParsedCommand, parseCommand, tagOf } from './tokenizer.js';
 
+/** RFC 3501 states, plus Exchange's `not-connected`: logged in, but the mailbox cannot be opened. */
 export type SessionState = 'not-authenticated' | 'authenticated' | 'not-connected' | 'selected' | 'logout';
 
 /** Resolved server behaviour (see ImapBehaviour for the meaning of each switch). */
@@ -34,6 +35,7 @@ export interface ImapServerContext {
   unsubscribed: WeakMap<Mailbox, Set<string>>;
 }
 
+/** Runs one command; it replies through the session (and may throw ImapSyntaxError for BAD). */
 export type CommandHandler = (session: ImapSession, command: ParsedCommand) => void;
 
 export interface CommandSpec {
@@ -44,11 +46,13 @@ export interface CommandSpec {
   holdsExpunges?: boolean;
 }
 
+/** Exchange's reply texts and BYE reason. */
 export const INVALID_STATE = 'Command received in Invalid state.';
 export const NOT_CONNECTED = 'User is authenticated but not connected.';
 export const TOKEN_EXPIRED_BYE = 'Session invalidated - AccessTokenExpired';
 const GREETING = 'The Microsoft Exchange IMAP4 service is ready.';
 
+/** One client connection, from greeting to BYE. */
 export class ImapSession {
   state: SessionState = 'not-authenticated';
   mailbox: Mailbox | undefined;

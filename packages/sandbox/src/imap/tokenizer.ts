@@ -5,11 +5,13 @@
  */
 import type { FramedCommand } from './command-reader.js';
 
+/** A command argument: atom (also NIL and FETCH items), string (quoted or literal) or list. */
 export type ImapArg =
   | { readonly type: 'atom'; readonly value: string }
   | { readonly type: 'string'; readonly value: string; readonly bytes: Buffer }
   | { readonly type: 'list'; readonly items: ImapArg[] };
 
+/** A tagged client command with its typed arguments. */
 export interface ParsedCommand {
   tag: string;
   /** Upper case; `UID FETCH` etc. keep the `UID ` prefix. */
