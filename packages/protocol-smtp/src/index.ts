@@ -1,0 +1,19 @@
+export { type NodemailerLogger, nodemailerLogger } from './logger-adapter.js';
+export {
+  poolSettings,
+  SMTP_POOL_DEFAULTS,
+  SMTP_PROPERTY_SUFFIXES,
+  type SmtpConnectionOptions,
+  type SmtpPoolSettings,
+  smtpConnectionOptions,
+  tlsMode,
+} from './options.js';
+export { smtp, smtps } from './provider.js';
+export {
+  CONNECTION_LIMIT_RETRY_AFTER_MS,
+  SMTP_LOCAL_FAILURES,
+  type SmtpFailureContext,
+  smtpError,
+} from './smtp-errors.js';
+export { type ProvisionerSnapshot, SessionTokenProvisioner } from './token-provisioner.js';
+export { openSmtpTransport, type SmtpTransporter } from './transport.js';

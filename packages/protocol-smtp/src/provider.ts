@@ -1,0 +1,39 @@
+/**
+ * The `smtp` (submission, STARTTLS required, 587) and `smtps` (implicit TLS, 465) transport
+ * providers: `session.transport('smtp')` is a verified nodemailer transporter.
+ */
+import { defineProtocolProvider, type ProtocolProvider } from '@kalisto/core';
+import { openSmtpTransport, type SmtpTransporter } from './transport.js';
+
+declare module '@kalisto/core' {
+  interface ProtocolClients {
+    smtp: SmtpTransporter;
+    smtps: SmtpTransporter;
+  }
+}
+
+/** The Java class names of old configurations that mean these providers. */
+const JAVA_CLASSES = {
+  smtp: ['pl.slawas.mail.outlook.smtp.OutlookTransport', 'com.sun.mail.smtp.SMTPTransport'],
+  smtps: ['pl.slawas.mail.outlook.smtp.OutlookSSLTransport', 'com.sun.mail.smtp.SMTPSSLTransport'],
+} as const;
+
+/** Provider of `session.transport('smtp')`: port 587, STARTTLS before AUTH (unless `mail.smtp.ssl.enable`). */
+export function smtp(): ProtocolProvider<SmtpTransporter> {
+  return smtpProvider('smtp');
+}
+
+/** Provider of `session.transport('smtps')`: implicit TLS, port 465. */
+export function smtps(): ProtocolProvider<SmtpTransporter> {
+  return smtpProvider('smtps');
+}
+
+function smtpProvider(protocol: 'smtp' | 'smtps'): ProtocolProvider<SmtpTransporter> {
+  return defineProtocolProvider<SmtpTransporter>({
+    protocol,
+    type: 'transport',
+    javaClasses: JAVA_CLASSES[protocol],
+    create: openSmtpTransport,
+    close: async (transporter) => transporter.close(),
+  });
+}

@@ -1,0 +1,162 @@
+/**
+ * Opens a nodemailer transporter for a session: XOAUTH2 with the session's tokens, the
+ * `mail.<protocol>.*` settings, a verified login, and `sendMail` errors turned into Kalisto errors.
+ */
+import {
+  type AccessToken,
+  ConfigError,
+  isKalistoError,
+  type ProtocolContext,
+  RETRYABLE_REFUSAL_CODES,
+} from '@kalisto/core';
+import {
+  createTransport,
+  type SendMailOptions,
+  type SMTPSentMessageInfo,
+  type SMTPTransportOptions,
+  type Transporter,
+} from 'nodemailer';
+import { nodemailerLogger } from './logger-adapter.js';
+import { smtpConnectionOptions } from './options.js';
+import { smtpError } from './smtp-errors.js';
+import { SessionTokenProvisioner } from './token-provisioner.js';
+
+/**
+ * What `session.transport('smtp')` returns: nodemailer's transporter (`sendMail`, `verify`,
+ * `close`, `isIdle`, events). `sendMail` rejects with Kalisto errors; its result is nodemailer's.
+ */
+export type SmtpTransporter = Transporter<SMTPSentMessageInfo, SMTPTransportOptions>;
+
+type SendMailCallback = (error: Error | null, info: SMTPSentMessageInfo) => void;
+
+function requireUser(context: ProtocolContext): string {
+  const { settings } = context;
+  if (settings.user !== undefined) return settings.user;
+  throw new ConfigError([
+    {
+      property: `mail.${settings.protocol}.user`,
+      expected: 'the mailbox to authenticate as (or set o365.user)',
+    },
+  ]);
+}
+
+/** nodemailer speaks XOAUTH2 only; a configuration asking for something else must not be ignored. */
+function requireXoauth2(context: ProtocolContext): void {
+  const { settings } = context;
+  if (settings.saslMechanisms.includes('XOAUTH2')) return;
+  throw new ConfigError([
+    {
+      property: `mail.${settings.protocol}.sasl.mechanisms`,
+      value: settings.saslMechanisms.join(' '),
+      expected:
+        'a list including XOAUTH2 (@kalisto/protocol-smtp authenticates with XOAUTH2, as Exchange Online expects)',
+    },
+  ]);
+}
+
+/**
+ * Runs a login-bearing attempt (verify or send). When the server refuses the token, the token is
+ * forgotten, one fresh token is forced, and the attempt runs once more — unless nodemailer already
+ * renewed it during the attempt (a server's error challenge), which would make it a second retry.
+ * Only refusals at AUTH are retried: nothing of the message has been sent then.
+ */
+function createTokenRetry(context: ProtocolContext, provisioner: SessionTokenProvisioner) {
+  const { session, settings, logger } = context;
+  const toKalisto = (error: unknown, token: AccessToken | undefined) =>
+    smtpError(error, { settings, config: session.config, token });
+
+  return async function withTokenRetry<T>(attempt: () => Promise<T>): Promise<T> {
+    const before = provisioner.snapshot();
+    try {
+      return await attempt();
+    } catch (raw) {
+      const error = toKalisto(raw, provisioner.lastToken);
+      const curable =
+        (raw as { code?: unknown }).code === 'EAUTH' &&
+        isKalistoError(error) &&
+        error.name === 'AuthenticationError' &&
+        RETRYABLE_REFUSAL_CODES.has(error.code);
+      if (!curable || provisioner.snapshot().renewals !== before.renewals) throw error;
+      logger.info({ code: error.code }, 'The SMTP server refused the token; retrying once with a fresh one');
+      // Another attempt may have refreshed meanwhile: its fresh token is the one to use.
+      if (provisioner.snapshot().generation === before.generation) await provisioner.refresh();
+    }
+    try {
+      return await attempt();
+    } catch (raw) {
+      throw toKalisto(raw, provisioner.lastToken);
+    }
+  };
+}
+
+/** Rejects with the signal's reason when it fires first; `onAbort` cleans up. */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined, onAbort: () => void): Promise<T> {
+  if (signal === undefined) return promise;
+  signal.throwIfAborted();
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => {
+      onAbort();
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', abort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+  });
+}
+
+/**
+ * Creates the transporter for `context.settings`, logs in once (`verify()`) so that a bad identity
+ * fails here with a clear error, and returns it. Every later login asks the session for its token.
+ */
+export async function openSmtpTransport(context: ProtocolContext): Promise<SmtpTransporter> {
+  const { session, settings, logger, signal } = context;
+  const provisioner = new SessionTokenProvisioner(session);
+  let auth: SMTPTransportOptions['auth'];
+  if (settings.auth) {
+    requireXoauth2(context);
+    auth = { type: 'OAuth2', user: requireUser(context), provisionCallback: provisioner.provisionCallback };
+  }
+  const logging = session.config.debug
+    ? { logger: nodemailerLogger(logger), debug: true }
+    : { logger: false };
+  const defaults = settings.from === undefined ? undefined : { from: settings.from };
+  const transporter: SmtpTransporter = createTransport(
+    { ...smtpConnectionOptions(settings, session.config), ...logging, ...(auth && { auth }) },
+    defaults,
+  );
+
+  const withTokenRetry = createTokenRetry(context, provisioner);
+  const send = transporter.sendMail.bind(transporter) as (
+    mail: SendMailOptions,
+  ) => Promise<SMTPSentMessageInfo>;
+  function sendMail(mail: SendMailOptions): Promise<SMTPSentMessageInfo>;
+  function sendMail(mail: SendMailOptions, callback: SendMailCallback): void;
+  function sendMail(
+    mail: SendMailOptions,
+    callback?: SendMailCallback,
+  ): Promise<SMTPSentMessageInfo> | undefined {
+    const result = withTokenRetry(() => send(mail));
+    if (callback === undefined) return result;
+    result.then(
+      (info) => callback(null, info),
+      (error: Error) => callback(error, undefined as unknown as SMTPSentMessageInfo),
+    );
+    return undefined;
+  }
+  transporter.sendMail = sendMail;
+
+  try {
+    await abortable(
+      withTokenRetry(() => transporter.verify()),
+      signal,
+      () => transporter.close(),
+    );
+  } catch (error) {
+    transporter.close();
+    throw error;
+  }
+  logger.debug(
+    { host: settings.host, port: settings.port, pooled: transporter.options.pool === true },
+    'SMTP login verified',
+  );
+  return transporter;
+}
