@@ -141,6 +141,24 @@ describe('fileCache', () => {
     expect((error as Error).message).toContain('[cache:file]');
   });
 
+  it('refuses a value JSON cannot hold without failing the writes queued beside it', async () => {
+    const cache = fileCache({ path });
+    const results = await Promise.allSettled([
+      cache.set('a', 'v', 60_000),
+      cache.set('bad', { n: 1n }, 60_000),
+      cache.set('b', 'v', 60_000),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: 'CACHE_INVALID_VALUE' });
+    expect(Object.keys(JSON.parse(await readFile(path, 'utf8')).entries).sort()).toEqual(['a', 'b']);
+  });
+
+  it('stores what JSON keeps: a Date becomes its string, as it would in any other backend', async () => {
+    const cache = fileCache({ path });
+    await cache.set('k', { at: new Date(0) }, 60_000);
+    expect(await cache.get('k')).toEqual({ at: '1970-01-01T00:00:00.000Z' });
+  });
+
   it('fails calls after close with CACHE_CLOSED, and waits for pending writes first', async () => {
     const cache = fileCache({ path });
     const write = cache.set('k', 'v', 60_000);

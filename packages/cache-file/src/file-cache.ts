@@ -10,6 +10,7 @@ import {
   pruneExpired,
   type StoredEntry,
 } from './document.js';
+import { toJson } from './json.js';
 import { lockFileWithin, tryLockFile } from './lock-file.js';
 import {
   CACHE_KEY_ENV,
@@ -181,19 +182,24 @@ export function fileCache(options: FileCacheOptions): FileCache {
     let json: string | undefined;
     if ('sealed' in entry) json = sealer?.open(Buffer.from(entry.sealed, 'base64'), key);
     else if (sealer === undefined) return { value: entry.value, expiresAt: entry.expiresAt };
-    if (json === undefined) {
-      logger?.warn(
-        { backend: name, path },
-        'Ignoring a cached value that cannot be read with the configured key (or lack of one)',
-      );
-      return undefined;
+    if (json !== undefined) {
+      try {
+        return { value: JSON.parse(json) as unknown, expiresAt: entry.expiresAt };
+      } catch {
+        // Falls through to the warning below.
+      }
     }
-    return { value: JSON.parse(json) as unknown, expiresAt: entry.expiresAt };
+    logger?.warn(
+      { backend: name, path },
+      'Ignoring a cached value that cannot be read with the configured key (or lack of one)',
+    );
+    return undefined;
   }
 
-  function encode(key: string, value: unknown, expiresAt: number): StoredEntry {
-    if (sealer === undefined) return { expiresAt, value };
-    return { expiresAt, sealed: sealer.seal(JSON.stringify(value), key).toString('base64') };
+  /** What the file will hold for `value`: its JSON form (a copy), sealed when there is a key. */
+  function encode(key: string, json: string, expiresAt: number): StoredEntry {
+    if (sealer === undefined) return { expiresAt, value: JSON.parse(json) as unknown };
+    return { expiresAt, sealed: sealer.seal(json, key).toString('base64') };
   }
 
   /** Queues a change; changes queued while a write runs go out together in the next one. */
@@ -268,7 +274,15 @@ export function fileCache(options: FileCacheOptions): FileCache {
     },
     async set(key: string, value: unknown, ttlMs: number): Promise<void> {
       if (closing !== undefined) throw closed();
-      const entry = encode(key, value, Date.now() + checkedTtl(name, ttlMs));
+      const expiresAt = Date.now() + checkedTtl(name, ttlMs);
+      const json = toJson(name, value);
+      if (json === undefined) {
+        await enqueue((document) => {
+          delete document.entries[key];
+        });
+        return;
+      }
+      const entry = encode(key, json, expiresAt);
       await enqueue((document) => {
         document.entries[key] = entry;
       });

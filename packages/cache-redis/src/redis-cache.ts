@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { CacheBackend, CacheLock, Logger } from '@kalisto/core';
 import { openConnection, type RedisClient, type RedisConnection } from './connection.js';
+import { toJson } from './json.js';
 import { closedError, RedisDeadlineError, type RedisOperation, toCacheError } from './redis-errors.js';
 import { createSealer, type EncryptionKeyInput, resolveEncryptionKeys, type Sealer } from './sealing.js';
 import { checkedTtl } from './ttl.js';
@@ -152,7 +153,7 @@ export function redisCache(connection: RedisConnection, options: RedisCacheOptio
     async set(key: string, value: unknown, ttlMs: number): Promise<void> {
       const ttl = checkedTtl(name, ttlMs);
       const storageKey = dataKey(key);
-      const json = JSON.stringify(value);
+      const json = toJson(name, value);
       if (json === undefined) {
         await call('DEL', () => client.del(storageKey));
         return;
