@@ -1,0 +1,24 @@
+export { advertisedMechanisms, type LoginPolicy, narrowMechanisms, OAuthImapFlow } from './client.js';
+export {
+  type ImapEndpoint,
+  type ImapLoginContext,
+  imapLoginError,
+  mechanismUnavailableError,
+  timeoutError,
+  tlsError,
+  tlsRequiredError,
+} from './errors.js';
+export { imapflowLogger } from './logger.js';
+export { allowedMechanisms, IMAP_DEFAULTS, imapFlowOptions, secureContextFor } from './options.js';
+export { imap, imaps, tokenExpiryOf } from './provider.js';
+export {
+  DEFAULT_WATCH_QUERY,
+  type WatchErrorInfo,
+  type WatchHandle,
+  type WatchHandler,
+  type WatchMessageContext,
+  type WatchOptions,
+  type WatchPosition,
+  type WatchStart,
+  watch,
+} from './watch.js';

@@ -1,0 +1,127 @@
+/**
+ * The `imap` and `imaps` protocol providers: the session's token, the `mail.<protocol>.*` settings,
+ * one ImapFlow login, and on a refused token one forced refresh and one more try.
+ */
+import {
+  type AccessToken,
+  ConfigError,
+  defineProtocolProvider,
+  loginWithTokenRetry,
+  type ProtocolContext,
+  type ProtocolProvider,
+} from '@kalisto/core';
+import type { ImapFlow } from 'imapflow';
+import { OAuthImapFlow } from './client.js';
+import { imapLoginError } from './errors.js';
+import { allowedMechanisms, imapFlowOptions } from './options.js';
+
+declare module '@kalisto/core' {
+  interface ProtocolClients {
+    imap: ImapFlow;
+    imaps: ImapFlow;
+  }
+}
+
+/** The Java class names of old configurations that mean these providers. */
+const JAVA_CLASSES = {
+  imap: ['pl.slawas.mail.outlook.store.OutlookStore'],
+  imaps: ['pl.slawas.mail.outlook.store.OutlookSSLStore'],
+} as const;
+
+const tokenExpiry = new WeakMap<ImapFlow, number>();
+
+/**
+ * When the token a client logged in with expires (epoch ms); undefined for a client these providers
+ * did not open. Exchange ends the session then (`* BYE Session invalidated - AccessTokenExpired`).
+ */
+export function tokenExpiryOf(client: ImapFlow): number | undefined {
+  return tokenExpiry.get(client);
+}
+
+/**
+ * Provider of `session.store('imap')`: STARTTLS with `mail.imap.starttls.enable`, implicit TLS with
+ * `mail.imap.ssl.enable` (the Office 365 default: ssl on port 993).
+ */
+export function imap(): ProtocolProvider<ImapFlow> {
+  return imapProvider('imap');
+}
+
+/** Provider of `session.store('imaps')`: implicit TLS, port 993. */
+export function imaps(): ProtocolProvider<ImapFlow> {
+  return imapProvider('imaps');
+}
+
+function imapProvider(protocol: 'imap' | 'imaps'): ProtocolProvider<ImapFlow> {
+  return defineProtocolProvider<ImapFlow>({
+    protocol,
+    type: 'store',
+    javaClasses: JAVA_CLASSES[protocol],
+    create: openImapFlow,
+    close: closeImapFlow,
+  });
+}
+
+/**
+ * Connects and logs in with the session's token; a refused token is forgotten, a fresh one forced
+ * and a new connection tries once more (`loginWithTokenRetry`). Returns ImapFlow's client as is.
+ */
+async function openImapFlow(context: ProtocolContext): Promise<ImapFlow> {
+  const { session, settings, logger, signal } = context;
+  const user = settings.user;
+  if (user === undefined) {
+    throw new ConfigError([
+      {
+        property: `mail.${settings.protocol}.user`,
+        expected: 'the mailbox to open (or set o365.user); for a shared mailbox, its address',
+      },
+    ]);
+  }
+  const { config } = session;
+  const options = imapFlowOptions(settings, config, logger);
+  const policy = {
+    mechanisms: allowedMechanisms(settings),
+    allowInsecureAuth: config.allowInsecureAuth,
+    protocol: settings.protocol,
+  };
+  const login = async (token: AccessToken): Promise<ImapFlow> => {
+    signal?.throwIfAborted();
+    const client = new OAuthImapFlow({ ...options, auth: { user, accessToken: token.accessToken } }, policy);
+    // Without a listener an 'error' event would end the process; applications add their own.
+    client.on('error', (err: unknown) => logger.warn({ err }, 'IMAP connection error'));
+    const abort = () => client.close();
+    signal?.addEventListener('abort', abort, { once: true });
+    try {
+      await client.connect();
+      tokenExpiry.set(client, token.expiresAt);
+      return client;
+    } catch (error) {
+      client.close();
+      signal?.throwIfAborted();
+      throw imapLoginError(error, {
+        protocol: settings.protocol,
+        host: settings.host,
+        port: settings.port,
+        user,
+        accessToken: token.accessToken,
+        tenant: config.oauth.tenant,
+        cloud: config.oauth.cloud,
+      });
+    } finally {
+      signal?.removeEventListener('abort', abort);
+    }
+  };
+  return loginWithTokenRetry(context, login);
+}
+
+/** LOGOUT when the connection is still up; a dead one only needs its socket closed. */
+async function closeImapFlow(client: ImapFlow): Promise<void> {
+  if (client.usable) {
+    try {
+      await client.logout();
+      return;
+    } catch {
+      // The server went away meanwhile: closing the socket below is all that is left to do.
+    }
+  }
+  client.close();
+}
