@@ -41,6 +41,7 @@ export class FakeVerifier implements MailAuthVerifier {
 
   verify({ mechanism, user, token }: Parameters<MailAuthVerifier['verify']>[0]): MailAuthResult {
     this.requests.push({ mechanism, user });
+    if (token === 'token-crashes-verifier') throw new Error('verifier bug');
     const failure = FAILURES[token];
     if (failure) return { ok: false, reason: failure, detail: `test double: ${failure}` };
     const [kind, arg = ''] = token.split(':');

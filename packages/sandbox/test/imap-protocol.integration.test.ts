@@ -118,6 +118,19 @@ describe('IMAP server protocol handling (raw sockets)', () => {
     expect(await raw.command('a3', 'LOGOUT')).toBe('a3 OK LOGOUT completed.');
   });
 
+  it('ends only the affected connection when the verifier throws', async () => {
+    harness = await startHarness();
+    const inline = await secureClient(harness);
+    inline.write(`a1 AUTHENTICATE XOAUTH2 ${xoauth2(ALICE, 'token-crashes-verifier')}\r\n`);
+    expect(await inline.waitFor(/^\* BYE/)).toBe('* BYE Internal server error.');
+    const continued = await secureClient(harness);
+    continued.write('a1 AUTHENTICATE XOAUTH2\r\n');
+    await continued.waitFor(/^\+ $/);
+    continued.write(`${xoauth2(ALICE, 'token-crashes-verifier')}\r\n`);
+    expect(await continued.waitFor(/^\* BYE/)).toBe('* BYE Internal server error.');
+    await expectServing(harness);
+  });
+
   it('answers garbage with BAD and keeps serving', async () => {
     harness = await startHarness();
     const raw = await loggedIn(harness);

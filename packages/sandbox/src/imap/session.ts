@@ -7,6 +7,7 @@ import { type SecureContext, TLSSocket } from 'node:tls';
 import type { MailAuthVerifier, Mailbox, MailFolder, MailStore } from '../contracts.js';
 import { CommandReader, type FramedCommand } from './command-reader.js';
 import { COMMANDS } from './commands/index.js';
+import { ImapCommandError } from './errors.js';
 import { type ResponsePart, toWire } from './format.js';
 import { Selection } from './selection.js';
 import { ImapSyntaxError, type ParsedCommand, parseCommand, tagOf } from './tokenizer.js';
@@ -85,7 +86,7 @@ export class ImapSession {
     return new CommandReader(
       { maxLineBytes, maxLiteralBytes },
       {
-        command: (command) => this.#onCommand(command),
+        command: (command) => this.#safely(() => this.#onCommand(command)),
         continueLiteral: () => this.send('+ Ready for additional command text.\r\n'),
         literalTooLarge: (line) => {
           const tag = tagOf(line);
@@ -219,6 +220,18 @@ export class ImapSession {
 
   // ---- dispatch ---------------------------------------------------------------------------
 
+  /**
+   * Runs socket-driven work so that nothing thrown (e.g. by an injected verifier) escapes into the
+   * socket's event handler and takes the whole server down: the one connection ends instead.
+   */
+  #safely(work: () => void): void {
+    try {
+      work();
+    } catch {
+      this.bye('Internal server error.');
+    }
+  }
+
   #onCommand(framed: FramedCommand): void {
     if (this.#closed) return;
     const continuation = this.#continuation;
@@ -261,9 +274,10 @@ export class ImapSession {
     try {
       spec.run(this, command);
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      const status = error instanceof ImapSyntaxError ? 'BAD' : 'NO';
-      this.tagged(command.tag, status, `Command Error. ${reason}`);
+      if (error instanceof ImapSyntaxError)
+        this.tagged(command.tag, 'BAD', `Command Error. ${error.message}`);
+      else if (error instanceof ImapCommandError) this.tagged(command.tag, 'NO', error.message);
+      else throw error; // not ours to explain to the client: #safely ends the connection
     }
   }
 

@@ -1,6 +1,7 @@
 /** Folder commands: LIST, LSUB, CREATE, DELETE, RENAME, (UN)SUBSCRIBE, STATUS, SELECT, EXAMINE, APPEND. */
 import { isKalistoError } from '@kalisto/core';
 import type { Mailbox, MailFolder } from '../../contracts.js';
+import { ImapCommandError } from '../errors.js';
 import { imapString, parseImapDate } from '../format.js';
 import { decodeMailboxName, encodeMailboxName } from '../mailbox-name.js';
 import type { CommandSpec, ImapSession } from '../session.js';
@@ -27,7 +28,7 @@ export function imapName(folder: MailFolder): string {
 }
 
 function mailboxOf(session: ImapSession): Mailbox {
-  if (!session.mailbox) throw new Error('No mailbox is open.');
+  if (!session.mailbox) throw new ImapCommandError('No mailbox is open.');
   return session.mailbox;
 }
 

@@ -1,5 +1,6 @@
 /** Commands on the selected folder: FETCH, STORE, SEARCH, COPY, MOVE, EXPUNGE, CLOSE, UNSELECT, IDLE. */
 import type { MailFolder } from '../../contracts.js';
+import { ImapCommandError } from '../errors.js';
 import { parseFetchItems, renderFetch, setsSeen } from '../fetch.js';
 import { compileSearch } from '../search.js';
 import { flagList, type SelectedMessage, type Selection } from '../selection.js';
@@ -11,7 +12,7 @@ import { folderArg } from './mailbox-commands.js';
 const SELECTED = ['selected'] as const;
 
 function selectionOf(session: ImapSession): Selection {
-  if (!session.selection) throw new Error('No folder is selected.');
+  if (!session.selection) throw new ImapCommandError('No folder is selected.');
   return session.selection;
 }
 
@@ -25,7 +26,7 @@ function resolveSet(session: ImapSession, command: ParsedCommand): SelectedMessa
 }
 
 function requireWritable(selection: Selection): void {
-  if (selection.readOnly) throw new Error('Folder is read-only.');
+  if (selection.readOnly) throw new ImapCommandError('Folder is read-only.');
 }
 
 /** Expunges `uids` (or every \Deleted message) and reports `* n EXPUNGE` for each. */
