@@ -37,6 +37,11 @@ export interface Pop3ConnectOptions {
   maxLineLength?: number;
   /** Commands in flight at once when pipelining (`retrMany`, `download`). Default 32. */
   pipelineWindow?: number;
+  /**
+   * An HTTP CONNECT proxy, `http://[user:password@]host:port` (`mail.<p>.proxy.host`/`.port`/`.url`).
+   * TLS still runs end to end with the mail server, verified as without a proxy.
+   */
+  proxy?: string;
   /** Label of errors and logs, e.g. `pop3s`. Default `pop3s` with `secure`, else `pop3`. */
   protocol?: string;
   /** A pino-shaped logger for command verbs (never arguments of AUTH). Default silent. */
@@ -47,9 +52,9 @@ export interface Pop3ConnectOptions {
 
 /** Options with every default applied. */
 export type ResolvedPop3Options = Required<
-  Omit<Pop3ConnectOptions, 'ca' | 'servername' | 'logger' | 'signal'>
+  Omit<Pop3ConnectOptions, 'ca' | 'servername' | 'proxy' | 'logger' | 'signal'>
 > &
-  Pick<Pop3ConnectOptions, 'ca' | 'servername' | 'logger' | 'signal'>;
+  Pick<Pop3ConnectOptions, 'ca' | 'servername' | 'proxy' | 'logger' | 'signal'>;
 
 /** The defaults, as data. */
 export const POP3_DEFAULTS = {
@@ -102,6 +107,7 @@ export function pop3OptionsFromSettings(
     starttlsRequired: settings.starttlsRequired,
     allowInsecureAuth: config.allowInsecureAuth,
     ...(config.tlsCa === undefined ? {} : { ca: config.tlsCa }),
+    ...(settings.proxy === undefined ? {} : { proxy: settings.proxy }),
     minTlsVersion: settings.minTlsVersion,
     checkServerIdentity: settings.checkServerIdentity,
     connectionTimeoutMs: settings.connectionTimeoutMs,

@@ -11,6 +11,7 @@ import {
   ConnectionError,
   classifyMailError,
   decodeTokenClaims,
+  isKalistoError,
   KalistoError,
   type Logger,
   oauthBearerInitialResponse,
@@ -35,6 +36,7 @@ import {
   tlsRequiredError,
 } from './errors.js';
 import { type Pop3ConnectOptions, type ResolvedPop3Options, resolvePop3Options } from './options.js';
+import { openTunnel, type ProxyTarget, parseProxyUrl, proxyUnreachableError } from './proxy.js';
 import { type Pop3ReplyHandler, type Pop3ReplyKind, Pop3ResponseParser } from './response-parser.js';
 import { openSocket, startTls, whenReady } from './socket.js';
 
@@ -140,8 +142,10 @@ export class Pop3Client {
   /** See {@link connectPop3}. */
   static async connect(options: Pop3ConnectOptions): Promise<Pop3Client> {
     const resolved = resolvePop3Options(options);
-    const client = new Pop3Client(openSocket(resolved), resolved);
-    await client.#open();
+    const endpoint = { protocol: resolved.protocol, host: resolved.host, port: resolved.port };
+    const proxy = resolved.proxy === undefined ? undefined : parseProxyUrl(resolved.proxy, endpoint);
+    const client = new Pop3Client(openSocket(resolved, proxy), resolved);
+    await client.#open(proxy);
     return client;
   }
 
@@ -170,7 +174,7 @@ export class Pop3Client {
     return this.#capabilities.has('PIPELINING');
   }
 
-  async #open(): Promise<void> {
+  async #open(proxy: ProxyTarget | undefined): Promise<void> {
     const { connectionTimeoutMs, signal } = this.#options;
     const deadline = setTimeout(
       () => this.#fail(timeoutError(this.#endpoint, 'the greeting', connectionTimeoutMs)),
@@ -180,7 +184,8 @@ export class Pop3Client {
     signal?.addEventListener('abort', abort, { once: true });
     try {
       if (signal?.aborted) throw abortError(this.#endpoint);
-      await whenReady(this.#socket, this.#endpoint, this.#secure);
+      if (proxy) await this.#tunnel(proxy);
+      else await whenReady(this.#socket, this.#endpoint, this.#secure);
       const greeting = await this.#request(undefined, 'the greeting', 'single');
       if (greeting.type !== 'ok') throw replyError(this.#endpoint, 'the greeting', greeting);
       this.#greeting = greeting.text;
@@ -195,6 +200,38 @@ export class Pop3Client {
       clearTimeout(deadline);
       signal?.removeEventListener('abort', abort);
     }
+  }
+
+  /** Connects through the proxy's tunnel, then starts TLS through it for implicit TLS. */
+  async #tunnel(proxy: ProxyTarget): Promise<void> {
+    await whenReady(this.#socket, this.#endpoint, false).catch((error: unknown) => {
+      throw isKalistoError(error) && error.code === 'POP3_CONNECT_FAILED'
+        ? proxyUnreachableError(this.#endpoint, proxy, error.cause)
+        : error;
+    });
+    this.#socket.off('data', this.#onData);
+    const early = await openTunnel(this.#socket, proxy, this.#endpoint);
+    this.#socket.on('data', this.#onData);
+    if (this.#secure) {
+      // A TLS server waits for the client's hello: bytes before it are not TLS.
+      if (early.length > 0) throw protocolError(this.#endpoint, 'it sent data before the TLS handshake');
+      await this.#startTls();
+    } else if (early.length > 0) {
+      this.#receive(early);
+    }
+  }
+
+  /** Replaces the plain socket with a TLS socket over it and waits for the verified handshake. */
+  async #startTls(): Promise<void> {
+    const plain = this.#socket;
+    this.#detach(plain);
+    // The TLS socket reports the plain socket's failures; its own are no longer ours to handle.
+    plain.on('error', noop);
+    const secure = startTls(plain, this.#options);
+    this.#socket = secure;
+    this.#attach(secure);
+    await whenReady(secure, this.#endpoint, true);
+    this.#secure = true;
   }
 
   async #readCapabilities(): Promise<void> {
@@ -215,15 +252,7 @@ export class Pop3Client {
     if (status.type !== 'ok') throw replyError(this.#endpoint, 'STLS', status);
     // Bytes that came with the +OK would be plaintext injected into the TLS session.
     if (this.#parser.buffered > 0) throw protocolError(this.#endpoint, 'it sent data after STLS');
-    const plain = this.#socket;
-    this.#detach(plain);
-    // The TLS socket reports the plain socket's failures; its own are no longer ours to handle.
-    plain.on('error', noop);
-    const secure = startTls(plain, this.#options);
-    this.#socket = secure;
-    this.#attach(secure);
-    await whenReady(secure, this.#endpoint, true);
-    this.#secure = true;
+    await this.#startTls();
     await this.#readCapabilities();
   }
 

@@ -43,16 +43,4 @@ describe('pop3/pop3s providers', () => {
       issues: [expect.objectContaining({ property: 'mail.pop3s.user' })],
     });
   });
-
-  it('refuse a configured proxy instead of silently going direct', async () => {
-    const session = kalisto.session({
-      ...base,
-      'o365.user': 'adele@contoso.example',
-      'mail.pop3s.proxy.host': 'proxy.contoso.example',
-    });
-    await expect(session.store('pop3s')).rejects.toMatchObject({
-      name: 'ConfigError',
-      issues: [expect.objectContaining({ property: 'mail.pop3s.proxy.host' })],
-    });
-  });
 });

@@ -62,15 +62,6 @@ async function openAuthenticatedClient(context: ProtocolContext): Promise<Pop3Cl
       },
     ]);
   }
-  if (settings.proxy !== undefined) {
-    // Going direct when a proxy is configured could break a network policy; refuse instead.
-    throw new ConfigError([
-      {
-        property: `mail.${settings.protocol}.proxy.host`,
-        expected: 'no proxy: @kalisto/protocol-pop3 connects directly (proxies are not supported yet)',
-      },
-    ]);
-  }
   const options = {
     ...pop3OptionsFromSettings(settings, session.config),
     logger,

@@ -4,6 +4,7 @@ import { type ConnectionOptions, connect as connectTls, rootCertificates, type T
 import { isKalistoError } from '@kalisto/core';
 import { closedError, connectError, type Pop3Endpoint, tlsError } from './errors.js';
 import type { ResolvedPop3Options } from './options.js';
+import type { ProxyTarget } from './proxy.js';
 
 /** TLS options: the built-in roots plus the extra CAs, the minimum version, SNI and the name check. */
 export function tlsConnectionOptions(options: ResolvedPop3Options): ConnectionOptions {
@@ -20,8 +21,12 @@ export function tlsConnectionOptions(options: ResolvedPop3Options): ConnectionOp
   };
 }
 
-/** Starts TCP (and TLS with `secure`); see `whenReady`. The caller bounds the time by destroying the socket. */
-export function openSocket(options: ResolvedPop3Options): Socket {
+/**
+ * Starts TCP (and TLS with `secure`) to the server, or TCP to the `proxy` (the tunnel and TLS come
+ * later); see `whenReady`. The caller bounds the time by destroying the socket.
+ */
+export function openSocket(options: ResolvedPop3Options, proxy?: ProxyTarget): Socket {
+  if (proxy) return connectTcp({ host: proxy.host, port: proxy.port });
   return options.secure
     ? connectTls({ ...tlsConnectionOptions(options), port: options.port })
     : connectTcp({ host: options.host, port: options.port });
