@@ -60,7 +60,13 @@ export function createMsalTokenProvider(
     onRequest: options.onRequest,
   });
   const settings: MsalAppSettings = { oauth: config.oauth, networkClient, logger };
-  const flow = createFlow(config.oauth.flow, settings, context, options);
+  let flow: Flow;
+  try {
+    flow = createFlow(config.oauth.flow, settings, context, options);
+  } catch (error) {
+    void dispatcher.close();
+    throw error;
+  }
   let closing: Promise<void> | undefined;
 
   return {

@@ -2,6 +2,7 @@ import {
   type AccessToken,
   ConfigError,
   defineTokenProvider,
+  isKalistoError,
   type OAuthFlow,
   type Secret,
   TokenError,
@@ -44,6 +45,17 @@ export function createOAuth2TokenProvider(
 ): TokenProvider {
   const { config, cache, logger } = context;
   const { oauth } = config;
+  if (!OAUTH2_FLOWS.includes(oauth.flow)) {
+    throw new ConfigError([
+      { property: 'o365.oauth.flow', value: oauth.flow, expected: `one of ${OAUTH2_FLOWS.join(', ')}` },
+    ]);
+  }
+  if (oauth.flow === 'client_credentials' && oauth.clientSecret === undefined) {
+    throw new ConfigError([
+      { property: 'o365.oauth.clientSecret', expected: 'the client secret for the client_credentials flow' },
+    ]);
+  }
+
   const dispatcher = createDispatcher({
     ca: config.tlsCa,
     proxy: oauth.proxy,
@@ -59,12 +71,6 @@ export function createOAuth2TokenProvider(
     timeoutMs: oauth.timeoutMs,
     onRequest: options.onRequest,
   };
-  if (oauth.flow === 'client_credentials' && endpoint.clientSecret === undefined) {
-    throw new ConfigError([
-      { property: 'o365.oauth.clientSecret', expected: 'the client secret for the client_credentials flow' },
-    ]);
-  }
-
   const stores = new Map<string, RefreshTokenStore>();
   const storeFor = (user: string | undefined): RefreshTokenStore => {
     const id = user?.toLowerCase() ?? '';
@@ -134,17 +140,14 @@ export function createOAuth2TokenProvider(
         return await delegated(request, { grant_type: 'refresh_token', refresh_token: refreshToken }, store);
       } catch (error) {
         // A refused refresh token never works again: forget it so that it is not sent over and over.
-        if (error instanceof TokenError && error.oauthError === 'invalid_grant') await store.delete();
+        if (isKalistoError(error) && (error as TokenError).oauthError === 'invalid_grant')
+          await store.delete();
         throw error;
       }
     },
   };
-  const grant = grants[oauth.flow];
-  if (grant === undefined) {
-    throw new ConfigError([
-      { property: 'o365.oauth.flow', value: oauth.flow, expected: `one of ${OAUTH2_FLOWS.join(', ')}` },
-    ]);
-  }
+  // Checked above: the flow is one of these.
+  const grant = grants[oauth.flow] as (request: TokenRequest) => Promise<TokenResponse>;
 
   let closing: Promise<void> | undefined;
   return {
