@@ -13,12 +13,14 @@ import {
   type TenantOptions,
 } from './options.js';
 
+/** A registered client secret (mutable: `hooks.expireSecret`). */
 export interface SandboxSecret {
   readonly id: string;
   value: string;
   expiresAt: number | undefined;
 }
 
+/** A registered certificate credential, with the thumbprints clients name it by. */
 export interface SandboxCertificate {
   readonly pem: string;
   /** SHA-1 thumbprint, upper-case hex (what the portal shows; `x5t` carries it base64url). */
@@ -28,6 +30,7 @@ export interface SandboxCertificate {
   readonly publicKey: KeyObject;
 }
 
+/** An app registration as resolved from the options (client id lower case). */
 export interface SandboxApp {
   readonly tenant: SandboxTenant;
   readonly clientId: string;
@@ -47,6 +50,7 @@ export interface SandboxApp {
   exchangeServicePrincipalId: string | undefined;
 }
 
+/** A user as resolved from the options. */
 export interface SandboxUser {
   readonly tenant: SandboxTenant;
   /** Lower case. */
@@ -59,6 +63,7 @@ export interface SandboxUser {
   readonly hasMailbox: boolean;
 }
 
+/** A mailbox of the directory (a user's or a shared one). */
 export interface SandboxMailboxEntry {
   readonly tenant: SandboxTenant;
   /** Lower case. */
@@ -68,6 +73,7 @@ export interface SandboxMailboxEntry {
   smtpAuthDisabled: boolean;
 }
 
+/** A tenant as resolved from the options, indexed by lower-case keys. */
 export interface SandboxTenant {
   readonly id: string;
   readonly domain: string;
@@ -91,6 +97,7 @@ export interface IssuedToken {
   readonly exp: number;
 }
 
+/** What the sandbox remembers about an opaque refresh token. */
 export interface RefreshTokenRecord {
   readonly tenantId: string;
   readonly clientId: string;
@@ -102,6 +109,7 @@ export interface RefreshTokenRecord {
   readonly exp: number;
 }
 
+/** One device code flow, from the device authorization request to its redemption. */
 export interface DeviceCodeRecord {
   readonly tenantId: string;
   readonly clientId: string;
@@ -236,6 +244,11 @@ function resolveTenant(options: TenantOptions, seed: number): SandboxTenant {
 /** Bound on remembered access tokens; expired ones are dropped first. */
 const MAX_REMEMBERED_TOKENS = 50_000;
 
+/**
+ * The directory plus the mutable identity state, shared by the identity server and the verifier.
+ * Tests may change it directly (e.g. `findUser(upn).mfaRequired = true`); `sandbox.hooks` wraps
+ * the common changes.
+ */
 export class SandboxState {
   readonly tenants = new Map<string, SandboxTenant>();
   readonly lifetimes: Required<LifetimeOptions>;

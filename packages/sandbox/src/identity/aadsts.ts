@@ -172,6 +172,7 @@ export function aadTimestamp(date: Date): string {
   return `${date.toISOString().slice(0, 19).replace('T', ' ')}Z`;
 }
 
+/** Microsoft's error JSON, field for field. */
 export interface AadstsBody {
   error: string;
   error_description: string;

@@ -62,6 +62,7 @@ async function verifyAssertion(
   }
 }
 
+/** The client credential form fields of a token request. */
 export interface ClientCredentials {
   clientSecret?: string;
   clientAssertion?: string;

@@ -57,6 +57,7 @@ export function instanceDiscovery(baseUrl: string): Record<string, unknown> {
   };
 }
 
+/** The JWKS document: the sandbox's one signing key. */
 export function jwks(key: JWK): { keys: JWK[] } {
   return { keys: [key] };
 }

@@ -24,6 +24,7 @@ export interface GrantContext {
   baseUrl: string;
 }
 
+/** The JSON body of a successful token (or device authorization) response. */
 export type TokenResponseBody = Record<string, string | number>;
 
 function required(params: URLSearchParams, name: string): string {
@@ -118,6 +119,7 @@ async function delegatedResponse(
   return body;
 }
 
+/** Client credentials: an app-only token whose `roles` are the app's consented application permissions. */
 export async function clientCredentialsGrant(ctx: GrantContext): Promise<TokenResponseBody> {
   const tenant = resolveTenant(ctx);
   const app = resolveApp(tenant, required(ctx.params, 'client_id'));
@@ -130,6 +132,7 @@ export async function clientCredentialsGrant(ctx: GrantContext): Promise<TokenRe
   return { token_type: 'Bearer', expires_in: lifetime, ext_expires_in: lifetime, access_token: access.token };
 }
 
+/** Resource owner password credentials (ROPC): refused for MFA users (AADSTS50076), as in Entra ID. */
 export async function passwordGrant(ctx: GrantContext): Promise<TokenResponseBody> {
   const tenant = resolveTenant(ctx);
   const app = resolveApp(tenant, required(ctx.params, 'client_id'));

@@ -7,8 +7,10 @@ import type { SandboxState } from '../state.js';
 import { numberClaim, stringClaim, verifyJwtSignature } from './jwt.js';
 import type { SigningKey } from './tokens.js';
 
+/** An RFC 7662 introspection answer. */
 export type IntrospectionResponse = { active: false } | ({ active: true } & Record<string, unknown>);
 
+/** Introspects `token` against the sandbox's key, directory, clock and revocations. */
 export function introspect(state: SandboxState, key: SigningKey, token: string): IntrospectionResponse {
   const check = verifyJwtSignature(token, key);
   if (!check.ok) return { active: false };

@@ -6,6 +6,7 @@
 import { verify } from 'node:crypto';
 import type { SigningKey } from './tokens.js';
 
+/** The outcome of `verifyJwtSignature`. */
 export type JwtCheck =
   | { ok: true; claims: Record<string, unknown> }
   | { ok: false; reason: 'not_a_jwt' | 'unsupported_alg' | 'unknown_key' | 'bad_signature' };

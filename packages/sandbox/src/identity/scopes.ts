@@ -5,8 +5,10 @@
 import type { SandboxApp } from '../state.js';
 import { AadstsError } from './aadsts.js';
 
+/** The APIs the sandbox issues tokens for. */
 export type ResourceName = 'exchange' | 'graph';
 
+/** An API (resource) as it appears in scopes and audiences. */
 export interface Resource {
   readonly name: ResourceName;
   /** Identifier URIs and the app id accepted in scopes, lower case, no trailing slash. */
@@ -54,6 +56,7 @@ export const EXCHANGE_AUDIENCES: ReadonlySet<string> = new Set(EXCHANGE.identifi
 /** OpenID Connect scopes MSAL adds to every delegated request. */
 export const OIDC_SCOPES: ReadonlySet<string> = new Set(['openid', 'profile', 'offline_access', 'email']);
 
+/** A parsed `scope` parameter: one resource, its permissions, and OIDC scopes. */
 export interface ScopeRequest {
   resource: Resource;
   /** The `aud` of the token to issue. */

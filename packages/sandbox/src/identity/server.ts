@@ -24,6 +24,7 @@ import {
 import { introspect } from './introspection.js';
 import { type SigningKey, TokenIssuer } from './tokens.js';
 
+/** Options of `startIdentityServer`. */
 export interface IdentityServerOptions {
   state: SandboxState;
   key: SigningKey;
@@ -34,6 +35,7 @@ export interface IdentityServerOptions {
   port?: number;
 }
 
+/** A listening identity server. */
 export interface RunningIdentityServer {
   /** `https://HOST:PORT` (no trailing slash). */
   readonly url: string;
@@ -108,6 +110,7 @@ const DEVICE_LOGIN_FORM = `<h1>Kalisto sandbox: device sign-in</h1>
 <label>User <input name="username"></label><br><label>Password <input name="password" type="password"></label><br>
 <button>Sign in</button></form>`;
 
+/** Starts the HTTPS identity platform on `host:port` (ephemeral by default). */
 export async function startIdentityServer(options: IdentityServerOptions): Promise<RunningIdentityServer> {
   const { state, key } = options;
   const host = options.host ?? '127.0.0.1';
@@ -201,9 +204,12 @@ export async function startIdentityServer(options: IdentityServerOptions): Promi
     const required = state.introspection;
     if (required) {
       const basic = /^Basic (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
-      const [id, secret] = basic
-        ? Buffer.from(basic, 'base64').toString('utf8').split(':', 2)
-        : [params.get('client_id'), params.get('client_secret')];
+      const decoded = basic ? Buffer.from(basic, 'base64').toString('utf8') : undefined;
+      const colon = decoded?.indexOf(':') ?? -1;
+      const [id, secret] =
+        decoded !== undefined && colon >= 0
+          ? [decoded.slice(0, colon), decoded.slice(colon + 1)]
+          : [params.get('client_id'), params.get('client_secret')];
       if (id !== required.clientId || secret !== required.clientSecret) {
         sendJson(
           res,

@@ -15,6 +15,7 @@ export interface SigningKey {
   readonly jwk: JWK;
 }
 
+/** Generates a fresh RSA-2048 signing key; its `kid` is the JWK thumbprint. */
 export async function createSigningKey(): Promise<SigningKey> {
   const { privateKey, publicKey } = await promisify(generateKeyPair)('rsa', { modulusLength: 2048 });
   const jwk = await exportJWK(publicKey);
@@ -25,6 +26,7 @@ export async function createSigningKey(): Promise<SigningKey> {
 /** How the client proved itself: `appidacr` 0 (public), 1 (secret), 2 (certificate). */
 export type ClientAuthMethod = 'public' | 'secret' | 'certificate';
 
+/** What an access token is issued for. */
 export interface AccessTokenRequest {
   tenant: SandboxTenant;
   app: SandboxApp;
@@ -43,6 +45,7 @@ export interface AccessTokenRequest {
   extraClaims?: Record<string, unknown>;
 }
 
+/** A signed access token and the facts the sandbox keeps about it. */
 export interface IssuedAccessToken {
   token: string;
   jti: string;
@@ -62,6 +65,7 @@ export function clientInfo(user: SandboxUser): string {
   return Buffer.from(JSON.stringify({ uid: user.objectId, utid: user.tenant.id })).toString('base64url');
 }
 
+/** Signs the sandbox's access tokens, id tokens and mints refresh tokens. */
 export class TokenIssuer {
   constructor(
     private readonly state: SandboxState,
