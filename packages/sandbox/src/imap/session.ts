@@ -108,8 +108,14 @@ export class ImapSession {
   }
 
   send(parts: ResponsePart): void {
-    if (this.#closed || this.socket.destroyed || !this.socket.writable) return;
-    this.socket.write(toWire(parts));
+    const socket = this.socket;
+    if (this.#closed || socket.destroyed || !socket.writable) return;
+    // A client that does not read its responses stops being read from, so pipelined FETCHes
+    // cannot pile up unbounded output in memory.
+    if (!socket.write(toWire(parts)) && !socket.isPaused()) {
+      socket.pause();
+      socket.once('drain', () => socket.resume());
+    }
   }
 
   untagged(text: ResponsePart): void {
