@@ -28,17 +28,19 @@ afterAll(async () => {
   await sandbox?.stop();
 });
 
+const logger = recordingLogger();
+
 function provider(overrides: Record<string, string>): TokenProvider {
   const created = msalTokenProvider({ noProxy: '' }).create({
     config: sandboxConfig(sandbox, overrides),
     cache: undefined,
-    logger: recordingLogger(),
+    logger,
   });
   open.push(created);
   return created;
 }
 
-/** The provider's failure, checked to carry no secret of the configuration. */
+/** The provider's failure, checked to carry no secret of the configuration (nor to have logged one). */
 async function failure(p: TokenProvider, scopes: string[], secrets: readonly string[]): Promise<TokenError> {
   const error = await p.getToken({ scopes }).then(
     () => undefined,
@@ -46,7 +48,11 @@ async function failure(p: TokenProvider, scopes: string[], secrets: readonly str
   );
   expect(error?.name).toBe('TokenError');
   const text = `${error?.message} ${error?.hint} ${JSON.stringify(error)}`;
-  for (const secret of secrets) expect(text).not.toContain(secret);
+  const logged = JSON.stringify(logger.lines);
+  for (const secret of secrets) {
+    expect(text).not.toContain(secret);
+    expect(logged).not.toContain(secret);
+  }
   return error as TokenError;
 }
 

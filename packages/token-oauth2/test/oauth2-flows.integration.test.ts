@@ -109,6 +109,7 @@ describe('oauth2 provider against the sandbox (o365.oauth.url)', () => {
     const refresher = provider(publicAppProperties(sandbox, 'refresh_token', adele.upn), {}, cache);
     const refreshed = await refresher.getToken({ scopes: [IMAP_SCOPE, 'offline_access'] });
     expect(refreshed.account).toBe(adele.upn);
+    expect(await imapLogin(sandbox, adele.upn, refreshed.accessToken)).toContain('INBOX');
     expect(sandbox.hooks.requestCounts()).toMatchObject({ password: 1, refresh_token: 1 });
   });
 
