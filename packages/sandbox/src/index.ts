@@ -3,10 +3,14 @@ export type * from './contracts.js';
 export { AADSTS, type AadstsCode } from './identity/aadsts.js';
 export { type AppCertificate, createAppCertificate } from './identity/app-certificate.js';
 export type { IntrospectionResponse } from './identity/introspection.js';
+export { type ImapBehaviour, type ImapServerOptions, startImapServer } from './imap/index.js';
+export { createMailStore, DEFAULT_FOLDERS, type MailStoreOptions } from './mail-store.js';
 export * from './msal-config.js';
 export * from './options.js';
+export { type Pop3Behaviour, type Pop3ServerOptions, startPop3Server } from './pop3/index.js';
 export * from './properties.js';
 export * from './sandbox.js';
+export { type SmtpBehaviour, type SmtpServerOptions, startSmtpServer } from './smtp/index.js';
 export type {
   DeviceCodeRecord,
   IdentityRequestKind,

@@ -4,9 +4,9 @@
  * fixture tenant every `startSandbox()` gets when no tenants are given.
  */
 import { createHash } from 'node:crypto';
-import type { MailServerOptions } from './contracts.js';
 import type { ImapBehaviour } from './imap/index.js';
 import type { Pop3Behaviour } from './pop3/index.js';
+import type { SmtpBehaviour } from './smtp/index.js';
 
 /** A client secret ("Certificates & secrets" → "Client secrets"). */
 export interface AppSecretOptions {
@@ -145,7 +145,7 @@ export interface SandboxOptions {
   /** Start the mail servers (IMAP, POP3, SMTP). Default true; false starts the identity platform only. */
   mail?: boolean;
   /** Per-protocol switches passed to the mail servers as `MailServerOptions.behaviour`. */
-  behaviour?: { imap?: ImapBehaviour; pop3?: Pop3Behaviour; smtp?: MailServerOptions['behaviour'] };
+  behaviour?: { imap?: ImapBehaviour; pop3?: Pop3Behaviour; smtp?: SmtpBehaviour };
 }
 
 /** The Exchange Online permissions each mail protocol needs. */

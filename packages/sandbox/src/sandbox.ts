@@ -238,7 +238,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           }),
         () =>
           startPop3Server({ ...common('pop3', 'pop3s'), now: state.now, behaviour: options.behaviour?.pop3 }),
-        () => startSmtpServer({ ...common('smtp', 'smtps'), behaviour: options.behaviour?.smtp }),
+        () =>
+          startSmtpServer({ ...common('smtp', 'smtps'), now: state.now, behaviour: options.behaviour?.smtp }),
       ];
       for (const start of starters) {
         const server = await start();
