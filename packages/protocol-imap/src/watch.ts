@@ -67,9 +67,10 @@ export interface WatchOptions {
   maxAuthFailures?: number;
   /**
    * Reconnect this long before the connection's token expires instead of waiting for Exchange's
-   * `BYE … AccessTokenExpired` (never earlier than half-way through the token's life). Default 60000.
+   * `BYE … AccessTokenExpired` (never earlier than half-way through the token's life); `false`
+   * waits for the BYE. Default 60000.
    */
-  renewBeforeExpiryMs?: number;
+  renewBeforeExpiryMs?: number | false;
   /**
    * Break and re-issue IDLE this often, ms, checking the folder meanwhile: keeps NATs and the
    * server's 30-minute IDLE limit happy and notices a revoked token. Default 600000 (10 min).
@@ -365,12 +366,13 @@ class MailboxWatcher {
     this.#options.onUidValidityChange?.({ previous, current });
   }
 
-  /** ms until this connection should be renewed; undefined when its token's expiry is unknown. */
+  /** ms until this connection should be renewed; undefined when its token's expiry is unknown or renewal is off. */
   #renewDelay(client: ImapFlow): number | undefined {
     const expiresAt = tokenExpiryOf(client);
     if (expiresAt === undefined) return undefined;
     const remaining = expiresAt - Date.now();
     const margin = this.#options.renewBeforeExpiryMs ?? DEFAULTS.renewBeforeExpiryMs;
+    if (margin === false) return undefined;
     return Math.max(0, remaining - Math.min(margin, remaining / 2));
   }
 
