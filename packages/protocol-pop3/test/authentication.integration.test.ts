@@ -1,5 +1,7 @@
-import type { AuthenticationError, KalistoSession } from '@kalisto/core';
+import { type AuthenticationError, createKalisto, type KalistoSession, type Logger } from '@kalisto/core';
+import { msalTokenProvider } from '@kalisto/token-msal';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { pop3s } from '../src/index.js';
 import { type Pop3TestBed, seedInbox, startTestBed, trickyMessage } from './helpers.js';
 
 let bed: Pop3TestBed;
@@ -134,5 +136,34 @@ describe('mid-session token end', () => {
     const again = await session.store('pop3s');
     expect((await again.stat()).count).toBe(1);
     await again.quit();
+  });
+});
+
+describe('logging', () => {
+  it('logs command verbs, never the token or the AUTH payload', async () => {
+    const lines: string[] = [];
+    const record = (obj: object, msg?: string) => void lines.push(`${msg ?? ''} ${JSON.stringify(obj)}`);
+    const logger: Logger = { debug: record, info: record, warn: record, error: record };
+    const kalisto = createKalisto({ protocols: [pop3s()], tokenProviders: [msalTokenProvider()], logger });
+    try {
+      seedInbox(bed.sandbox, bed.user, [trickyMessage(1)]);
+      const session = kalisto.session({ ...bed.sandbox.properties, 'mail.debug': 'true' });
+      const token = await session.tokens.getToken();
+      bed.sandbox.hooks.revokeToken(jtiOf(token.accessToken));
+      const client = await session.store('pop3s');
+      await client.retrBuffer(1);
+      await client.quit();
+      const fresh = await session.tokens.getToken();
+
+      expect(lines.some((l) => l.includes('"command":"AUTH"'))).toBe(true);
+      expect(lines.some((l) => l.includes('"command":"RETR"'))).toBe(true);
+      const logged = lines.join('\n');
+      for (const t of [token.accessToken, fresh.accessToken]) {
+        expect(logged).not.toContain(t);
+        expect(logged).not.toContain(xoauth2Payload(bed.user, t));
+      }
+    } finally {
+      await kalisto.close();
+    }
   });
 });

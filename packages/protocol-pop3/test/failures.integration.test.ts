@@ -222,6 +222,14 @@ describe('SASL on the wire', () => {
     ]);
   });
 
+  it('the one-line form is used only where the server advertises SASL-IR and the line fits 255 octets', async () => {
+    const { server, options } = await tlsServer(['SASL XOAUTH2', 'SASL-IR'], () => '+OK authenticated\r\n');
+    const client = await connect(options);
+    await client.authenticate({ user: 'a@b.example', accessToken: 'short-token' });
+    const payload = Buffer.from('user=a@b.example\x01auth=Bearer short-token\x01\x01').toString('base64');
+    expect(server.connections[0]?.lines.slice(1)).toEqual([`AUTH XOAUTH2 ${payload}`]);
+  });
+
   it('an OAUTHBEARER error challenge is acknowledged; the error carries the scope, never the token', async () => {
     const scope = 'https://outlook.office.com/POP.AccessAsUser.All';
     const challenge = Buffer.from(JSON.stringify({ status: '401', schemes: 'bearer', scope })).toString(
