@@ -375,6 +375,20 @@ export class SandboxState {
     return token !== undefined && this.isPrincipalRevoked(token.principal, token.iat);
   }
 
+  /** Drops expired refresh tokens and device codes once there are many (a long-running CLI sandbox). */
+  pruneExpired(): void {
+    if (this.refreshTokens.size > MAX_REMEMBERED_TOKENS) {
+      const now = this.nowSeconds();
+      for (const [token, record] of this.refreshTokens)
+        if (record.exp <= now) this.refreshTokens.delete(token);
+    }
+    if (this.deviceCodes.size > 1_000) {
+      const now = this.now();
+      for (const [code, record] of this.deviceCodes)
+        if (record.expiresAt <= now) this.deviceCodes.delete(code);
+    }
+  }
+
   // ---- counters ----
 
   count(kind: IdentityRequestKind): void {

@@ -187,6 +187,7 @@ export async function deviceAuthorization(ctx: GrantContext): Promise<TokenRespo
   const app = resolveApp(tenant, required(ctx.params, 'client_id'));
   const scope = required(ctx.params, 'scope');
   parseScopes(scope, tenant.domain);
+  ctx.state.pruneExpired();
   const code = userCode();
   const deviceCode = `SBX${randomBytes(32).toString('base64url')}`;
   const expiresIn = ctx.state.lifetimes.deviceCode;

@@ -155,6 +155,7 @@ export class TokenIssuer {
 
   /** A new opaque refresh token for (tenant, app, user, scopes). */
   refreshToken(tenant: SandboxTenant, app: SandboxApp, user: SandboxUser, scopes: readonly string[]): string {
+    this.state.pruneExpired();
     const token = `1.sbx.${randomBytes(48).toString('base64url')}`;
     const iat = this.state.nowSeconds();
     this.state.refreshTokens.set(token, {
