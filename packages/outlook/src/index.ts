@@ -1,0 +1,6 @@
+export {
+  createOutlook,
+  createOutlookSession,
+  type OutlookOptions,
+  outlookProtocols,
+} from './outlook.js';
