@@ -92,6 +92,8 @@ export interface IssuedToken {
   readonly jti: string;
   /** A user's UPN or `app:<clientId>`. */
   readonly principal: string;
+  /** Issue order (see `SandboxState.nextSequence`), for revocation. */
+  readonly sequence: number;
   /** Epoch seconds. */
   readonly iat: number;
   readonly exp: number;
@@ -104,6 +106,8 @@ export interface RefreshTokenRecord {
   readonly upn: string;
   /** The resource scopes (full URIs) and OIDC scopes of the original grant. */
   readonly scopes: readonly string[];
+  /** Issue order, for revocation. */
+  readonly sequence: number;
   /** Epoch seconds. */
   readonly iat: number;
   readonly exp: number;
@@ -259,8 +263,12 @@ export class SandboxState {
   readonly deviceCodes = new Map<string, DeviceCodeRecord>();
   private readonly issued = new Map<string, IssuedToken>();
   private readonly revokedTokens = new Set<string>();
-  /** principal → epoch seconds: tokens issued at or before it are revoked. */
+  /**
+   * principal → issue sequence at revocation: tokens issued up to it are revoked. A sequence, not
+   * a time, so that a sign-in right after a revocation (same second, or a frozen test clock) works.
+   */
   private readonly revokedPrincipals = new Map<string, number>();
+  private sequence = 0;
   private readonly counts = new Map<IdentityRequestKind, number>();
   private readonly faults: { fault: TokenFault; remaining: number }[] = [];
 
@@ -360,19 +368,25 @@ export class SandboxState {
 
   /** Revokes every token and refresh token of a principal issued until now (like revokeSignInSessions). */
   revokePrincipal(principal: string): void {
-    this.revokedPrincipals.set(principal.toLowerCase(), this.nowSeconds());
+    this.revokedPrincipals.set(principal.toLowerCase(), this.sequence);
   }
 
-  /** True when the principal's tokens issued at `iat` (epoch s) are revoked. */
-  isPrincipalRevoked(principal: string, iat: number): boolean {
-    const at = this.revokedPrincipals.get(principal.toLowerCase());
-    return at !== undefined && iat <= at;
+  /** The issue sequence number of a new token or refresh token. */
+  nextSequence(): number {
+    this.sequence += 1;
+    return this.sequence;
+  }
+
+  /** True when the principal's tokens up to issue `sequence` are revoked. */
+  isPrincipalRevoked(principal: string, sequence: number): boolean {
+    const upTo = this.revokedPrincipals.get(principal.toLowerCase());
+    return upTo !== undefined && sequence <= upTo;
   }
 
   isTokenRevoked(jti: string): boolean {
     if (this.revokedTokens.has(jti)) return true;
     const token = this.issued.get(jti);
-    return token !== undefined && this.isPrincipalRevoked(token.principal, token.iat);
+    return token !== undefined && this.isPrincipalRevoked(token.principal, token.sequence);
   }
 
   /** Drops expired refresh tokens and device codes once there are many (a long-running CLI sandbox). */

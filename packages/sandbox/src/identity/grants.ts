@@ -163,7 +163,7 @@ export async function refreshTokenGrant(ctx: GrantContext): Promise<TokenRespons
     const inactiveDays = Math.floor((now - record.iat) / 86_400);
     throw new AadstsError(700082, [issued, `${inactiveDays}.00:00:00`]);
   }
-  if (ctx.state.isPrincipalRevoked(record.upn, record.iat)) {
+  if (ctx.state.isPrincipalRevoked(record.upn, record.sequence)) {
     throw new AadstsError(50173, [issued, aadTimestamp(new Date(ctx.state.now()))]);
   }
   const user = tenantUser(ctx.state, tenant, app, record.upn);

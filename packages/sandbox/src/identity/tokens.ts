@@ -129,7 +129,7 @@ export class TokenIssuer {
     if (!user && claims.roles && (claims.roles as unknown[]).length === 0) delete claims.roles;
     Object.assign(claims, request.extraClaims);
     const principal = user ? user.upn : `app:${app.clientId}`;
-    this.state.rememberToken({ jti, principal, iat, exp });
+    this.state.rememberToken({ jti, principal, sequence: this.state.nextSequence(), iat, exp });
     return { token: await this.sign(claims), jti, exp, iat };
   }
 
@@ -163,6 +163,7 @@ export class TokenIssuer {
       clientId: app.clientId,
       upn: user.upn,
       scopes,
+      sequence: this.state.nextSequence(),
       iat,
       exp: iat + this.state.lifetimes.refreshToken,
     });
