@@ -60,6 +60,7 @@ export function redisCache(connection: RedisConnection, options: RedisCacheOptio
   /** Why the connection we own is down: a better reason than "not ready" (e.g. WRONGPASS). */
   let connectionError: Error | undefined;
   let closing: Promise<void> | undefined;
+  let readiness: Promise<void> | undefined;
   if (owned) watch(client);
 
   function watch(own: RedisClient): void {
@@ -94,17 +95,25 @@ export function redisCache(connection: RedisConnection, options: RedisCacheOptio
     if (client.status === 'ready') return Promise.resolve();
     if (client.status === 'end') return Promise.reject(new Error('Connection is closed.'));
     const waitMs = everReady ? commandTimeoutMs : Math.max(commandTimeoutMs, connectTimeoutMs);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        client.off('ready', onReady);
-        reject(connectionError ?? new Error(`Redis is not ready (${client.status})`));
-      }, waitMs);
-      const onReady = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-      client.once('ready', onReady);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(connectionError ?? new Error(`Redis is not ready (${client.status})`)),
+        waitMs,
+      );
     });
+    return Promise.race([nextReady(), timeout]).finally(() => clearTimeout(timer));
+  }
+
+  /** One 'ready' listener however many calls wait (a listener per call would trip Node's leak warning). */
+  function nextReady(): Promise<void> {
+    readiness ??= new Promise((resolve) => {
+      client.once('ready', () => {
+        readiness = undefined;
+        resolve();
+      });
+    });
+    return readiness;
   }
 
   /** Runs one Redis call under our own deadline (a client you own may queue commands forever). */

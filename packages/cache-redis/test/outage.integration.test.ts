@@ -1,6 +1,7 @@
 import { inspect } from 'node:util';
 import { CacheError } from '@kalisto/core';
 import { tokenShapedValue } from '@kalisto/test-utils';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisCache, redisCache } from '../src/index.js';
 import { type RedisServer, startRedisServer } from './redis-server.js';
@@ -80,6 +81,24 @@ describe('redisCache when Redis goes away and comes back', () => {
     expect(back).toBe(true);
     await cache.set('k', token, 60_000);
     expect(await cache.get('k')).toEqual(token);
+  });
+
+  it('lets many callers wait for a lost connection on one listener, not one each', async () => {
+    const client = new Redis('redis://127.0.0.1:1', { enableOfflineQueue: false, retryStrategy: () => 200 });
+    client.on('error', () => {});
+    const borrowed = redisCache({ client }, { commandTimeoutMs: 300 });
+    try {
+      const before = client.listenerCount('ready');
+      const calls = Array.from({ length: 50 }, () => outcome(() => borrowed.get('k')));
+      await new Promise((resolve) => setImmediate(resolve));
+      // ioredis adds a listener of its own while connecting; one per waiting call would make it 50 more.
+      expect(client.listenerCount('ready') - before).toBeLessThan(5);
+      const results = await Promise.all(calls);
+      expect(results.every(({ error }) => error instanceof CacheError)).toBe(true);
+    } finally {
+      await borrowed.close();
+      client.disconnect();
+    }
   });
 
   it('fails a call made while the first connection cannot be opened, within the bound', async () => {
