@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inspect } from 'node:util';
 import { CacheError, ConfigError, type Logger } from '@kalisto/core';
 import { runCacheBackendSuite, tokenShapedValue } from '@kalisto/test-utils';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -132,13 +133,25 @@ describe('fileCache', () => {
     expect(fileCache({ path, requireEncryption: true, encryptionKey: randomBytes(32) }).name).toBe('file');
   });
 
-  it('reports an unwritable location as CACHE_IO naming the path', async () => {
+  it('reports an unwritable location as CACHE_IO naming the path, and never the value', async () => {
     await writeFile(join(directory, 'a-file'), '');
-    const cache = fileCache({ path: join(directory, 'a-file', 'tokens.json') });
-    const error = await cache.set('k', 'v', 60_000).catch((e: unknown) => e);
+    const key = randomBytes(32);
+    const cache = fileCache({ path: join(directory, 'a-file', 'tokens.json'), encryptionKey: key });
+    const token = tokenShapedValue('unwritable-secret');
+    const error = await cache.set('k', token, 60_000).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CacheError);
     expect((error as CacheError).code).toBe('CACHE_IO');
     expect((error as Error).message).toContain('[cache:file]');
+    expect((error as Error).message).toContain(join(directory, 'a-file'));
+    const printed = `${inspect(error, { depth: 5 })} ${JSON.stringify(error)}`;
+    for (const secret of [
+      String(token.accessToken),
+      'unwritable-secret',
+      key.toString('hex'),
+      key.toString('base64'),
+    ]) {
+      expect(printed).not.toContain(secret);
+    }
   });
 
   it('refuses a value JSON cannot hold without failing the writes queued beside it', async () => {
