@@ -114,6 +114,8 @@ export class Pop3Client {
   #capabilities: Pop3Capabilities = new Map();
   /** Set once the connection is unusable; every later command rejects with it. */
   #failure: Error | undefined;
+  /** In the TRANSACTION state (after a successful AUTH): only then do deletion marks exist. */
+  #authenticated = false;
   /** Set while a slow `retr()` reader holds the socket paused (the reply timeout is then off). */
   #pausedForReader = false;
   /** Completes when every lock-step command sent so far has its reply. */
@@ -306,6 +308,7 @@ export class Pop3Client {
       }
     }
     if (status.type === 'ok') {
+      this.#authenticated = true;
       this.#logger.debug({ mechanism }, 'POP3 authenticated');
       return;
     }
@@ -490,18 +493,16 @@ export class Pop3Client {
    */
   async close(): Promise<void> {
     if (this.#failure) return;
+    // Before login there are no deletion marks, and RSET is not valid there.
+    const commands = this.#authenticated ? ['RSET', 'QUIT'] : ['QUIT'];
     try {
       if (this.pipelining) {
         const batch: string[] = [];
-        const replies = [
-          this.#request('RSET', 'RSET', 'single', undefined, batch),
-          this.#request('QUIT', 'QUIT', 'single', undefined, batch),
-        ];
+        const replies = commands.map((c) => this.#request(c, c, 'single', undefined, batch));
         this.#socket.write(batch.join(''));
         await Promise.all(replies);
       } else {
-        await this.#request('RSET', 'RSET', 'single');
-        await this.#request('QUIT', 'QUIT', 'single');
+        for (const command of commands) await this.#request(command, command, 'single');
       }
     } catch {
       // The connection is going away either way.
@@ -533,7 +534,7 @@ export class Pop3Client {
 
   async #listing(line: string, verb: string): Promise<string[]> {
     const body = (await this.#multi(line, verb)).toString('latin1');
-    return body.split('\r\n').filter((l) => l.trim() !== '');
+    return body.split(/\r?\n/).filter((l) => l.trim() !== '');
   }
 
   #listEntry(text: string, verb: string): Pop3ListEntry {

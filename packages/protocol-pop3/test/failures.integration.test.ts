@@ -178,6 +178,17 @@ describe('pipelining', () => {
   });
 });
 
+describe('closing', () => {
+  it('close() before login sends only QUIT; after it, commands fail with POP3_CLIENT_CLOSED', async () => {
+    const server = await serve(scripted(['PIPELINING'], () => '+OK\r\n'));
+    const client = await connectPop3(plain(server));
+    await client.close();
+    await client.close();
+    expect(server.connections[0]?.lines).toEqual(['CAPA', 'QUIT']);
+    await expect(client.noop()).rejects.toMatchObject({ code: 'POP3_CLIENT_CLOSED', transient: false });
+  });
+});
+
 describe('transport security', () => {
   it('a plain server without STLS gets no token: POP3_TLS_REQUIRED', async () => {
     const server = await serve(scripted(['SASL XOAUTH2', 'USER'], () => '-ERR no\r\n'));
