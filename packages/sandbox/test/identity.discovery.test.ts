@@ -110,6 +110,30 @@ describe('discovery documents, JWKS, the device login page and lifetime hooks', 
     expect(result?.account?.username).toBe(megan.upn);
   });
 
+  it('accepts the client secret in an HTTP Basic header (client_secret_basic), and refuses a wrong one', async () => {
+    const { clientId, secret } = sandbox.fixtures.confidentialApp;
+    const post = (basicSecret: string) =>
+      createSandboxNetworkClient({ ca: sandbox.ca }).sendPostRequestAsync<Record<string, unknown>>(
+        sandbox.endpoints.tokenUrl,
+        {
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            authorization: `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(basicSecret)}`).toString('base64')}`,
+          },
+          body: new URLSearchParams({
+            grant_type: 'client_credentials',
+            scope: 'https://outlook.office365.com/.default',
+          }).toString(),
+        },
+      );
+    const ok = await post(secret);
+    expect(ok.status).toBe(200);
+    expect(claimsOf(String(ok.body.access_token)).appidacr).toBe('1');
+    const refused = await post('not the secret');
+    expect(refused.status).toBe(401);
+    expect(refused.body.error_codes).toEqual([7000215]);
+  });
+
   it('setTokenLifetime changes the lifetime of tokens issued afterwards', async () => {
     sandbox.hooks.setTokenLifetime(120);
     try {

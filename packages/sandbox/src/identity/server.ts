@@ -75,6 +75,21 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
+/** `id:secret` of an HTTP Basic header, each form-decoded as RFC 6749 §2.3.1 asks. */
+function basicCredentials(req: IncomingMessage): { id: string; secret: string } | undefined {
+  const encoded = /^Basic\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+  if (!encoded) return undefined;
+  const decoded = Buffer.from(encoded, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return undefined;
+  const formDecode = (text: string) => decodeURIComponent(text.replace(/\+/g, ' '));
+  try {
+    return { id: formDecode(decoded.slice(0, colon)), secret: formDecode(decoded.slice(colon + 1)) };
+  } catch {
+    return undefined;
+  }
+}
+
 function sendJson(
   res: ServerResponse,
   status: number,
@@ -165,6 +180,12 @@ export async function startIdentityServer(options: IdentityServerOptions): Promi
   ) => {
     const correlationId = correlationOf(req, url);
     const params = new URLSearchParams(await readBody(req));
+    // client_secret_basic: Entra ID accepts the client's id and secret in an HTTP Basic header.
+    const basic = basicCredentials(req);
+    if (basic) {
+      if (!params.has('client_id')) params.set('client_id', basic.id);
+      params.set('client_secret', basic.secret);
+    }
     const grantType = params.get('grant_type') ?? '';
     const grant = GRANTS[grantType];
     state.count(grant?.kind ?? 'other');
@@ -203,13 +224,10 @@ export async function startIdentityServer(options: IdentityServerOptions): Promi
     const params = new URLSearchParams(await readBody(req));
     const required = state.introspection;
     if (required) {
-      const basic = /^Basic (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
-      const decoded = basic ? Buffer.from(basic, 'base64').toString('utf8') : undefined;
-      const colon = decoded?.indexOf(':') ?? -1;
-      const [id, secret] =
-        decoded !== undefined && colon >= 0
-          ? [decoded.slice(0, colon), decoded.slice(colon + 1)]
-          : [params.get('client_id'), params.get('client_secret')];
+      const basic = basicCredentials(req);
+      const [id, secret] = basic
+        ? [basic.id, basic.secret]
+        : [params.get('client_id'), params.get('client_secret')];
       if (id !== required.clientId || secret !== required.clientSecret) {
         sendJson(
           res,
