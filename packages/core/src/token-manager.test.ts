@@ -278,6 +278,27 @@ describe('retries', () => {
   });
 });
 
+describe('interactive sign-in (device code)', () => {
+  const deviceCode = () => testConfig({ oauth: { flow: 'device_code', password: undefined } });
+
+  it('waits for the person signing in: no attempt timeout cuts the sign-in short', async () => {
+    const { manager, provider } = setup({ gated: true }, { config: deviceCode(), attemptTimeoutMs: 1 });
+    const pending = manager.getToken();
+    await new Promise((resolve) => setTimeout(resolve, 25)); // far beyond the 1 ms attempt timeout
+    expect(provider.calls[0]?.signal?.aborted).toBe(false);
+    provider.release();
+    await expect(pending).resolves.toMatchObject({ accessToken: expect.any(String) });
+    expect(provider.calls).toHaveLength(1);
+  });
+
+  it('never retries, which would show the user a second code', async () => {
+    const { manager, provider } = setup({ script: ['transient'] }, { config: deviceCode() });
+    const error = await rejectionOf(manager.getToken());
+    expect((error as TokenError).code).toBe('TOKEN_SERVICE_UNAVAILABLE');
+    expect(provider.calls).toHaveLength(1);
+  });
+});
+
 describe('invalidate and forceRefresh', () => {
   it('fetches again after invalidate and removes the shared entry', async () => {
     const { manager, provider, cache } = setup({ cache: true });

@@ -71,6 +71,8 @@ const BUSY = Symbol('lock busy');
 
 // App-only grants get the same token whatever mailbox it is used for, so their key leaves the user out.
 const APP_ONLY_FLOWS = new Set(['client_credentials', 'managed_identity']);
+/** Flows that wait for a person to sign in. */
+const INTERACTIVE_FLOWS = new Set(['device_code']);
 
 /**
  * Creates the session's {@link TokenManager}. A token is looked up in this manager's memory, then
@@ -97,6 +99,9 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   const wait = options.sleep ?? abortableSleep;
   const retry: RetryOptions = { ...DEFAULT_RETRY, ...options.retry };
   const skewMs = config.oauth.refreshSkewMs;
+  // A device-code sign-in waits for a person: no attempt timeout (the provider's own sign-in
+  // timeout and the caller's signal bound it) and no retry, which would show a second code.
+  const interactive = INTERACTIVE_FLOWS.has(config.oauth.flow);
   const attemptTimeoutMs = options.attemptTimeoutMs ?? config.oauth.timeoutMs;
   const lockTtlMs = options.lockTtlMs ?? config.oauth.timeoutMs + 5_000;
   const lockPollMs = Math.max(1, options.lockPollMs ?? 200);
@@ -219,7 +224,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
             signal: attemptSignal,
           }),
         ),
-      retry,
+      interactive ? { ...retry, retries: 0 } : retry,
       {
         signal,
         sleep: wait,
@@ -254,6 +259,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 
   /** One provider attempt, aborted after `attemptTimeoutMs` (a transient failure) or with the flight. */
   async function attempt<T>(signal: AbortSignal, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    if (interactive) return raceAbort(run(signal), signal);
     const controller = new AbortController();
     const onAbort = () => controller.abort(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });

@@ -50,20 +50,24 @@ function authorityHost(reader: PropertyReader): string | undefined {
 
 /**
  * The token URL template, checked when given: https, with `%s` for the tenant. A derived one
- * follows the authority, whose own check covers it.
+ * follows the authority, whose own check covers it. Only MSAL needs the tenant in the URL: with
+ * another provider (`oauth2`) a URL without `%s` is a fixed endpoint of any RFC 6749 server.
  */
 function tokenUrlTemplate(reader: PropertyReader): string | undefined {
   const name = 'o365.oauth.url';
   const template = reader.string(name);
   if (template === undefined) return undefined;
   if (!isGiven(reader, name)) return template;
-  if (!template.includes('%s')) {
-    reader.issue(name, 'a token endpoint URL containing %s where the tenant goes');
+  if (!template.includes('%s') && (reader.string('o365.oauth.provider') ?? 'msal') === 'msal') {
+    reader.issue(
+      name,
+      'a token endpoint URL containing %s where the tenant goes (or o365.oauth.provider=oauth2 for a fixed endpoint)',
+    );
     return undefined;
   }
   const candidate = template.replaceAll('%s', 'tenant');
   if (!URL.canParse(candidate) || new URL(candidate).protocol !== 'https:') {
-    reader.issue(name, 'an https token endpoint URL containing %s where the tenant goes');
+    reader.issue(name, 'an https token endpoint URL');
     return undefined;
   }
   return template;

@@ -89,6 +89,12 @@ describe('resolveConfig: validation', () => {
     expect(issuesOf({ ...APP, 'o365.oauth.url': 'https://127.0.0.1/token' })).toEqual(['o365.oauth.url']);
   });
 
+  it('takes a token URL without %s as a fixed endpoint for the oauth2 provider (any RFC 6749 server)', () => {
+    const fixed = 'https://oauth2.googleapis.com/token';
+    const config = resolveConfig({ ...APP, 'o365.oauth.provider': 'oauth2', 'o365.oauth.url': fixed });
+    expect(config.oauth.tokenUrl).toBe(fixed);
+  });
+
   it('checks what each flow needs', () => {
     expect(issuesOf({ ...USER, 'o365.user': '' })).toEqual(['o365.user']);
     expect(issuesOf({ ...APP, 'o365.oauth.clientSecret': '' })).toEqual(['o365.oauth.clientSecret']);
