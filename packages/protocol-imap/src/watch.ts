@@ -281,6 +281,7 @@ class MailboxWatcher {
     client.on('exists', onExists);
     client.on('close', onClose);
     const timers: NodeJS.Timeout[] = [];
+    let renewing = false;
     const every = (ms: number, reason: WakeReason) => {
       const timer = setInterval(() => this.#signal(reason), ms);
       timer.unref();
@@ -314,6 +315,7 @@ class MailboxWatcher {
               { folder: this.#folder },
               'IMAP watch: renewing the connection before the token expires',
             );
+            renewing = true;
             break;
           }
         }
@@ -331,12 +333,24 @@ class MailboxWatcher {
       client.off('close', onClose);
       await endConnection(client);
     }
+    if (renewing) await this.#forgetToken(tokenExpiryOf(client));
     if (client.byeReason !== undefined && /AccessTokenExpired/i.test(client.byeReason)) {
       this.#logger.info(
         { folder: this.#folder },
         'IMAP watch: the token expired; reconnecting with a fresh one',
       );
     }
+  }
+
+  /**
+   * Makes sure the next connection gets a newer token than the one expiring at `expiresAt`: the token
+   * manager normally has one by now (its refresh skew is longer than the renewal margin); when it
+   * would still hand out the old one, it is forgotten so that a fresh one is requested.
+   */
+  async #forgetToken(expiresAt: number | undefined): Promise<void> {
+    if (expiresAt === undefined) return;
+    const current = await this.#session.tokens.getToken({ signal: this.#stopper.signal });
+    if (current.expiresAt <= expiresAt) await this.#session.tokens.invalidate();
   }
 
   /** Sets or checks the position against the folder's UIDVALIDITY and UIDNEXT. */
