@@ -581,7 +581,7 @@ export class Pop3Client {
             if (kind === 'multi' && s.type === 'ok') body?.begin?.(s);
             else resolve(s);
           },
-          ...(body === undefined ? {} : { onBody: (chunk, start, end) => body.add(chunk, start, end) }),
+          ...(body === undefined ? {} : { onBody: body.add }),
           onEnd: () => resolve(status as Pop3StatusLine),
           onError: reject,
         });
@@ -649,7 +649,8 @@ export class Pop3Client {
 interface BodySink {
   /** The `+OK` status line, before the body (its octet count sizes the buffer). */
   begin?(status: Pop3StatusLine): void;
-  add(chunk: Buffer, start: number, end: number): void;
+  /** Called per body piece; a bound function, handed to the parser as is. */
+  readonly add: (chunk: Buffer, start: number, end: number) => void;
 }
 
 /** A server's octet count is a hint, not a promise: never preallocate more than this. */
@@ -667,7 +668,7 @@ class BodyCollector implements BodySink {
     if (size > 0) this.#target = Buffer.allocUnsafe(size);
   }
 
-  add(chunk: Buffer, start: number, end: number): void {
+  readonly add = (chunk: Buffer, start: number, end: number): void => {
     const needed = this.#length + (end - start);
     let target = this.#target;
     if (target === undefined || target.length < needed) {
@@ -678,7 +679,7 @@ class BodyCollector implements BodySink {
     }
     chunk.copy(target, this.#length, start, end);
     this.#length = needed;
-  }
+  };
 
   buffer(): Buffer {
     const target = this.#target;

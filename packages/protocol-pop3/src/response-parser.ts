@@ -200,18 +200,25 @@ export class Pop3ResponseParser<H extends Pop3ReplyHandler = Pop3ReplyHandler> {
           handler.onBody?.(CR_BYTE, 0, 1);
           this.#bodyState = BodyState.MidLine;
           break;
-        case BodyState.MidLine: {
-          const hit = chunk.indexOf(LF_DOT, pos);
-          if (hit < 0) {
-            handler.onBody?.(chunk, pos, end);
-            this.#bodyState = chunk[end - 1] === LF ? BodyState.LineStart : BodyState.MidLine;
-            return end;
+        case BodyState.MidLine:
+          // The hot loop: from one line that starts with a dot to the next.
+          for (;;) {
+            const hit = chunk.indexOf(LF_DOT, pos);
+            if (hit < 0) {
+              handler.onBody?.(chunk, pos, end);
+              this.#bodyState = chunk[end - 1] === LF ? BodyState.LineStart : BodyState.MidLine;
+              return end;
+            }
+            handler.onBody?.(chunk, pos, hit + 1);
+            pos = hit + 2;
+            const next = chunk[pos];
+            // Anything but CR/LF after the dot is a stuffed line: drop the dot, stay mid-line.
+            if (next === undefined || next === CR || next === LF) {
+              this.#bodyState = BodyState.Dot;
+              break;
+            }
           }
-          handler.onBody?.(chunk, pos, hit + 1);
-          this.#bodyState = BodyState.Dot;
-          pos = hit + 2;
           break;
-        }
       }
     }
     return pos;
