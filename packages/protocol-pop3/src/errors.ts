@@ -55,12 +55,20 @@ export function protocolError(endpoint: Pop3Endpoint, problem: string): Connecti
   );
 }
 
-/** No reply (or no greeting) in time. */
-export function timeoutError(endpoint: Pop3Endpoint, waitingFor: string, timeoutMs: number): ConnectionError {
-  const property = waitingFor === 'the greeting' ? 'connectiontimeout' : 'timeout';
-  const hint = `Check the network path to the server, or raise mail.${endpoint.protocol}.${property}.`;
+/** The connection (TCP, TLS, greeting, STLS) was not ready in time. */
+export function connectTimeoutError(endpoint: Pop3Endpoint, timeoutMs: number): ConnectionError {
+  const hint = `Check the network path to the server, or raise mail.${endpoint.protocol}.connectiontimeout.`;
   return new ConnectionError(
-    `${label(endpoint)} ${where(endpoint)} sent nothing for ${timeoutMs} ms while waiting for ${waitingFor}. ${hint}`,
+    `${label(endpoint)} ${where(endpoint)} did not complete the connection (TCP, TLS and greeting) within ${timeoutMs} ms. ${hint}`,
+    { ...fields(endpoint), code: 'POP3_TIMEOUT', transient: true, hint },
+  );
+}
+
+/** No reply in time. */
+export function timeoutError(endpoint: Pop3Endpoint, command: string, timeoutMs: number): ConnectionError {
+  const hint = `Check the network path to the server, or raise mail.${endpoint.protocol}.timeout.`;
+  return new ConnectionError(
+    `${label(endpoint)} ${where(endpoint)} sent nothing for ${timeoutMs} ms while the reply to ${command} was due. ${hint}`,
     { ...fields(endpoint), code: 'POP3_TIMEOUT', transient: true, hint },
   );
 }

@@ -26,6 +26,7 @@ import { chooseMechanism, type Pop3Capabilities, parseCapabilities } from './cap
 import {
   clientClosedError,
   closedError,
+  connectTimeoutError,
   mechanismError,
   type Pop3Endpoint,
   Pop3ReplyError,
@@ -179,7 +180,7 @@ export class Pop3Client {
   async #open(proxy: ProxyTarget | undefined): Promise<void> {
     const { connectionTimeoutMs, signal } = this.#options;
     const deadline = setTimeout(
-      () => this.#fail(timeoutError(this.#endpoint, 'the greeting', connectionTimeoutMs)),
+      () => this.#fail(connectTimeoutError(this.#endpoint, connectionTimeoutMs)),
       connectionTimeoutMs,
     );
     const abort = () => this.#fail(abortError(this.#endpoint));
@@ -620,7 +621,7 @@ export class Pop3Client {
   #timedOut(): void {
     const waiting = this.#parser.current;
     if (waiting === undefined || this.#pausedForReader) return;
-    this.#fail(timeoutError(this.#endpoint, `the reply to ${waiting.verb}`, this.#options.timeoutMs));
+    this.#fail(timeoutError(this.#endpoint, waiting.verb, this.#options.timeoutMs));
   }
 
   #pauseForReader(): void {
