@@ -211,6 +211,14 @@ describe('transport security', () => {
     expect(client.secure).toBe(true);
     expect(client.greeting).toBe('POP3 ready');
   });
+
+  it('checkServerIdentity: false skips only the name check, never the chain', async () => {
+    const server = await serve({ greeting: GREETING, tls, onLine: scripted([], () => '+OK\r\n').onLine });
+    const loose = { host: '127.0.0.1', port: server.port, secure: true, checkServerIdentity: false } as const;
+    await expect(connectPop3(loose)).rejects.toMatchObject({ code: 'POP3_TLS_FAILED' });
+    const client = await connect({ ...loose, ca: tls.ca, servername: 'mail.other.example' });
+    expect(client.secure).toBe(true);
+  });
 });
 
 describe('SASL on the wire', () => {
