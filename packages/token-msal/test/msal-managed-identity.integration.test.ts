@@ -1,7 +1,7 @@
 import { resolveConfig, type TokenProvider } from '@kalisto/core';
+import { json, startHttpsServer, type TestHttpsServer } from '@kalisto/test-support';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { msalTokenProvider } from '../src/index.js';
-import { json, startHttpsServer, type TestHttpsServer } from './https-server.js';
 import { APP_SCOPE, recordingLogger } from './support.js';
 
 // Azure App Service's managed identity endpoint, emulated on loopback: MSAL finds it through the

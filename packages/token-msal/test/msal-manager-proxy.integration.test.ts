@@ -1,8 +1,8 @@
 import { createTokenManager, type TokenProvider } from '@kalisto/core';
 import type { Sandbox } from '@kalisto/sandbox';
+import { type ConnectProxy, startConnectProxy } from '@kalisto/test-support';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type MsalTokenProviderOptions, msalTokenProvider } from '../src/index.js';
-import { type ConnectProxy, startConnectProxy } from './connect-proxy.js';
 import {
   APP_SCOPE,
   IMAP_SCOPE,

@@ -1,8 +1,13 @@
+import {
+  type ConnectProxy,
+  json,
+  startConnectProxy,
+  startHttpsServer,
+  type TestHttpsServer,
+} from '@kalisto/test-support';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createDispatcher } from '../src/dispatcher.js';
 import { type OutboundRequest, type TrackedCall, UndiciNetworkClient } from '../src/network-client.js';
-import { type ConnectProxy, startConnectProxy } from './connect-proxy.js';
-import { json, startHttpsServer, type TestHttpsServer } from './https-server.js';
 
 let server: TestHttpsServer;
 

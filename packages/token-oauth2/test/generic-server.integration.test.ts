@@ -1,8 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { resolveConfig, type TokenProvider } from '@kalisto/core';
+import { json, startHttpsServer, type TestHttpsServer } from '@kalisto/test-support';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type OAuth2TokenProviderOptions, oauth2TokenProvider } from '../src/index.js';
-import { json, startHttpsServer, type TestHttpsServer } from './https-server.js';
 import { recordingLogger } from './support.js';
 
 // A non-Microsoft RFC 6749 server (Google-like replies), scripted per test.

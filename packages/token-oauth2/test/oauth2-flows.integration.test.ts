@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { type CacheBackend, createTokenManager, type TokenError, type TokenProvider } from '@kalisto/core';
 import type { Sandbox } from '@kalisto/sandbox';
+import { type ConnectProxy, startConnectProxy } from '@kalisto/test-support';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type OAuth2TokenProviderOptions, oauth2TokenProvider } from '../src/index.js';
-import { type ConnectProxy, startConnectProxy } from './connect-proxy.js';
 import {
   APP_SCOPE,
   claimsOf,

@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Sandbox } from '@kalisto/sandbox';
+import { runChild } from '@kalisto/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runChild } from './child-process.js';
 import { IMAP_SCOPE, startTestSandbox } from './support.js';
 
 let sandbox: Sandbox;
@@ -24,7 +25,7 @@ describe('oauth2 refresh tokens persisted in a shared encrypted file cache', () 
     const { adele } = sandbox.fixtures.users;
     const cachePath = join(dir, 'tokens.json');
     const key = randomBytes(32).toString('hex');
-    const script = 'test/fixtures/token-child.ts';
+    const script = fileURLToPath(new URL('./fixtures/token-child.ts', import.meta.url));
     const base = Object.fromEntries(
       Object.entries(sandbox.properties).filter(
         ([name]) => !name.startsWith('mail.') && name !== 'o365.oauth.clientSecret',

@@ -1,14 +1,12 @@
 import { spawn } from 'node:child_process';
+import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-
-const packageDir = fileURLToPath(new URL('..', import.meta.url));
 
 /** A JSON line a child script reported. */
 export type ChildEvent = Record<string, unknown> & { event: string };
 
 /**
- * Runs a TypeScript script in a separate Node process (`node --conditions=dev-source --import tsx`),
+ * Runs a TypeScript script (an absolute path) in a separate Node process (`node --conditions=dev-source --import tsx`),
  * calls `onEvent` for each JSON line it prints and resolves with all of them when it exits.
  * The child is killed after `timeoutMs`.
  */
@@ -20,7 +18,7 @@ export function runChild(
 ): Promise<ChildEvent[]> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--conditions=dev-source', '--import', 'tsx', script], {
-      cwd: packageDir,
+      cwd: dirname(script),
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

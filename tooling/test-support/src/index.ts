@@ -1,0 +1,4 @@
+export * from './child-process.js';
+export * from './connect-proxy.js';
+export * from './https-server.js';
+export * from './sandbox-config.js';
