@@ -90,21 +90,6 @@ export function redisCache(connection: RedisConnection, options: RedisCacheOptio
     ? (key: string) => `${prefix}lock:{${key}}`
     : (key: string) => `${prefix}lock:${key}`;
 
-  /** Waits for a connection that is down or still opening, no longer than the call may take. */
-  function whenReady(): Promise<void> {
-    if (client.status === 'ready') return Promise.resolve();
-    if (client.status === 'end') return Promise.reject(new Error('Connection is closed.'));
-    const waitMs = everReady ? commandTimeoutMs : Math.max(commandTimeoutMs, connectTimeoutMs);
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(connectionError ?? new Error(`Redis is not ready (${client.status})`)),
-        waitMs,
-      );
-    });
-    return Promise.race([nextReady(), timeout]).finally(() => clearTimeout(timer));
-  }
-
   /** One 'ready' listener however many calls wait (a listener per call would trip Node's leak warning). */
   function nextReady(): Promise<void> {
     readiness ??= new Promise((resolve) => {
@@ -116,16 +101,36 @@ export function redisCache(connection: RedisConnection, options: RedisCacheOptio
     return readiness;
   }
 
-  /** Runs one Redis call under our own deadline (a client you own may queue commands forever). */
+  /**
+   * Runs one Redis call within one deadline, waiting for a lost connection included (a client you
+   * own may queue commands forever). A call that timed out while waiting is never sent later.
+   */
   async function call<T>(operation: RedisOperation, command: () => Promise<T>): Promise<T> {
     if (closing !== undefined) throw closedError(name);
+    const budgetMs = everReady ? commandTimeoutMs : Math.max(commandTimeoutMs, connectTimeoutMs);
+    let expired = false;
     let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        expired = true;
+        const waiting = client.status !== 'ready';
+        reject(
+          waiting
+            ? (connectionError ?? new Error(`Redis is not ready (${client.status})`))
+            : new RedisDeadlineError('Command timed out'),
+        );
+      }, budgetMs);
+    });
+    const run = async (): Promise<T> => {
+      if (client.status !== 'ready') {
+        if (client.status === 'end') throw new Error('Connection is closed.');
+        await nextReady();
+        if (expired) throw new RedisDeadlineError('Command timed out');
+      }
+      return command();
+    };
     try {
-      await whenReady();
-      const deadline = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new RedisDeadlineError('Command timed out')), commandTimeoutMs);
-      });
-      return await Promise.race([command(), deadline]);
+      return await Promise.race([run(), deadline]);
     } catch (error) {
       throw toCacheError(error, operation, context);
     } finally {

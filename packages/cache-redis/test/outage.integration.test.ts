@@ -4,7 +4,9 @@ import { tokenShapedValue } from '@kalisto/test-utils';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisCache, redisCache } from '../src/index.js';
-import { type RedisServer, startRedisServer } from './redis-server.js';
+import { freePort, type RedisServer, startRedisServer } from './redis-server.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // Generous: only a hang (an offline queue waiting through reconnects) takes this long.
 const HANG = 5_000;
@@ -98,6 +100,32 @@ describe('redisCache when Redis goes away and comes back', () => {
     } finally {
       await borrowed.close();
       client.disconnect();
+    }
+  });
+
+  it('never sends a call later that already failed for its caller while Redis was away', async () => {
+    const port = await freePort();
+    const client = new Redis(`redis://127.0.0.1:${port}`, {
+      enableOfflineQueue: false,
+      retryStrategy: () => 100,
+    });
+    client.on('error', () => {});
+    const borrowed = redisCache({ client }, { commandTimeoutMs: 300, connectTimeoutMs: 300 });
+    let late: RedisServer | undefined;
+    try {
+      // Nothing listens on the port yet: the call waits for a connection, and times out.
+      const { error } = await outcome(() => borrowed.acquireLock('late', 60_000));
+      expect(error).toBeInstanceOf(CacheError);
+      late = await startRedisServer([], port);
+      const deadline = Date.now() + 10_000;
+      while (client.status !== 'ready' && Date.now() < deadline) await sleep(50);
+      expect(client.status).toBe('ready');
+      await sleep(200);
+      expect(await client.exists('kalisto:lock:late')).toBe(0);
+    } finally {
+      await borrowed.close();
+      client.disconnect();
+      await late?.stop();
     }
   });
 
