@@ -104,6 +104,10 @@ export async function connectPop3(options: Pop3ConnectOptions): Promise<Pop3Clie
   return Pop3Client.connect(options);
 }
 
+/**
+ * One POP3 connection. Create it with {@link connectPop3} (or `session.store('pop3s')`); commands may
+ * be called concurrently: they are sent in call order, lock-step unless pipelined by `retrMany`.
+ */
 export class Pop3Client {
   readonly #options: ResolvedPop3Options;
   readonly #endpoint: Pop3Endpoint;

@@ -24,6 +24,7 @@ export interface Pop3ReplyHandler {
   onEnd?(): void;
 }
 
+/** Options of {@link Pop3ResponseParser}. */
 export interface Pop3ResponseParserOptions {
   /** For error messages. */
   endpoint: Pop3Endpoint;
@@ -45,6 +46,11 @@ type BodyState = (typeof BodyState)[keyof typeof BodyState];
 /** The default bound of a status line. */
 export const DEFAULT_MAX_LINE_LENGTH = 8192;
 
+/**
+ * Splits a POP3 reply stream into replies for the handlers queued with `expect`, in order. Never
+ * waits on anything: `push` consumes what it is given and throws `POP3_PROTOCOL_ERROR` on bytes
+ * that are not POP3.
+ */
 export class Pop3ResponseParser<H extends Pop3ReplyHandler = Pop3ReplyHandler> {
   readonly #endpoint: Pop3Endpoint;
   readonly #maxLineLength: number;
