@@ -105,8 +105,9 @@ export async function connectPop3(options: Pop3ConnectOptions): Promise<Pop3Clie
 }
 
 /**
- * One POP3 connection. Create it with {@link connectPop3} (or `session.store('pop3s')`); commands may
- * be called concurrently: they are sent in call order, lock-step unless pipelined by `retrMany`.
+ * One POP3 connection. Create it with {@link connectPop3} (or `session.store('pop3s')`). Commands
+ * may be called concurrently: each is written once the commands called before it have their
+ * replies, except the RETR batches of `retrMany`, which keep up to `window` in flight.
  */
 export class Pop3Client {
   readonly #options: ResolvedPop3Options;
@@ -429,6 +430,8 @@ export class Pop3Client {
     const refillAt = Math.max(1, Math.floor(window / 2));
     const inFlight: { number: number; data: Promise<Buffer> }[] = [];
     let next = 0;
+    // Commands called earlier (an AUTH exchange, say) finish before the first batch goes out.
+    await this.#tail;
     try {
       while (next < queue.length || inFlight.length > 0) {
         if (window - inFlight.length >= refillAt && next < queue.length) {
