@@ -197,13 +197,17 @@ function firstApp(state: SandboxState, predicate: (app: SandboxApp) => boolean, 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const seed = options.seed ?? 1;
   const host = options.host ?? '127.0.0.1';
-  const tls = options.tls ?? (await createSandboxTls(host === '127.0.0.1' ? [] : [host]));
-  const certificate = options.tenants ? undefined : await createAppCertificate('Kalisto Daemon');
-  const tenants = options.tenants ?? defaultDirectory(seed, { certificatePem: certificate?.certificate });
-  if (tenants.length === 0)
+  if (options.tenants?.length === 0) {
     throw sandboxError('The directory needs at least one tenant.', 'SANDBOX_NO_TENANT');
+  }
+  // Key generation dominates start-up: run the three in parallel.
+  const [tls, certificate, key] = await Promise.all([
+    options.tls ?? createSandboxTls(host === '127.0.0.1' ? [] : [host]),
+    options.tenants ? undefined : createAppCertificate('Kalisto Daemon'),
+    createSigningKey(),
+  ]);
+  const tenants = options.tenants ?? defaultDirectory(seed, { certificatePem: certificate?.certificate });
   const state = new SandboxState(tenants, options);
-  const key = await createSigningKey();
   const verifier = createAuthVerifier(state, key);
   const store = createMailStore({ mailboxes: state.mailboxAddresses(), now: state.now });
 
@@ -241,11 +245,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         () =>
           startSmtpServer({ ...common('smtp', 'smtps'), now: state.now, behaviour: options.behaviour?.smtp }),
       ];
-      for (const start of starters) {
-        const server = await start();
-        servers.push(server);
-        closers.push(() => server.close());
+      const started = await Promise.allSettled(starters.map((start) => start()));
+      for (const result of started) {
+        if (result.status === 'fulfilled') {
+          servers.push(result.value);
+          closers.push(() => result.value.close());
+        }
       }
+      const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
     }
   } catch (error) {
     await stop();
