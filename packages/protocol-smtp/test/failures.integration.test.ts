@@ -29,7 +29,12 @@ afterEach(async () => {
   for (const close of closers.splice(0)) await close();
 });
 
-function kalistoFor(protocol: 'smtp' | 'smtps', port: number, ca?: string): ReturnType<Kalisto['session']> {
+function kalistoFor(
+  protocol: 'smtp' | 'smtps',
+  port: number,
+  ca?: string,
+  extra: Record<string, string> = {},
+): ReturnType<Kalisto['session']> {
   const kalisto = createKalisto({ protocols: [smtp(), smtps()], tokenProviders: [staticTokens] });
   closers.push(() => kalisto.close());
   return kalisto.session({
@@ -42,6 +47,7 @@ function kalistoFor(protocol: 'smtp' | 'smtps', port: number, ca?: string): Retu
     [`mail.${protocol}.port`]: String(port),
     [`mail.${protocol}.connectiontimeout`]: '5000',
     ...(ca === undefined ? {} : { 'kalisto.tls.ca': ca }),
+    ...extra,
   });
 }
 
@@ -109,6 +115,27 @@ describe('failures before authentication', () => {
     expect(error).toMatchObject({ name: 'ConnectionError', code: 'SMTP_TLS_FAILED', transient: false });
     expect(error.message).toContain('kalisto.tls.ca');
     expect(error.message).not.toContain(STATIC_TOKEN);
+  });
+
+  it('an abort while the server stays silent rejects at once with an AbortError', async () => {
+    const sockets: Socket[] = [];
+    const controller = new AbortController();
+    const server = createServer((socket) => {
+      sockets.push(socket);
+      socket.on('error', () => undefined);
+      controller.abort(); // the server never greets; only the abort can end the wait
+    });
+    closers.push(async () => {
+      for (const socket of sockets) socket.destroy();
+    });
+    const session = kalistoFor('smtp', await listen(server), undefined, {
+      'mail.smtp.connectiontimeout': '600000',
+    });
+
+    const error = await rejectionOf(session.transport('smtp', { signal: controller.signal }));
+
+    expect(error.name).toBe('AbortError');
+    expect(sockets).toHaveLength(1);
   });
 
   it('nobody listening: SMTP_CONNECT_FAILED, transient, with host and port', async () => {

@@ -3,6 +3,9 @@
  * MSAL-issued tokens: delivery byte-for-byte, the default sender, send-as, the token refresh path
  * and Exchange's refusals mapped to Kalisto codes — and no token in any message or log line.
  */
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import { type AddressInfo, connect, type Socket } from 'node:net';
 import type { AuthenticationError } from '@kalisto/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -43,6 +46,40 @@ describe.each(['smtp', 'smtps'] as const)('%s', (protocol) => {
     expect(inboxOf(bed.sandbox, megan.upn).some((stored) => stored.equals(raw))).toBe(true);
     tokensSeen.add((await session.tokens.getToken()).accessToken);
   });
+});
+
+it('goes through the HTTP CONNECT proxy of mail.smtp.proxy.url', async () => {
+  const { adele, megan } = bed.sandbox.fixtures.users;
+  const tunnels: string[] = [];
+  const proxy = createServer();
+  const sockets: Socket[] = [];
+  proxy.on('connect', (request, client: Socket) => {
+    tunnels.push(request.url ?? '');
+    const [host, port] = (request.url ?? '').split(':');
+    const upstream = connect(Number(port), host, () => {
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      upstream.pipe(client).pipe(upstream);
+    });
+    sockets.push(client, upstream);
+    for (const socket of [client, upstream]) socket.on('error', () => undefined);
+  });
+  proxy.listen(0, '127.0.0.1');
+  await once(proxy, 'listening');
+  try {
+    const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    const transport = await bed.session({ 'mail.smtp.proxy.url': proxyUrl }).transport('smtp');
+    const raw = rawMessage(adele.upn, megan.upn, 'through the proxy');
+
+    await transport.sendMail({ envelope: { from: adele.upn, to: [megan.upn] }, raw });
+
+    const { host, port } = bed.sandbox.endpoints.smtp;
+    expect(tunnels).toEqual([`${host}:${port}`, `${host}:${port}`]);
+    expect(inboxOf(bed.sandbox, megan.upn).some((stored) => stored.equals(raw))).toBe(true);
+  } finally {
+    await bed.closeSessions();
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => proxy.close(resolve));
+  }
 });
 
 it('mail.smtp.from is the From and the envelope sender of a message that names none', async () => {
