@@ -168,6 +168,7 @@ export function fileCache(options: FileCacheOptions): FileCache {
       try {
         const current = await readCurrent();
         snapshot = { id: current.id, document: current.document, decoded: new Map() };
+        // Rewrite it now; if that fails (lock busy, disk full) the next write rewrites it anyway.
         if (current.corrupt) await enqueue(() => {}).catch(() => {});
       } catch (error) {
         throw fail('Reading', error);
