@@ -79,6 +79,22 @@ describe('startSandbox / stop', () => {
     expect(await eventuallyNoHandlesOn(ports)).toBe(0);
   });
 
+  it('fails to start on a taken port and leaves nothing listening behind', async () => {
+    sandbox = await startSandbox();
+    const listening = () =>
+      (process as unknown as { _getActiveHandles(): HandleLike[] })
+        ._getActiveHandles()
+        .filter((h) => h.constructor.name === 'Server').length;
+    const before = listening();
+    // IMAP's plain port is the first it binds: the identity, POP3 and SMTP servers already run and must be closed.
+    await expect(startSandbox({ ports: { imap: sandbox.endpoints.imap.port } })).rejects.toMatchObject({
+      code: 'EADDRINUSE',
+    });
+    for (let i = 0; i < 100 && listening() > before; i++)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(listening()).toBe(before);
+  });
+
   it('stop closes open client connections and pending fault timers too', async () => {
     sandbox = await startSandbox();
     const open = connect({ host: '127.0.0.1', port: sandbox.endpoints.imap.port });
