@@ -10,6 +10,7 @@ import {
   ConfigError,
   ConnectionError,
   isKalistoError,
+  isTransientError,
   KalistoError,
   type KalistoSession,
   type Logger,
@@ -323,9 +324,14 @@ class MailboxWatcher {
         await this.#catchUp(client);
       }
     } catch (error) {
-      if (error instanceof HandlerFailure || this.#stopping) throw error;
-      // A command failed because the connection went away: reconnect like after a BYE.
-      if (client.usable) throw error;
+      if (this.#stopping) throw error;
+      if (error instanceof HandlerFailure) {
+        // The handler used the connection as it went away: run it again for this message afterwards.
+        if (!imapConnectionGone(client, error.cause)) throw error;
+      } else if (!connectionLost(client, error)) {
+        // A command failed because the connection went away: reconnect like after a BYE.
+        throw error;
+      }
       this.#logger.info({ folder: this.#folder, reason: client.byeReason }, 'IMAP watch: connection lost');
     } finally {
       for (const timer of timers) clearTimeout(timer);
@@ -427,6 +433,24 @@ async function endConnection(client: ImapFlow): Promise<void> {
     }
   }
   client.close();
+}
+
+// ImapFlow's codes for a command that failed because the connection is gone.
+const CONNECTION_LOST = new Set(['NoConnection', 'EConnectionClosed', 'StateLogout', 'ETIMEOUT']);
+
+/**
+ * The connection is gone (a command can fail with `NoConnection` a moment before ImapFlow marks the
+ * client unusable), as opposed to a command the server refused on a live connection.
+ */
+function connectionLost(client: ImapFlow, error: unknown): boolean {
+  return imapConnectionGone(client, error) || isTransientError(error);
+}
+
+/** Only ImapFlow's own verdict: the client is unusable, or the error is its "no connection". */
+function imapConnectionGone(client: ImapFlow, error: unknown): boolean {
+  if (!client.usable) return true;
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && CONNECTION_LOST.has(code);
 }
 
 /** A refused login (the provider already retried once with a fresh token). */

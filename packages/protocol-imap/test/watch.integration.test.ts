@@ -207,6 +207,28 @@ describe('watch()', () => {
     await vi.waitFor(() => expect(seen.subjects).toEqual(['new']), WAIT);
   });
 
+  it('runs the handler again for a message whose handling the lost connection interrupted', async () => {
+    const session = bed.kalisto.session(bed.sandbox.properties);
+    const attempts: number[] = [];
+    watcher = watch(
+      session,
+      'INBOX',
+      async (msg, { client }) => {
+        attempts.push(msg.uid);
+        if (attempts.length === 1) (client as unknown as { socket: Socket }).socket.destroy();
+        await client.messageFlagsAdd(String(msg.uid), ['\\Seen'], { uid: true });
+      },
+      { ...FAST, onError: () => {} },
+    );
+    await started(watcher);
+    bed.sandbox.store.deliver([bed.user], message('interrupted'));
+    await vi.waitFor(() => expect(watcher?.position()?.uid).toBe(attempts[0]), WAIT);
+    expect(attempts).toHaveLength(2);
+    expect(attempts[1]).toBe(attempts[0]);
+    const inbox = bed.sandbox.store.mailbox(bed.user)?.folder('Inbox');
+    expect([...(inbox?.messages.find((m) => m.uid === attempts[0])?.flags ?? [])]).toContain('\\Seen');
+  });
+
   it('rejects done with the handler error and does not count the message as done', async () => {
     const session = bed.kalisto.session(bed.sandbox.properties);
     const failure = new Error('handler failed');
