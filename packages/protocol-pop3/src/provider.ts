@@ -6,7 +6,7 @@ import {
   type AccessToken,
   ConfigError,
   defineProtocolProvider,
-  isKalistoError,
+  loginWithTokenRetry,
   type ProtocolContext,
   type ProtocolProvider,
 } from '@kalisto/core';
@@ -79,18 +79,5 @@ async function openAuthenticatedClient(context: ProtocolContext): Promise<Pop3Cl
     }
   };
 
-  const first = await session.tokens.getToken(signal === undefined ? {} : { signal });
-  try {
-    return await login(first);
-  } catch (error) {
-    // By name and brand, not instanceof: the application may have a second copy of @kalisto/core.
-    if (!(isKalistoError(error) && error.name === 'AuthenticationError')) throw error;
-    logger.info({ code: error.code }, 'POP3 refused the token; retrying once with a fresh one');
-  }
-  await session.tokens.invalidate();
-  const fresh = await session.tokens.getToken({
-    forceRefresh: true,
-    ...(signal === undefined ? {} : { signal }),
-  });
-  return login(fresh);
+  return loginWithTokenRetry(context, login);
 }

@@ -1,6 +1,6 @@
 import type { KalistoSession } from '@kalisto/core';
+import { type ConnectProxy, startConnectProxy } from '@kalisto/test-support';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type ConnectProxy, startConnectProxy } from './connect-proxy.js';
 import { type Pop3TestBed, seedInbox, startTestBed, trickyMessage } from './helpers.js';
 
 let bed: Pop3TestBed;
