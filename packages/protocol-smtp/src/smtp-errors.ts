@@ -121,7 +121,7 @@ export function smtpError(error: unknown, context: SmtpFailureContext): unknown 
   const where = { protocol: settings.protocol, host: settings.host, port: settings.port };
 
   if (failure.code !== 'ETLS' && typeof failure.response === 'string' && /^\d{3}\b/.test(failure.response)) {
-    return fromServerReply(failure, failure.response, context, cause);
+    return fromServerReply(failure, redactor.text(failure.response), context, cause);
   }
   const rule = SMTP_LOCAL_FAILURES.find((r) => r.matches(failure));
   const detail = redactor.text(scrubTokenLike(String(failure.message ?? 'unknown failure')));

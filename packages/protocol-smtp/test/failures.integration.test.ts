@@ -84,6 +84,23 @@ async function serverWithoutStarttls(lines: string[]): Promise<number> {
   return listen(server);
 }
 
+describe('configurations the provider refuses before connecting', () => {
+  it('sasl.mechanisms without XOAUTH2, and no user to log in as, are ConfigErrors naming the property', async () => {
+    await expect(
+      kalistoFor('smtp', 1, undefined, { 'mail.smtp.sasl.mechanisms': 'OAUTHBEARER' }).transport('smtp'),
+    ).rejects.toMatchObject({
+      name: 'ConfigError',
+      issues: [expect.objectContaining({ property: 'mail.smtp.sasl.mechanisms' })],
+    });
+    await expect(
+      kalistoFor('smtp', 1, undefined, { 'o365.user': '' }).transport('smtp'),
+    ).rejects.toMatchObject({
+      name: 'ConfigError',
+      issues: [expect.objectContaining({ property: 'mail.smtp.user' })],
+    });
+  });
+});
+
 describe('failures before authentication', () => {
   it('a server that will not STARTTLS: SMTP_TLS_REQUIRED, and the token never leaves', async () => {
     const lines: string[] = [];
