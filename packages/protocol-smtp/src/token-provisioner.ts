@@ -34,6 +34,10 @@ export interface ProvisionerSnapshot {
   readonly renewals: number;
 }
 
+/**
+ * The tokens of one transporter: its `provisionCallback` for nodemailer, the forced refresh the
+ * provider's retry uses, and counters that tell a retry whether nodemailer already renewed.
+ */
 export class SessionTokenProvisioner {
   readonly #session: KalistoSession;
   #refreshing: Promise<AccessToken> | undefined;
