@@ -1,0 +1,78 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { flattenJson, loadProperties, parseDefine } from './config-sources.js';
+
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'kalisto-cli-config-'));
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('parseDefine', () => {
+  it('splits at the first = and keeps the rest of the value', () => {
+    expect(parseDefine('o365.oauth.url=https://x/%s?a=b')).toEqual(['o365.oauth.url', 'https://x/%s?a=b']);
+    expect(parseDefine('o365.password=')).toEqual(['o365.password', '']);
+  });
+
+  it('refuses a flag without a property name', () => {
+    expect(() => parseDefine('novalue')).toThrow('property=value');
+    expect(() => parseDefine('=x')).toThrow('property=value');
+  });
+});
+
+describe('flattenJson', () => {
+  it('flattens nested objects into dotted names; numbers and booleans become text, arrays space-separated', () => {
+    expect(
+      flattenJson(
+        {
+          o365: { oauth: { tenant: 't', scope: ['a', 'b'] } },
+          'mail.imaps.port': 993,
+          'mail.debug': true,
+          x: null,
+        },
+        'f',
+      ),
+    ).toEqual({
+      'o365.oauth.tenant': 't',
+      'o365.oauth.scope': 'a b',
+      'mail.imaps.port': '993',
+      'mail.debug': 'true',
+    });
+  });
+
+  it('refuses a document that is not an object', () => {
+    expect(() => flattenJson([1], 'f.json')).toThrow(
+      'f.json: expected a JSON object of properties, not an array.',
+    );
+    expect(() => flattenJson('x', 'f.json')).toThrow('f.json: expected a JSON object of properties.');
+  });
+});
+
+describe('loadProperties', () => {
+  it('reads files in order (later wins), then -D flags', async () => {
+    const first = join(dir, 'a.properties');
+    const second = join(dir, 'b.json');
+    await writeFile(first, 'o365.user=first@contoso.example\nmail.imaps.port=993\n');
+    await writeFile(second, JSON.stringify({ 'o365.user': 'second@contoso.example' }));
+    const properties = await loadProperties({
+      config: [first, second],
+      define: ['mail.imaps.port=1993'],
+    });
+    expect(properties).toEqual({ 'o365.user': 'second@contoso.example', 'mail.imaps.port': '1993' });
+  });
+
+  it('names the file it cannot read or parse', async () => {
+    await expect(loadProperties({ config: [join(dir, 'missing.properties')] })).rejects.toThrow(
+      /Cannot read the configuration file .*missing\.properties \(ENOENT\)/,
+    );
+    const bad = join(dir, 'bad.json');
+    await writeFile(bad, '{ nope');
+    await expect(loadProperties({ config: [bad] })).rejects.toThrow(/bad\.json is not valid JSON/);
+  });
+});

@@ -1,0 +1,82 @@
+/**
+ * Where the CLI's configuration comes from: `.properties` and JSON files, `-D prop=value` flags and
+ * (with `--env`) environment variables — all with the property names of the WebSphere table.
+ */
+import { readFile } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { ConfigError, parseProperties } from '@kalisto/core';
+import { usageError } from './errors.js';
+
+/** The configuration options every command takes. */
+export interface ConfigSourceOptions {
+  /** `--config FILE` (repeatable; later files win). */
+  config?: readonly string[];
+  /** `-D prop=value` (repeatable; wins over files). */
+  define?: readonly string[];
+}
+
+type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** Flattens `{"o365": {"oauth": {"tenant": "x"}}}` and `{"o365.oauth.tenant": "x"}` alike into a property map. */
+export function flattenJson(value: JsonValue, file: string, prefix = '', into: Record<string, string> = {}) {
+  if (value === null) return into;
+  if (typeof value !== 'object') {
+    if (prefix === '') throw usageError(`${file}: expected a JSON object of properties.`);
+    into[prefix] = String(value);
+    return into;
+  }
+  if (Array.isArray(value)) {
+    if (prefix === '') throw usageError(`${file}: expected a JSON object of properties, not an array.`);
+    into[prefix] = value.map(String).join(' ');
+    return into;
+  }
+  for (const [key, item] of Object.entries(value))
+    flattenJson(item, file, prefix ? `${prefix}.${key}` : key, into);
+  return into;
+}
+
+/** Reads one configuration file: `.json` as JSON, anything else as `java.util.Properties` text. */
+export async function readConfigFile(file: string): Promise<Record<string, string>> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw usageError(
+      `Cannot read the configuration file ${file} (${code ?? 'error'}).`,
+      'Check the path given to --config (or KALISTO_CONFIG).',
+    );
+  }
+  if (extname(file).toLowerCase() !== '.json') return { ...parseProperties(text) };
+  let parsed: JsonValue;
+  try {
+    parsed = JSON.parse(text) as JsonValue;
+  } catch (error) {
+    throw usageError(
+      `${file} is not valid JSON: ${(error as Error).message}.`,
+      'Fix the file, or use .properties.',
+    );
+  }
+  return flattenJson(parsed, file);
+}
+
+/** `prop=value` → [prop, value]; the value may contain `=`. */
+export function parseDefine(definition: string): [string, string] {
+  const at = definition.indexOf('=');
+  const name = at === -1 ? '' : definition.slice(0, at).trim();
+  if (name === '') {
+    throw new ConfigError([{ property: definition, expected: 'a -D flag of the form property=value' }]);
+  }
+  return [name, definition.slice(at + 1)];
+}
+
+/** The configuration input: files in order, then `-D` flags. */
+export async function loadProperties(options: ConfigSourceOptions): Promise<Record<string, string>> {
+  const properties: Record<string, string> = {};
+  for (const file of options.config ?? []) Object.assign(properties, await readConfigFile(file));
+  for (const definition of options.define ?? []) {
+    const [name, value] = parseDefine(definition);
+    properties[name] = value;
+  }
+  return properties;
+}

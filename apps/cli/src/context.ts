@@ -1,0 +1,99 @@
+/**
+ * What every command gets: its global options, output, the configuration (resolved once) and a
+ * Kalisto session opened on demand and closed when the command ends.
+ */
+import {
+  consoleLogger,
+  createRedactor,
+  type Kalisto,
+  type KalistoSession,
+  type Redactor,
+  type ResolvedConfig,
+  resolveConfig,
+  withRedaction,
+} from '@kalisto/core';
+import { loadProperties } from './config-sources.js';
+import type { CliIo } from './io.js';
+import { createCliKalisto } from './kalisto.js';
+import { Output } from './output.js';
+
+/** The options every command accepts (declared on the program). */
+export interface GlobalOptions {
+  config?: string[];
+  define?: string[];
+  /** Read O365_*, MAIL_*, KALISTO_* environment variables as properties. */
+  env?: boolean;
+  json?: boolean;
+  debug?: boolean;
+  verbose?: boolean;
+}
+
+export class CliContext {
+  readonly io: CliIo;
+  readonly options: GlobalOptions;
+  readonly output: Output;
+  /** Scrubs the configuration's secrets (and tokens the command saw) from anything printed. */
+  readonly redactor: Redactor = createRedactor();
+  #kalisto: Promise<Kalisto> | undefined;
+  #config: Promise<ResolvedConfig> | undefined;
+  #session: Promise<KalistoSession> | undefined;
+
+  constructor(io: CliIo, options: GlobalOptions) {
+    this.io = io;
+    this.options = options;
+    this.output = new Output(io, { json: options.json === true });
+  }
+
+  get debug(): boolean {
+    return this.options.debug === true;
+  }
+
+  /** The Kalisto instance: every provider, a memory cache, a logger on standard error. */
+  kalisto(): Promise<Kalisto> {
+    const level = this.options.debug ? 'debug' : this.options.verbose ? 'info' : 'warn';
+    const logger = withRedaction(
+      consoleLogger({ level, write: (line) => this.io.stderr(line) }),
+      this.redactor,
+    );
+    this.#kalisto ??= createCliKalisto({
+      logger,
+      onDeviceCode: (info) => this.output.note(info.message),
+    });
+    return this.#kalisto;
+  }
+
+  /** The resolved configuration (files, `-D`, `--env`); its warnings are printed once. */
+  config(): Promise<ResolvedConfig> {
+    this.#config ??= this.#resolve();
+    return this.#config;
+  }
+
+  /** The session for the configuration, opened once. */
+  session(): Promise<KalistoSession> {
+    this.#session ??= this.config().then(async (config) => (await this.kalisto()).session(config));
+    return this.#session;
+  }
+
+  /** Closes the session and everything it opened. Never throws. */
+  async close(): Promise<void> {
+    try {
+      await (await this.#kalisto)?.close();
+    } catch {
+      // Closing is best effort: the command's own outcome is what the user needs to see.
+    }
+  }
+
+  async #resolve(): Promise<ResolvedConfig> {
+    const properties = await loadProperties(this.options);
+    const config = resolveConfig(properties, this.options.env ? { env: this.io.env } : {});
+    const { oauth } = config;
+    for (const secret of [oauth.clientSecret, oauth.password, oauth.certificate?.privateKey]) {
+      this.redactor.add(secret);
+    }
+    if (!this.output.json) {
+      for (const warning of config.warnings ?? [])
+        this.output.warn(`${warning.property}: ${warning.message}`);
+    }
+    return config;
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * The doctor's check runner: checks run in order; one whose prerequisite failed (or was skipped) is
+ * skipped and says which, so every independent check still reports.
+ */
+import { isKalistoError } from '@kalisto/core';
+import { type ExitCode, exitCodeFor } from '../exit-codes.js';
+
+export interface Check {
+  /** Stable id, e.g. `tls:imaps`; prerequisites refer to it. */
+  readonly id: string;
+  readonly title: string;
+  /** Ids of checks that must pass first. */
+  readonly needs: readonly string[];
+  /** Does the check; resolves with a one-line finding, rejects with the problem. */
+  run(): Promise<string>;
+}
+
+export type CheckStatus = 'ok' | 'failed' | 'skipped';
+
+export interface CheckResult {
+  readonly id: string;
+  readonly title: string;
+  readonly status: CheckStatus;
+  /** What the check found (ok) or why it was skipped. */
+  readonly detail?: string;
+  /** The problem (failed). */
+  readonly problem?: string;
+  /** What to do about it, in words (failed). */
+  readonly fix?: string;
+  /** The error's stable code (failed). */
+  readonly code?: string;
+  /** The exit code this failure means (failed). */
+  readonly exitCode?: ExitCode;
+}
+
+/** Splits an error into the problem and the fix: Kalisto messages often end with their hint. */
+export function problemAndFix(error: unknown): {
+  problem: string;
+  fix: string | undefined;
+  code: string | undefined;
+} {
+  if (!isKalistoError(error)) {
+    return {
+      problem: error instanceof Error ? error.message : String(error),
+      fix: undefined,
+      code: undefined,
+    };
+  }
+  const hint = error.hint?.trim();
+  if (!hint) return { problem: error.message, fix: undefined, code: error.code };
+  const problem = error.message.includes(hint)
+    ? error.message.replace(hint, '').replace(/\s+$/, '')
+    : error.message;
+  return { problem: problem.replace(/\s{2,}/g, ' '), fix: hint, code: error.code };
+}
+
+/** Runs every check in order, reporting each result as it is known. */
+export async function runChecks(
+  checks: readonly Check[],
+  onResult: (result: CheckResult) => void,
+): Promise<CheckResult[]> {
+  const results = new Map<string, CheckResult>();
+  for (const check of checks) {
+    const blocked = check.needs
+      .map((id) => results.get(id))
+      .filter((r) => r !== undefined && r.status !== 'ok');
+    let result: CheckResult;
+    if (blocked.length > 0) {
+      result = {
+        id: check.id,
+        title: check.title,
+        status: 'skipped',
+        detail: `skipped: needs ${blocked.map((r) => r!.title).join(', ')}`,
+      };
+    } else {
+      try {
+        result = { id: check.id, title: check.title, status: 'ok', detail: await check.run() };
+      } catch (error) {
+        result = {
+          id: check.id,
+          title: check.title,
+          status: 'failed',
+          ...problemAndFix(error),
+          exitCode: exitCodeFor(error),
+        };
+      }
+    }
+    results.set(check.id, result);
+    onResult(result);
+  }
+  return [...results.values()];
+}

@@ -1,0 +1,237 @@
+/**
+ * Which checks the doctor runs for a configuration, in dependency order: network per endpoint,
+ * the token, the claims audit per protocol family, the logins, and Send As.
+ */
+import {
+  AuthenticationError,
+  decodeTokenClaims,
+  type KalistoSession,
+  type ProtocolSettings,
+  type ResolvedConfig,
+  type TokenClaimsSummary,
+} from '@kalisto/core';
+import { auditFor, protocolFamily } from '../claims.js';
+import type { Check } from './checks.js';
+import { probeTcp, probeTls, resolveHost, type StarttlsDialect, type TlsMode } from './network.js';
+
+export interface DoctorPlanOptions {
+  config: ResolvedConfig;
+  /** Opens the session on first use (after the network checks). */
+  session: () => Promise<KalistoSession>;
+  /** The protocols to check: the store and transport protocols by default. */
+  protocols: readonly string[];
+  /** The sender to check Send As for (default `mail.<transport>.from`). */
+  from?: string;
+  timeoutMs: number;
+  now?: () => number;
+}
+
+interface Endpoint {
+  /** `identity` or a protocol name. */
+  name: string;
+  host: string;
+  port: number;
+  mode: TlsMode | 'none';
+  dialect?: StarttlsDialect;
+  minVersion: ProtocolSettings['minTlsVersion'];
+  checkServerIdentity: boolean;
+}
+
+function identityEndpoint(config: ResolvedConfig): Endpoint {
+  const url = new URL(config.oauth.authority);
+  return {
+    name: 'identity',
+    host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: url.port === '' ? 443 : Number(url.port),
+    mode: 'implicit',
+    minVersion: 'TLSv1.2',
+    checkServerIdentity: true,
+  };
+}
+
+function mailEndpoint(protocol: string, settings: ProtocolSettings): Endpoint {
+  const family = protocolFamily(protocol);
+  return {
+    name: protocol,
+    host: settings.host,
+    port: settings.port,
+    mode: settings.ssl ? 'implicit' : settings.starttls || settings.starttlsRequired ? 'starttls' : 'none',
+    ...(family === undefined ? {} : { dialect: family }),
+    minVersion: settings.minTlsVersion,
+    checkServerIdentity: settings.checkServerIdentity,
+  };
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** The checks for a resolved configuration. */
+export function planChecks(options: DoctorPlanOptions): Check[] {
+  const { config, timeoutMs } = options;
+  const now = options.now ?? Date.now;
+  const endpoints = [
+    identityEndpoint(config),
+    ...options.protocols.map((p) => {
+      const settings = config.protocols[p];
+      if (settings === undefined) throw new Error(`No settings for protocol ${p}.`);
+      return mailEndpoint(p, settings);
+    }),
+  ];
+  const checks: Check[] = [];
+  const hosts = new Set<string>();
+  const ports = new Set<string>();
+  for (const endpoint of endpoints) {
+    const { host, port } = endpoint;
+    if (!hosts.has(host)) {
+      hosts.add(host);
+      checks.push({
+        id: `dns:${host}`,
+        title: `DNS ${host}`,
+        needs: [],
+        run: async () => (await resolveHost(host)).join(', '),
+      });
+    }
+    const address = `${host}:${port}`;
+    if (!ports.has(address)) {
+      ports.add(address);
+      checks.push({
+        id: `tcp:${address}`,
+        title: `TCP ${address}`,
+        needs: [`dns:${host}`],
+        run: async () => {
+          await probeTcp(host, port, timeoutMs);
+          return 'connected';
+        },
+      });
+    }
+    checks.push({
+      id: `tls:${endpoint.name}`,
+      title: `TLS ${endpoint.name} ${address}`,
+      needs: [`tcp:${address}`],
+      run: async () => {
+        if (endpoint.mode === 'none')
+          return 'no TLS configured (kalisto.auth.allowInsecure): token sent in clear';
+        const tls = await probeTls({
+          host,
+          port,
+          mode: endpoint.mode,
+          dialect: endpoint.dialect,
+          ca: config.tlsCa,
+          minVersion: endpoint.minVersion,
+          checkServerIdentity: endpoint.checkServerIdentity,
+          timeoutMs,
+        });
+        const how = endpoint.mode === 'starttls' ? 'STARTTLS, ' : '';
+        return `${how}${tls.version}, certificate ${tls.subject} by ${tls.issuer}, valid to ${tls.validTo}`;
+      },
+    });
+  }
+
+  let claims: TokenClaimsSummary | undefined;
+  const { oauth } = config;
+  checks.push({
+    id: 'token',
+    title: `Token (${oauth.flow}, ${oauth.provider})`,
+    needs: ['tls:identity'],
+    run: async () => {
+      const session = await options.session();
+      const token = await session.tokens.getToken();
+      claims = decodeTokenClaims(token.accessToken);
+      const minutes = Math.round((token.expiresAt - now()) / 60_000);
+      const who = claims?.user ?? (claims?.appId ? `app ${claims.appId}` : 'opaque token');
+      return `${who}, audience ${claims?.aud ?? '-'}, expires in ${minutes} min`;
+    },
+  });
+
+  const families = [...new Set(options.protocols.map(protocolFamily).filter((f) => f !== undefined))];
+  for (const family of families) {
+    const protocol = options.protocols.find((p) => protocolFamily(p) === family) ?? family;
+    checks.push({
+      id: `claims:${family}`,
+      title: `Token fit for ${family.toUpperCase()}`,
+      needs: ['token'],
+      run: async () => {
+        const mailbox = config.protocols[protocol]?.user;
+        const findings = auditFor(claims, family, config, mailbox, now());
+        if (findings.length === 0) {
+          const granted = [...(claims?.roles ?? []), ...(claims?.scp ?? [])].join(' ');
+          return `audience and permissions fit (${granted || '-'})`;
+        }
+        const first = findings[0]!;
+        throw new AuthenticationError(
+          `The token would be refused for ${family.toUpperCase()} (${findings.map((f) => f.code).join(', ')}).`,
+          {
+            code: `CLAIMS_${first.code}`,
+            protocol: family,
+            claims,
+            findings,
+            hint: findings.map((f) => f.message).join(' '),
+          },
+        );
+      },
+    });
+  }
+
+  for (const protocol of options.protocols) {
+    const settings = config.protocols[protocol]!;
+    const family = protocolFamily(protocol);
+    checks.push({
+      id: `login:${protocol}`,
+      title: `Login ${protocol} as ${settings.user ?? '-'}`,
+      needs: ['token', `tls:${protocol}`],
+      run: () => login(options.session, protocol, family),
+    });
+  }
+
+  const transport = options.protocols.find((p) => protocolFamily(p) === 'smtp');
+  const transportSettings = transport === undefined ? undefined : config.protocols[transport];
+  const sender = options.from ?? transportSettings?.from;
+  if (transport !== undefined && sender !== undefined && transportSettings?.user !== undefined) {
+    const user = transportSettings.user;
+    if (sender.toLowerCase() !== user.toLowerCase()) {
+      checks.push({
+        id: 'sendas',
+        title: `Send As ${sender}`,
+        needs: [`login:${transport}`],
+        run: async () => {
+          const session = await options.session();
+          const transporter = await session.transport(transport as 'smtp');
+          await transporter.sendMail({
+            from: sender,
+            to: sender,
+            subject: 'Kalisto doctor: Send As check',
+            text: `${user} may send as ${sender}: this message proves it.\r\n`,
+          });
+          return `${user} may send as ${sender} (a test message went to ${sender})`;
+        },
+      });
+    }
+  }
+  return checks;
+}
+
+async function login(
+  openSession: () => Promise<KalistoSession>,
+  protocol: string,
+  family: 'imap' | 'pop3' | 'smtp' | undefined,
+): Promise<string> {
+  const session = await openSession();
+  if (family === 'smtp') {
+    await session.transport(protocol as 'smtp');
+    return 'authenticated (SASL XOAUTH2)';
+  }
+  if (family === 'pop3') {
+    const client = await session.store(protocol as 'pop3');
+    const stat = await client.stat();
+    return `authenticated; ${plural(stat.count, 'message')} in the maildrop`;
+  }
+  if (family === 'imap') {
+    const client = await session.store(protocol as 'imap');
+    const status = await client.status('INBOX', { messages: true, unseen: true });
+    if (status === false) return 'authenticated; INBOX status unavailable';
+    return `authenticated; INBOX has ${plural(status.messages ?? 0, 'message')} (${status.unseen ?? 0} unseen)`;
+  }
+  await session.store(protocol);
+  return 'authenticated';
+}

@@ -1,0 +1,44 @@
+/** Opening the right kind of client for a command, with a clear error for the wrong protocol. */
+
+import type { Pop3Client } from '@kalisto/protocol-pop3';
+import type { SmtpTransporter } from '@kalisto/protocol-smtp';
+import type { ImapFlow } from 'imapflow';
+import { protocolFamily } from './claims.js';
+import type { CliContext } from './context.js';
+import { usageError } from './errors.js';
+
+/** The protocol a command uses: the one given, else the configured one of that family, else its TLS form. */
+export async function pickProtocol(
+  context: CliContext,
+  given: string | undefined,
+  family: 'imap' | 'pop3' | 'smtp',
+): Promise<string> {
+  const config = await context.config();
+  const fallback = family === 'smtp' ? config.transportProtocol : config.storeProtocol;
+  const protocol = given ?? (protocolFamily(fallback) === family ? fallback : `${family}s`);
+  if (protocolFamily(protocol) !== family) {
+    throw usageError(
+      `--protocol ${protocol} is not ${family.toUpperCase()}.`,
+      `Use --protocol ${family === 'pop3' ? 'pop3 or pop3s' : `${family} or ${family}s`}.`,
+    );
+  }
+  return protocol;
+}
+
+/** An authenticated IMAP client: `--protocol`, else `mail.store.protocol` when it is IMAP, else imaps. */
+export async function openImap(context: CliContext, protocol?: string): Promise<ImapFlow> {
+  const session = await context.session();
+  return session.store((await pickProtocol(context, protocol, 'imap')) as 'imaps');
+}
+
+/** An authenticated POP3 client: `--protocol`, else `mail.store.protocol` when it is POP3, else pop3s. */
+export async function openPop3(context: CliContext, protocol?: string): Promise<Pop3Client> {
+  const session = await context.session();
+  return session.store((await pickProtocol(context, protocol, 'pop3')) as 'pop3s');
+}
+
+/** An authenticated SMTP transporter: `--protocol`, else `mail.transport.protocol`. */
+export async function openSmtp(context: CliContext, protocol?: string): Promise<SmtpTransporter> {
+  const session = await context.session();
+  return session.transport((await pickProtocol(context, protocol, 'smtp')) as 'smtp');
+}

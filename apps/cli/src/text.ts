@@ -1,0 +1,37 @@
+/** Text from mail, made safe and short for a terminal; option values checked. */
+import { usageError } from './errors.js';
+
+// Control characters other than tab and newline: a message must not move the cursor or recolour the terminal.
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
+/** Removes terminal control characters (escape sequences included); keeps tabs and newlines. */
+export function safeText(text: string): string {
+  return text.replace(/\r\n?/g, '\n').replace(CONTROL, '');
+}
+
+/** One line, control characters removed, shortened to `width` with `…`. */
+export function oneLine(text: string, width: number): string {
+  const flat = safeText(text).replace(/\s+/g, ' ').trim();
+  return flat.length > width ? `${flat.slice(0, width - 1)}…` : flat;
+}
+
+/** `1536` → `1.5 KB`. */
+export function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** `2026-11-29 06:12` in UTC (stable across machines). */
+export function formatDate(date: Date | string | undefined): string {
+  if (date === undefined) return '-';
+  const value = typeof date === 'string' ? new Date(date) : date;
+  return Number.isNaN(value.getTime()) ? '-' : value.toISOString().slice(0, 16).replace('T', ' ');
+}
+
+/** A positive whole number from an option's text; a usage error otherwise. */
+export function positiveInteger(value: string, option: string): number {
+  const n = Number(value);
+  if (Number.isInteger(n) && n > 0) return n;
+  throw usageError(`${option} needs a positive whole number, got "${value}".`);
+}
