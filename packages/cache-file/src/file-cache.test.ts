@@ -20,14 +20,14 @@ afterAll(async () => {
 });
 
 runCacheBackendSuite(
-  { describe, it, expect },
+  { describe, it, expect, afterAll },
   {
     name: 'file',
     create: async () => fileCache({ path: join(await freshDirectory(), 'tokens.json') }),
   },
 );
 runCacheBackendSuite(
-  { describe, it, expect },
+  { describe, it, expect, afterAll },
   {
     name: 'file (encrypted)',
     create: async () =>

@@ -1,9 +1,9 @@
 import { CacheError, ConfigError } from '@kalisto/core';
 import { runCacheBackendSuite } from '@kalisto/test-utils';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { memoryCache } from './memory-cache.js';
 
-runCacheBackendSuite({ describe, it, expect }, { name: 'memory', create: () => memoryCache() });
+runCacheBackendSuite({ describe, it, expect, afterAll }, { name: 'memory', create: () => memoryCache() });
 
 describe('memoryCache', () => {
   it('is named memory unless told otherwise', () => {

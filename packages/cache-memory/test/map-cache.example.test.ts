@@ -1,9 +1,9 @@
 import { runCacheBackendSuite } from '@kalisto/test-utils';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { mapCache } from './map-cache.example.js';
 
 runCacheBackendSuite(
-  { describe, it, expect },
+  { describe, it, expect, afterAll },
   {
     name: 'README example (map)',
     create: () => mapCache(),

@@ -15,12 +15,12 @@ afterAll(async () => {
 });
 
 runCacheBackendSuite(
-  { describe, it, expect },
+  { describe, it, expect, afterAll },
   { name: 'redis (3-node cluster)', create: () => redisCache({ cluster: cluster.nodes }) },
 );
 
 runCacheBackendSuite(
-  { describe, it, expect },
+  { describe, it, expect, afterAll },
   {
     name: 'redis (3-node cluster, hash tags, encrypted)',
     create: () =>

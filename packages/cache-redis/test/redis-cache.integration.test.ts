@@ -33,11 +33,11 @@ function rawClient(): Redis {
 const key = randomBytes(32).toString('base64');
 
 runCacheBackendSuite(
-  { describe, it, expect },
+  { describe, it, expect, afterAll },
   { name: 'redis (standalone)', create: () => redisCache({ url }) },
 );
 runCacheBackendSuite(
-  { describe, it, expect },
+  { describe, it, expect, afterAll },
   {
     name: 'redis (standalone, encrypted)',
     create: () => redisCache({ url }, { encryptionKey: key, keyPrefix: 'enc:' }),

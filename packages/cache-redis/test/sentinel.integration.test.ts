@@ -15,7 +15,7 @@ afterAll(async () => {
 });
 
 runCacheBackendSuite(
-  { describe, it, expect },
+  { describe, it, expect, afterAll },
   {
     name: 'redis (through Sentinel)',
     create: () => redisCache({ sentinels: [setup.sentinel], name: setup.name }),

@@ -114,6 +114,38 @@ describe('runCacheBackendSuite', () => {
     expect(failing(results)).toContain('locks > a lock expires after its TTL');
   });
 
+  it('closes, at afterAll, a backend whose test never finished', async () => {
+    const hooks: Array<() => Promise<void>> = [];
+    const tests: Array<() => Promise<void>> = [];
+    let closed = 0;
+    runCacheBackendSuite(
+      {
+        describe: (_name, body) => body(),
+        it: (_name, body) => tests.push(body),
+        expect: (actual) => expect(actual),
+        afterAll: (body) => hooks.push(body),
+      },
+      {
+        name: 'hanging',
+        create: () => ({
+          ...mapBackend(),
+          get: () => new Promise<undefined>(() => {}),
+          close: async () => {
+            closed++;
+          },
+        }),
+        supportsLock: false,
+      },
+    );
+    // The second test's get never settles: left running, as a runner that timed it out would leave it.
+    void tests[1]?.();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(closed).toBe(0);
+    for (const hook of hooks) await hook();
+    expect(hooks.length).toBe(1);
+    expect(closed).toBe(1);
+  });
+
   it('skips the lock tests when told the backend has none, and closes every backend it creates', async () => {
     let created = 0;
     let cleaned = 0;

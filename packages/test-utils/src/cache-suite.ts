@@ -13,6 +13,8 @@ export interface CacheSuiteRunner {
   describe(name: string, body: () => void): void;
   it(name: string, body: () => Promise<void>, timeoutMs?: number): void;
   expect(actual: unknown): CacheSuiteAssertion;
+  /** When given, closes (and cleans up) any backend a test left open, e.g. one that timed out. */
+  afterAll?(body: () => Promise<void>): void;
 }
 
 /** How to make (and clean up after) the backend under test. */
@@ -71,16 +73,23 @@ export function runCacheBackendSuite(runner: CacheSuiteRunner, options: CacheSui
     return (name) => `${scope}:${name}`;
   };
 
+  const open = new Set<CacheBackend>();
+  async function dispose(cache: CacheBackend): Promise<void> {
+    open.delete(cache);
+    try {
+      await cache.close?.();
+    } finally {
+      await options.cleanup?.(cache);
+    }
+  }
+
   async function withBackend(body: (cache: CacheBackend, key: (name: string) => string) => Promise<void>) {
     const cache = await options.create();
+    open.add(cache);
     try {
       await body(cache, keys());
     } finally {
-      try {
-        await cache.close?.();
-      } finally {
-        await options.cleanup?.(cache);
-      }
+      await dispose(cache);
     }
   }
 
@@ -98,6 +107,10 @@ export function runCacheBackendSuite(runner: CacheSuiteRunner, options: CacheSui
     it(name, () => withBackend(body), timeout);
 
   describe(`cache backend conformance: ${options.name}`, () => {
+    runner.afterAll?.(async () => {
+      for (const cache of [...open]) await dispose(cache);
+    });
+
     test('has a name', async (cache) => {
       expect(typeof cache.name).toBe('string');
       expect(cache.name.length > 0).toBe(true);
