@@ -2,6 +2,8 @@
  * The imap (STARTTLS) and imaps providers against the sandbox's Exchange-like IMAP server, with
  * tokens from the real MSAL provider (client credentials and the password grant).
  */
+import { once } from 'node:events';
+import { createServer } from 'node:net';
 import { isKalistoError } from '@kalisto/core';
 import { startSandbox } from '@kalisto/sandbox';
 import type { ImapFlow } from 'imapflow';
@@ -71,6 +73,49 @@ describe('provider selection', () => {
     });
     expect(client.authenticated).toBeTruthy();
     expect(client.port).toBe(bed.sandbox.endpoints.imap.port);
+  });
+
+  it('speaks implicit TLS for imap with mail.imap.ssl.enable (the Office 365 reference default)', async () => {
+    const client = await open(
+      {
+        ...bed.sandbox.properties,
+        'mail.imap.ssl.enable': 'true',
+        'mail.imap.starttls.enable': 'false',
+        'mail.imap.port': String(bed.sandbox.endpoints.imaps.port),
+      },
+      'imap',
+    );
+    expect(client.secureConnection).toBe(true);
+    expect(client.port).toBe(bed.sandbox.endpoints.imaps.port);
+  });
+
+  it('honours an aborted signal', async () => {
+    const session = bed.kalisto.session(bed.sandbox.properties);
+    const logins = vi.spyOn(bed.sandbox.verifier, 'verify');
+    const error = await session.store('imaps', { signal: AbortSignal.abort() }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'AbortError' });
+    expect(logins).not.toHaveBeenCalled();
+    logins.mockRestore();
+    await session.close();
+  });
+
+  it('abandons a connection attempt when the signal aborts mid-handshake', async () => {
+    // A server that accepts TCP and never answers the TLS handshake.
+    const silent = createServer((socket) => socket.on('error', () => {}));
+    silent.listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    const session = bed.kalisto.session({
+      ...bed.sandbox.properties,
+      'mail.imaps.port': String((silent.address() as { port: number }).port),
+    });
+    await session.tokens.getToken();
+    const controller = new AbortController();
+    const pending = session.store('imaps', { signal: controller.signal }).catch((e: unknown) => e);
+    await once(silent, 'connection');
+    controller.abort();
+    expect(await pending).toMatchObject({ name: 'AbortError' });
+    await session.close();
+    silent.close();
   });
 
   it('opens the default store of mail.store.protocol', async () => {
