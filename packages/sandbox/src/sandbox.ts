@@ -3,31 +3,25 @@
  * and the IMAP, POP3 and SMTP servers (plain+STARTTLS and implicit TLS each), all on loopback
  * with ephemeral ports, sharing one directory, one signing key and one CA.
  */
-import { KalistoError } from '@kalisto/core';
 import { createAuthVerifier } from './auth-verifier.js';
 import type { MailAuthVerifier, MailServerOptions, MailStore, RunningMailServer } from './contracts.js';
-import { type AppCertificate, createAppCertificate } from './identity/app-certificate.js';
-import { approveDeviceCode, denyDeviceCode } from './identity/grants.js';
-import { type IntrospectionResponse, introspect } from './identity/introspection.js';
-import { EXCHANGE } from './identity/scopes.js';
+import { createAppCertificate } from './identity/app-certificate.js';
 import { startIdentityServer } from './identity/server.js';
 import { createSigningKey } from './identity/tokens.js';
 import { startImapServer } from './imap/index.js';
 import { createMailStore } from './mail-store.js';
 import { type MsalConfigOptions, msalConfigFor, type SandboxMsalConfig } from './msal-config.js';
-import {
-  defaultDirectory,
-  FIXTURE,
-  fixturePassword,
-  type SandboxOptions,
-  seededGuid,
-  seededSecret,
-} from './options.js';
+import { defaultDirectory, type SandboxOptions } from './options.js';
 import { startPop3Server } from './pop3/index.js';
 import { type MailEndpoint, propertiesText, sandboxProperties } from './properties.js';
+import { defaultFixtures, type SandboxFixtures } from './sandbox-fixtures.js';
+import { createSandboxHooks, type SandboxHooks, sandboxError } from './sandbox-hooks.js';
 import { startSmtpServer } from './smtp/index.js';
-import { type IdentityRequestKind, type SandboxApp, SandboxState, type TokenFault } from './state.js';
+import { type SandboxApp, SandboxState } from './state.js';
 import { createSandboxTls, type SandboxTls } from './tls.js';
+
+export type { SandboxFixtures } from './sandbox-fixtures.js';
+export type { MintedToken, MintTokenRequest, SandboxHooks } from './sandbox-hooks.js';
 
 /** Where everything listens. Mail endpoints have port 0 when started with `mail: false`. */
 export interface SandboxEndpoints {
@@ -49,83 +43,6 @@ export interface SandboxEndpoints {
   readonly smtp: MailEndpoint;
   /** SMTP over implicit TLS (465-like). */
   readonly smtps: MailEndpoint;
-}
-
-/** Names and credentials of the default directory (seeded; test fixtures, not secrets). */
-export interface SandboxFixtures {
-  tenant: { id: string; domain: string };
-  foreignTenant: { id: string; domain: string };
-  /** Confidential daemon app: secret, an expired secret, a certificate; Exchange app roles; SP registered; FullAccess on every mailbox. */
-  confidentialApp: {
-    clientId: string;
-    objectId: string;
-    secret: string;
-    secretId: string;
-    expiredSecret: string;
-    certificate: AppCertificate;
-  };
-  /** Public desktop app ("Allow public client flows"): delegated IMAP/POP/SMTP scopes with admin consent. */
-  publicApp: { clientId: string };
-  /** App without admin consent (public flows allowed, also has a secret). */
-  unconsentedApp: { clientId: string; secret: string };
-  /** The foreign tenant's app (secret; app roles; SP registered there). */
-  foreignApp: { clientId: string; secret: string };
-  users: Record<keyof typeof FIXTURE.users, { upn: string; password: string }>;
-  /** Shared mailbox with FullAccess and SendAs for megan. */
-  sharedMailbox: string;
-}
-
-/** Knobs tests turn while the sandbox runs. */
-export interface SandboxHooks {
-  /** Identity requests received, per grant type and endpoint. */
-  requestCounts(): Record<IdentityRequestKind, number>;
-  resetRequestCounts(): void;
-  /** Revokes one access token by its `jti`: mail logins and introspection refuse it. */
-  revokeToken(jti: string): void;
-  /** Revokes every token and refresh token issued so far to a user (revokeSignInSessions). */
-  revokeUser(upn: string): void;
-  /** Revokes every token issued so far to an app (client credentials). */
-  revokeApp(clientId: string): void;
-  /** Lifetime of access tokens issued from now on, seconds. */
-  setTokenLifetime(seconds: number): void;
-  /** Makes an app's secrets expired (all, or the one with this value or id): AADSTS7000222. */
-  expireSecret(clientId: string, secretValueOrId?: string): void;
-  /** Approves a pending device code as `upn` (what the user does at the verification page). */
-  approveDeviceCode(userCode: string, upn: string): void;
-  /** Declines a pending device code: the next poll fails with authorization_declined. */
-  denyDeviceCode(userCode: string): void;
-  /** Fails the next `count` token/device-code requests: latency, 429 + Retry-After, 5xx, dropped connection. */
-  injectFault(fault: TokenFault, count?: number): void;
-  clearFaults(): void;
-  /** Signs a token directly (no HTTP), e.g. expired or with foreign claims, for mail-server tests. */
-  mintToken(request: MintTokenRequest): Promise<MintedToken>;
-  /** What the introspection endpoint would answer for `token`. */
-  introspect(token: string): IntrospectionResponse;
-}
-
-export interface MintTokenRequest {
-  /** Delegated token for this user (in the user's tenant); omit for an app-only token. */
-  upn?: string;
-  /** The app; default: the tenant's first app with a secret (app-only) or allowing public flows (delegated). */
-  clientId?: string;
-  /** Tenant id or domain for app-only tokens; default the first tenant. */
-  tenant?: string;
-  /** `aud`; default `https://outlook.office.com`. */
-  audience?: string;
-  /** Delegated scopes; default IMAP.AccessAsUser.All POP.AccessAsUser.All SMTP.Send. */
-  scp?: readonly string[];
-  /** App roles; default the app's Exchange application permissions. */
-  roles?: readonly string[];
-  /** Lifetime, seconds (negative = already expired). */
-  lifetimeSeconds?: number;
-  extraClaims?: Record<string, unknown>;
-}
-
-export interface MintedToken {
-  token: string;
-  jti: string;
-  /** Epoch ms. */
-  expiresAt: number;
 }
 
 export interface Sandbox {
@@ -152,45 +69,6 @@ export interface Sandbox {
   msalConfig(options?: Partial<MsalConfigOptions>): SandboxMsalConfig;
   /** Closes every server, connection and timer. */
   stop(): Promise<void>;
-}
-
-function fixturesFor(seed: number, state: SandboxState, certificate: AppCertificate): SandboxFixtures {
-  const users = Object.fromEntries(
-    Object.entries(FIXTURE.users).map(([name, upn]) => [name, { upn, password: fixturePassword(upn, seed) }]),
-  ) as SandboxFixtures['users'];
-  const contoso = state.findTenant(FIXTURE.domain);
-  const fabrikam = state.findTenant(FIXTURE.foreignDomain);
-  if (!contoso || !fabrikam) throw new Error('default directory is incomplete');
-  return {
-    tenant: { id: contoso.id, domain: contoso.domain },
-    foreignTenant: { id: fabrikam.id, domain: fabrikam.domain },
-    confidentialApp: {
-      clientId: seededGuid(seed, 'app:daemon'),
-      objectId: seededGuid(seed, 'sp:daemon'),
-      secret: seededSecret(seed, 'daemon'),
-      secretId: seededGuid(seed, 'secret:daemon'),
-      expiredSecret: seededSecret(seed, 'daemon-old'),
-      certificate,
-    },
-    publicApp: { clientId: seededGuid(seed, 'app:desktop') },
-    unconsentedApp: {
-      clientId: seededGuid(seed, 'app:unconsented'),
-      secret: seededSecret(seed, 'unconsented'),
-    },
-    foreignApp: { clientId: seededGuid(seed, 'app:fabrikam'), secret: seededSecret(seed, 'fabrikam') },
-    users,
-    sharedMailbox: FIXTURE.sharedMailbox,
-  };
-}
-
-function sandboxError(message: string, code: string): KalistoError {
-  return new KalistoError(`[sandbox] ${message}`, { code });
-}
-
-function firstApp(state: SandboxState, predicate: (app: SandboxApp) => boolean, tenant?: string): SandboxApp {
-  const tenants = tenant ? [state.findTenant(tenant)] : [...state.tenants.values()];
-  for (const t of tenants) for (const app of t?.apps.values() ?? []) if (predicate(app)) return app;
-  throw sandboxError('No app in the directory fits; pass clientId.', 'SANDBOX_NO_APP');
 }
 
 /** Starts the whole sandbox. With no options: the default directory, a fresh CA, ephemeral ports. */
@@ -288,55 +166,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     user: [...tenant.mailboxes.values()].find((m) => m.owner)?.address ?? '',
     ca: tls.ca,
   });
-  const fixtures = certificate ? fixturesFor(seed, state, certificate) : undefined;
+  const fixtures = certificate ? defaultFixtures(seed, state, certificate) : undefined;
 
-  const hooks: SandboxHooks = {
-    requestCounts: () => state.requestCounts(),
-    resetRequestCounts: () => state.resetCounts(),
-    revokeToken: (jti) => state.revokeToken(jti),
-    revokeUser: (upn) => state.revokePrincipal(upn),
-    revokeApp: (clientId) => state.revokePrincipal(`app:${clientId}`),
-    setTokenLifetime: (seconds) => {
-      state.lifetimes.accessToken = seconds;
-    },
-    expireSecret: (clientId, which) => {
-      const app = state.findApp(clientId);
-      if (!app) throw sandboxError(`No app ${clientId} in the directory.`, 'SANDBOX_NO_APP');
-      for (const secret of app.secrets) {
-        if (which === undefined || secret.value === which || secret.id === which)
-          secret.expiresAt = state.now() - 1000;
-      }
-    },
-    approveDeviceCode: (userCode, upn) => approveDeviceCode(state, userCode, upn),
-    denyDeviceCode: (userCode) => denyDeviceCode(state, userCode),
-    injectFault: (fault, count = 1) => state.injectFault(fault, count),
-    clearFaults: () => state.clearFaults(),
-    mintToken: async (request) => {
-      const user = request.upn ? state.findUser(request.upn) : undefined;
-      if (request.upn && !user)
-        throw sandboxError(`No user ${request.upn} in the directory.`, 'SANDBOX_NO_USER');
-      const mintTenant = user?.tenant ?? state.findTenant(request.tenant ?? tenant.id);
-      if (!mintTenant) throw sandboxError(`No tenant ${request.tenant}.`, 'SANDBOX_NO_TENANT');
-      const app = request.clientId
-        ? mintTenant.apps.get(request.clientId.toLowerCase())
-        : firstApp(state, (a) => (user ? a.publicClient : a.secrets.length > 0), mintTenant.id);
-      if (!app)
-        throw sandboxError(`No app ${request.clientId} in tenant ${mintTenant.id}.`, 'SANDBOX_NO_APP');
-      const issued = await identity.issuer.accessToken({
-        tenant: mintTenant,
-        app,
-        user,
-        audience: request.audience ?? EXCHANGE.defaultAudience,
-        scp: request.scp ?? ['IMAP.AccessAsUser.All', 'POP.AccessAsUser.All', 'SMTP.Send'],
-        roles: request.roles ?? [...app.permissions.exchangeApplication.values()],
-        clientAuth: user ? 'public' : 'secret',
-        lifetimeSeconds: request.lifetimeSeconds,
-        extraClaims: request.extraClaims,
-      });
-      return { token: issued.token, jti: issued.jti, expiresAt: issued.exp * 1000 };
-    },
-    introspect: (token) => introspect(state, key, token),
-  };
+  const hooks = createSandboxHooks(state, key, identity.issuer, tenant.id);
 
   const sandbox: Sandbox = {
     endpoints,

@@ -1,0 +1,62 @@
+/** The names and credentials of the default directory, as tests and the CLI show them. */
+import type { AppCertificate } from './identity/app-certificate.js';
+import { FIXTURE, fixturePassword, seededGuid, seededSecret } from './options.js';
+import type { SandboxState } from './state.js';
+
+/** Names and credentials of the default directory (seeded; test fixtures, not secrets). */
+export interface SandboxFixtures {
+  tenant: { id: string; domain: string };
+  foreignTenant: { id: string; domain: string };
+  /** Confidential daemon app: secret, an expired secret, a certificate; Exchange app roles; SP registered; FullAccess on every mailbox. */
+  confidentialApp: {
+    clientId: string;
+    objectId: string;
+    secret: string;
+    secretId: string;
+    expiredSecret: string;
+    certificate: AppCertificate;
+  };
+  /** Public desktop app ("Allow public client flows"): delegated IMAP/POP/SMTP scopes with admin consent. */
+  publicApp: { clientId: string };
+  /** App without admin consent (public flows allowed, also has a secret). */
+  unconsentedApp: { clientId: string; secret: string };
+  /** The foreign tenant's app (secret; app roles; SP registered there). */
+  foreignApp: { clientId: string; secret: string };
+  users: Record<keyof typeof FIXTURE.users, { upn: string; password: string }>;
+  /** Shared mailbox with FullAccess and SendAs for megan. */
+  sharedMailbox: string;
+}
+
+/** The fixtures of `defaultDirectory(seed)` as resolved in `state`. */
+export function defaultFixtures(
+  seed: number,
+  state: SandboxState,
+  certificate: AppCertificate,
+): SandboxFixtures {
+  const users = Object.fromEntries(
+    Object.entries(FIXTURE.users).map(([name, upn]) => [name, { upn, password: fixturePassword(upn, seed) }]),
+  ) as SandboxFixtures['users'];
+  const contoso = state.findTenant(FIXTURE.domain);
+  const fabrikam = state.findTenant(FIXTURE.foreignDomain);
+  if (!contoso || !fabrikam) throw new Error('default directory is incomplete');
+  return {
+    tenant: { id: contoso.id, domain: contoso.domain },
+    foreignTenant: { id: fabrikam.id, domain: fabrikam.domain },
+    confidentialApp: {
+      clientId: seededGuid(seed, 'app:daemon'),
+      objectId: seededGuid(seed, 'sp:daemon'),
+      secret: seededSecret(seed, 'daemon'),
+      secretId: seededGuid(seed, 'secret:daemon'),
+      expiredSecret: seededSecret(seed, 'daemon-old'),
+      certificate,
+    },
+    publicApp: { clientId: seededGuid(seed, 'app:desktop') },
+    unconsentedApp: {
+      clientId: seededGuid(seed, 'app:unconsented'),
+      secret: seededSecret(seed, 'unconsented'),
+    },
+    foreignApp: { clientId: seededGuid(seed, 'app:fabrikam'), secret: seededSecret(seed, 'fabrikam') },
+    users,
+    sharedMailbox: FIXTURE.sharedMailbox,
+  };
+}
