@@ -1,8 +1,6 @@
 export { type NodemailerLogger, nodemailerLogger } from './logger-adapter.js';
 export {
   poolSettings,
-  SMTP_POOL_DEFAULTS,
-  SMTP_PROPERTY_SUFFIXES,
   type SmtpConnectionOptions,
   type SmtpPoolSettings,
   smtpConnectionOptions,

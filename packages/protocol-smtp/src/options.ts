@@ -3,30 +3,8 @@
  * timeouts, proxy, EHLO name and the connection pool. Pure: no sockets, no tokens.
  */
 import { rootCertificates } from 'node:tls';
-import { ConfigError, type ConfigIssue, type ProtocolSettings, type ResolvedConfig } from '@kalisto/core';
+import type { ProtocolSettings, ResolvedConfig } from '@kalisto/core';
 import type { SMTPPoolOptions } from 'nodemailer';
-
-/** The pool's defaults, as data. */
-export const SMTP_POOL_DEFAULTS = {
-  /** Exchange Online allows about 3 concurrent SMTP sessions per mailbox (a 4th gets `432 4.3.2`). */
-  maxConnections: 3,
-  /**
-   * Messages per connection before it is replaced. A connection is authenticated once, so a long
-   * run keeps one token; replacing it every 100 messages picks up a refreshed token well within
-   * the token's hour at any rate Exchange accepts, and costs one login per 100 messages.
-   */
-  maxMessages: 100,
-} as const;
-
-/** Provider-specific properties beyond the reference table, for `mail.<protocol>.` + suffix. */
-export const SMTP_PROPERTY_SUFFIXES = {
-  /** `true`: keep up to `pool.maxConnections` authenticated connections open and reuse them. */
-  poolEnable: 'pool.enable',
-  poolMaxConnections: 'pool.maxconnections',
-  poolMaxMessages: 'pool.maxmessages',
-  /** The EHLO name (JavaMail's `mail.smtp.localhost`). */
-  localhost: 'localhost',
-} as const;
 
 /** The pool settings of one protocol; `undefined` when pooling is off. */
 export interface SmtpPoolSettings {
@@ -37,58 +15,18 @@ export interface SmtpPoolSettings {
 /** Everything nodemailer needs except the credentials, which the provider adds. */
 export type SmtpConnectionOptions = Omit<SMTPPoolOptions, 'auth'>;
 
-/** A property of this protocol by suffix, case-insensitively (JavaMail's names are camel-cased in places). */
-function propertyOf(settings: ProtocolSettings, suffix: string): { name: string; value: string } | undefined {
-  const wanted = `mail.${settings.protocol}.${suffix}`.toLowerCase();
-  for (const [name, value] of Object.entries(settings.properties)) {
-    if (name.toLowerCase() === wanted) return { name, value: value.trim() };
-  }
-  return undefined;
-}
-
-function positiveInt(
-  settings: ProtocolSettings,
-  suffix: string,
-  fallback: number,
-  issues: ConfigIssue[],
-): number {
-  const found = propertyOf(settings, suffix);
-  if (found === undefined) return fallback;
-  const value = Number(found.value);
-  if (/^\d+$/.test(found.value) && Number.isSafeInteger(value) && value > 0) return value;
-  issues.push({ property: found.name, value: found.value, expected: 'a whole number greater than 0' });
-  return fallback;
-}
-
-function booleanProperty(settings: ProtocolSettings, suffix: string, issues: ConfigIssue[]): boolean {
-  const found = propertyOf(settings, suffix);
-  if (found === undefined) return false;
-  const value = found.value.toLowerCase();
-  if (value === 'true' || value === 'false') return value === 'true';
-  issues.push({ property: found.name, value: found.value, expected: 'true or false' });
-  return false;
-}
-
-/** `mail.<p>.pool.enable`, `.pool.maxConnections`, `.pool.maxMessages`; `undefined` unless enabled. */
+/**
+ * `mail.<p>.pool.enable`, `.pool.maxConnections`, `.pool.maxMessages` (core's property table
+ * validates them and supplies the defaults: 3 connections, as Exchange Online allows about 3 per
+ * mailbox, and 100 messages each); `undefined` unless enabled.
+ */
 export function poolSettings(settings: ProtocolSettings): SmtpPoolSettings | undefined {
-  const issues: ConfigIssue[] = [];
-  const enabled = booleanProperty(settings, SMTP_PROPERTY_SUFFIXES.poolEnable, issues);
-  const pool = {
-    maxConnections: positiveInt(
-      settings,
-      SMTP_PROPERTY_SUFFIXES.poolMaxConnections,
-      SMTP_POOL_DEFAULTS.maxConnections,
-      issues,
-    ),
-    maxMessages: positiveInt(
-      settings,
-      SMTP_PROPERTY_SUFFIXES.poolMaxMessages,
-      SMTP_POOL_DEFAULTS.maxMessages,
-      issues,
-    ),
+  const property = (suffix: string) => settings.properties[`mail.${settings.protocol}.${suffix}`];
+  if (property('pool.enable')?.trim().toLowerCase() !== 'true') return undefined;
+  return {
+    maxConnections: Number(property('pool.maxConnections') ?? 3),
+    maxMessages: Number(property('pool.maxMessages') ?? 100),
   };
-  if (issues.length > 0) throw new ConfigError(issues);
-  return enabled ? pool : undefined;
 }
 
 /**
@@ -111,7 +49,7 @@ export function smtpConnectionOptions(
   config: Pick<ResolvedConfig, 'tlsCa'>,
 ): SmtpConnectionOptions {
   const pool = poolSettings(settings);
-  const name = propertyOf(settings, SMTP_PROPERTY_SUFFIXES.localhost)?.value;
+  const name = settings.properties[`mail.${settings.protocol}.localhost`]?.trim();
   return {
     host: settings.host,
     port: settings.port,

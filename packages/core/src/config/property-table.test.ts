@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CLIENT_ID, JAVA_GUIDE_EXAMPLE, TENANT } from '../../test/config-fixtures.js';
-import { MAIL_PROTOCOLS, PROPERTY_TABLE } from './property-table.js';
+import { findProperty, MAIL_PROTOCOLS, PROPERTY_TABLE } from './property-table.js';
 import { resolveConfig } from './resolve.js';
 
 /** Copied from shared/reference/javamail-properties.md, "Optional properties and their defaults". */
@@ -99,12 +99,24 @@ describe('the property table', () => {
   });
 
   it('has the same rows for each of the six protocols, each row described', () => {
+    const kindSpecific = [
+      'auth',
+      'from',
+      'localhost',
+      'pool.enable',
+      'pool.maxConnections',
+      'pool.maxMessages',
+    ];
     const suffixes = (protocol: string) =>
       PROPERTY_TABLE.filter((row) => row.protocol === protocol)
         .map((row) => row.name.slice(`mail.${protocol}.`.length))
-        .filter((suffix) => !['auth', 'from', 'mailbox.timeout'].includes(suffix))
+        .filter((suffix) => ![...kindSpecific, 'mailbox.timeout'].includes(suffix))
         .sort();
     for (const protocol of MAIL_PROTOCOLS) expect(suffixes(protocol)).toEqual(suffixes('imap'));
+    for (const transport of ['smtp', 'smtps']) {
+      for (const suffix of kindSpecific)
+        expect(findProperty(`mail.${transport}.${suffix}`), suffix).toBeDefined();
+    }
     for (const row of PROPERTY_TABLE) expect(row.description.length, row.name).toBeGreaterThan(10);
     expect(new Set(PROPERTY_TABLE.map((row) => row.name)).size).toBe(PROPERTY_TABLE.length);
   });

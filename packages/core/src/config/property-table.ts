@@ -409,6 +409,37 @@ export function protocolProperties(protocol: string, defaults?: ProtocolDefaults
         required: false,
         description: 'Envelope sender; default mail.from.',
       },
+      {
+        name: `${p}.localhost`,
+        kind: 'string',
+        required: false,
+        description: 'The name this client gives in EHLO; default the host name.',
+      },
+      {
+        name: `${p}.pool.enable`,
+        kind: 'boolean',
+        required: false,
+        default: 'false',
+        description: 'Keep authenticated connections open and reuse them for further messages.',
+      },
+      {
+        name: `${p}.pool.maxConnections`,
+        kind: 'int',
+        required: false,
+        default: '3',
+        range: [1, 100],
+        description:
+          'Most pooled connections; Exchange Online allows about 3 per mailbox (a 4th gets 432 4.3.2).',
+      },
+      {
+        name: `${p}.pool.maxMessages`,
+        kind: 'int',
+        required: false,
+        default: '100',
+        range: [1, 1_000_000],
+        description:
+          'Messages per pooled connection before it is replaced (and logs in with a current token).',
+      },
     );
   }
   if (isImap) {
