@@ -118,9 +118,16 @@ const DEFAULTS = {
   checkIntervalMs: 600_000,
 } as const;
 
-/** A handler's failure, carried out of the connection loop without being mistaken for a network one. */
+/**
+ * A failure of the application's code (handler or checkpoint), carried out of the connection loop
+ * without being mistaken for a network one.
+ */
 class HandlerFailure {
-  constructor(readonly cause: unknown) {}
+  constructor(
+    readonly cause: unknown,
+    /** From `onCheckpoint`: the message was handled, so it is never run again. */
+    readonly checkpoint = false,
+  ) {}
 }
 
 /**
@@ -257,7 +264,11 @@ class MailboxWatcher {
 
   #report(error: unknown, info: WatchErrorInfo): void {
     if (this.#options.onError) {
-      this.#options.onError(error, info);
+      try {
+        this.#options.onError(error, info);
+      } catch (callbackError) {
+        this.#logger.warn({ err: callbackError }, 'IMAP watch: the onError callback threw');
+      }
       return;
     }
     const level = info.fatal ? 'error' : 'warn';
@@ -327,7 +338,7 @@ class MailboxWatcher {
       if (this.#stopping) throw error;
       if (error instanceof HandlerFailure) {
         // The handler used the connection as it went away: run it again for this message afterwards.
-        if (!imapConnectionGone(client, error.cause)) throw error;
+        if (error.checkpoint || !imapConnectionGone(client, error.cause)) throw error;
       } else if (!connectionLost(client, error)) {
         // A command failed because the connection went away: reconnect like after a BYE.
         throw error;
@@ -415,7 +426,12 @@ class MailboxWatcher {
           throw new HandlerFailure(error);
         }
         position.uid = message.uid;
-        await this.#options.onCheckpoint?.({ ...position });
+        try {
+          await this.#options.onCheckpoint?.({ ...position });
+        } catch (error) {
+          // The position could not be saved: going on would make a restart deliver twice.
+          throw new HandlerFailure(error, true);
+        }
         if (this.#stopping) return;
       }
     }

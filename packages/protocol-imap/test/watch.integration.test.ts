@@ -6,7 +6,7 @@ import type { Socket } from 'node:net';
 import type { KalistoSession } from '@kalisto/core';
 import type { FetchMessageObject, ImapFlow } from 'imapflow';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type WatchHandle, type WatchOptions, watch } from '../src/index.js';
+import { type WatchHandle, type WatchOptions, type WatchPosition, watch } from '../src/index.js';
 import {
   containsJwt,
   delegatedProperties,
@@ -181,9 +181,18 @@ describe('watch()', () => {
       bed.sandbox.store.deliver([bed.user], message(subject));
     const session = bed.kalisto.session(bed.sandbox.properties);
     const all = recorder();
-    watcher = watch(session, 'INBOX', all.handler, { ...FAST, start: 'all' });
+    const checkpoints: WatchPosition[] = [];
+    watcher = watch(session, 'INBOX', all.handler, {
+      ...FAST,
+      start: 'all',
+      onCheckpoint: (position) => {
+        checkpoints.push(position);
+      },
+    });
     await vi.waitFor(() => expect(all.subjects).toEqual(['old 1', 'old 2', 'old 3']), WAIT);
-    const saved = watcher.position() as { uid: number; uidValidity: bigint };
+    const saved = watcher.position() as WatchPosition;
+    expect(checkpoints).toHaveLength(3);
+    expect(checkpoints.map((c) => c.uid)).toEqual([saved.uid - 2, saved.uid - 1, saved.uid]);
     await watcher.stop();
 
     const resumed = recorder();
@@ -227,6 +236,23 @@ describe('watch()', () => {
     expect(attempts[1]).toBe(attempts[0]);
     const inbox = bed.sandbox.store.mailbox(bed.user)?.folder('Inbox');
     expect([...(inbox?.messages.find((m) => m.uid === attempts[0])?.flags ?? [])]).toContain('\\Seen');
+  });
+
+  it('rejects done when a checkpoint cannot be saved', async () => {
+    const session = bed.kalisto.session(bed.sandbox.properties);
+    const failure = new Error('disk full');
+    const seen = recorder();
+    watcher = watch(session, 'INBOX', seen.handler, {
+      ...FAST,
+      onError: () => {},
+      onCheckpoint: () => {
+        throw failure;
+      },
+    });
+    await started(watcher);
+    bed.sandbox.store.deliver([bed.user], message('unsaved'));
+    await expect(watcher.done).rejects.toBe(failure);
+    expect(seen.subjects).toEqual(['unsaved']);
   });
 
   it('rejects done with the handler error and does not count the message as done', async () => {
