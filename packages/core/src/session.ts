@@ -12,9 +12,15 @@ export interface KalistoSession {
   readonly cache: CacheBackend | undefined;
   readonly logger: Logger;
   /** Opens an authenticated store client; default protocol `mail.store.protocol`. */
-  store<P extends string = string>(protocol?: P, options?: { signal?: AbortSignal }): Promise<ProtocolClient<P>>;
+  store<P extends string = string>(
+    protocol?: P,
+    options?: { signal?: AbortSignal },
+  ): Promise<ProtocolClient<P>>;
   /** Opens an authenticated transport client; default protocol `mail.transport.protocol`. */
-  transport<P extends string = string>(protocol?: P, options?: { signal?: AbortSignal }): Promise<ProtocolClient<P>>;
+  transport<P extends string = string>(
+    protocol?: P,
+    options?: { signal?: AbortSignal },
+  ): Promise<ProtocolClient<P>>;
   /** Closes every client this session opened, then the token provider. Idempotent. */
   close(): Promise<void>;
 }

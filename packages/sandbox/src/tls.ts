@@ -16,7 +16,9 @@ const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as con
 const DAY = 86_400_000;
 
 function toPemKey(der: ArrayBuffer): string {
-  const b64 = Buffer.from(der).toString('base64').replace(/(.{64})/g, '$1\n');
+  const b64 = Buffer.from(der)
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n');
   return `-----BEGIN PRIVATE KEY-----\n${b64}\n-----END PRIVATE KEY-----\n`;
 }
 
@@ -43,7 +45,10 @@ export async function createSandboxTls(hosts: readonly string[] = []): Promise<S
     ],
   });
 
-  const serverKeys = (await subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const serverKeys = (await subtle.generateKey(ALGORITHM, true, [
+    'sign',
+    'verify',
+  ])) as webcrypto.CryptoKeyPair;
   const names = ['localhost', ...hosts.filter((h) => !/^[\d.:]+$/.test(h))];
   const ips = ['127.0.0.1', '::1', ...hosts.filter((h) => /^[\d.:]+$/.test(h))];
   const serverCert = await x509.X509CertificateGenerator.create({
@@ -57,7 +62,10 @@ export async function createSandboxTls(hosts: readonly string[] = []): Promise<S
     signingAlgorithm: ALGORITHM,
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyAgreement, true),
+      new x509.KeyUsagesExtension(
+        x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyAgreement,
+        true,
+      ),
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
       new x509.SubjectAlternativeNameExtension([
         ...names.map((value) => ({ type: 'dns' as const, value })),
