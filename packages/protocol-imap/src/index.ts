@@ -13,7 +13,9 @@ export { allowedMechanisms, IMAP_DEFAULTS, imapFlowOptions, secureContextFor } f
 export { imap, imaps, tokenExpiryOf } from './provider.js';
 export {
   DEFAULT_WATCH_QUERY,
+  renewalDelay,
   type WatchErrorInfo,
+  type WatchFailureKind,
   type WatchHandle,
   type WatchHandler,
   type WatchMessageContext,
@@ -21,4 +23,5 @@ export {
   type WatchPosition,
   type WatchStart,
   watch,
+  watchFailureKind,
 } from './watch.js';

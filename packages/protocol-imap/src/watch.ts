@@ -243,8 +243,9 @@ class MailboxWatcher {
       }
       if (this.#stopping) break;
       if (failure !== undefined) {
-        if (isRefusal(failure)) authFailures++;
-        if (authFailures >= maxAuthFailures || isPermanent(failure)) throw this.#fatal(failure, attempt);
+        const kind = watchFailureKind(failure);
+        if (kind === 'refusal') authFailures++;
+        if (kind === 'permanent' || authFailures >= maxAuthFailures) throw this.#fatal(failure, attempt);
       }
       const delayMs = backoffDelay(attempt, { retries: 0, baseMs: initialMs, maxMs }, Math.random, failure);
       attempt++;
@@ -401,10 +402,8 @@ class MailboxWatcher {
   #renewDelay(client: ImapFlow): number | undefined {
     const expiresAt = tokenExpiryOf(client);
     if (expiresAt === undefined) return undefined;
-    const remaining = expiresAt - Date.now();
     const margin = this.#options.renewBeforeExpiryMs ?? DEFAULTS.renewBeforeExpiryMs;
-    if (margin === false) return undefined;
-    return Math.max(0, remaining - Math.min(margin, remaining / 2));
+    return renewalDelay(expiresAt, Date.now(), margin);
   }
 
   /** Delivers every message after the position, in UID order, in batches. */
@@ -469,21 +468,30 @@ function imapConnectionGone(client: ImapFlow, error: unknown): boolean {
   return typeof code === 'string' && CONNECTION_LOST.has(code);
 }
 
-/** A refused login (the provider already retried once with a fresh token). */
-function isRefusal(error: unknown): boolean {
-  return (
-    isKalistoError(error) &&
-    error.name === 'AuthenticationError' &&
-    !(error as { transient?: boolean }).transient
-  );
+/** How the watcher treats a failed connection: count it, give up, or wait and try again. */
+export type WatchFailureKind = 'refusal' | 'permanent' | 'retry';
+
+/**
+ * `refusal`: the server refused the login (the provider already retried once with a fresh token),
+ * counted against `maxAuthFailures`; `permanent`: no reconnect can cure it (configuration, TLS trust,
+ * a closed session, a token the identity platform refuses); `retry`: network, throttling, expiry.
+ */
+export function watchFailureKind(error: unknown): WatchFailureKind {
+  if (!isKalistoError(error)) return 'retry';
+  const transient = (error as { transient?: unknown }).transient === true;
+  if (error.name === 'AuthenticationError') return transient ? 'retry' : 'refusal';
+  return transient ? 'retry' : 'permanent';
 }
 
-/** Failures no reconnect can cure: configuration, TLS trust, a missing provider. */
-function isPermanent(error: unknown): boolean {
-  if (!isKalistoError(error)) return false;
-  if (error.name === 'ConfigError') return true;
-  if (error.name === 'AuthenticationError') return false;
-  return (error as { transient?: unknown }).transient === false;
+/**
+ * ms from `now` until a connection whose token expires at `expiresAt` should be renewed: `marginMs`
+ * before expiry, but never before half of the remaining time (short-lived tokens would otherwise
+ * reconnect in a loop); undefined when renewal is off (`false`).
+ */
+export function renewalDelay(expiresAt: number, now: number, marginMs: number | false): number | undefined {
+  if (marginMs === false) return undefined;
+  const remaining = expiresAt - now;
+  return Math.max(0, remaining - Math.min(marginMs, remaining / 2));
 }
 
 /** The watched folder does not exist: reconnecting will not create it. */
