@@ -3,7 +3,7 @@
  * tokens from the real MSAL provider (client credentials and the password grant).
  */
 import { once } from 'node:events';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { isKalistoError } from '@kalisto/core';
 import { startSandbox } from '@kalisto/sandbox';
 import type { ImapFlow } from 'imapflow';
@@ -116,6 +116,40 @@ describe('provider selection', () => {
     expect(await pending).toMatchObject({ name: 'AbortError' });
     await session.close();
     silent.close();
+  });
+
+  it('connects through the HTTP CONNECT proxy of mail.imaps.proxy.*', async () => {
+    const tunnels: string[] = [];
+    const proxy = createServer((client) => {
+      client.once('data', (head) => {
+        const [, target] = /^CONNECT (\S+) HTTP/.exec(head.toString('latin1')) ?? [];
+        tunnels.push(target ?? '?');
+        const [host, port] = (target ?? '').split(':');
+        const upstream = connect(Number(port), host, () => {
+          client.write('HTTP/1.1 200 Connection established\r\n\r\n');
+          upstream.pipe(client).pipe(upstream);
+        });
+        upstream.on('error', () => client.destroy());
+      });
+      client.on('error', () => {});
+    });
+    proxy.listen(0, '127.0.0.1');
+    await once(proxy, 'listening');
+    try {
+      const client = await open(
+        {
+          ...bed.sandbox.properties,
+          'mail.imaps.proxy.host': '127.0.0.1',
+          'mail.imaps.proxy.port': String((proxy.address() as { port: number }).port),
+        },
+        'imaps',
+      );
+      await client.mailboxOpen('INBOX');
+      expect(tunnels).toEqual([`127.0.0.1:${bed.sandbox.endpoints.imaps.port}`]);
+      client.close();
+    } finally {
+      proxy.close();
+    }
   });
 
   it('opens the default store of mail.store.protocol', async () => {
