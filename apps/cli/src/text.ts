@@ -15,6 +15,11 @@ export function oneLine(text: string, width: number): string {
   return flat.length > width ? `${flat.slice(0, width - 1)}…` : flat;
 }
 
+/** `1 message`, `2 messages`. */
+export function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
 /** `1536` → `1.5 KB`. */
 export function formatSize(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;

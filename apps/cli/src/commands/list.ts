@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { openImap } from '../mail-clients.js';
 import type { CommandRunner } from '../runner.js';
 import { plainTable } from '../table.js';
-import { formatDate, formatSize, oneLine, positiveInteger, safeText } from '../text.js';
+import { formatDate, formatSize, oneLine, plural, positiveInteger, safeText } from '../text.js';
 
 interface ListOptions {
   limit: string;
@@ -75,7 +75,7 @@ export function registerList(program: Command, runner: CommandRunner): void {
               formatSize(m.size),
             ]),
           );
-          return `${table}\n${safeText(String(folder))}: page ${page} of ${pages}, ${total} messages (* = unseen).`;
+          return `${table}\n${safeText(String(folder))}: page ${page} of ${pages}, ${plural(total, 'message')} (* = unseen).`;
         });
         return undefined;
       }),

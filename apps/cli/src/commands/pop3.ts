@@ -5,7 +5,7 @@ import type { CliContext } from '../context.js';
 import { openPop3 } from '../mail-clients.js';
 import type { CommandRunner } from '../runner.js';
 import { plainTable } from '../table.js';
-import { formatSize, positiveInteger } from '../text.js';
+import { formatSize, plural, positiveInteger } from '../text.js';
 
 /** `kalisto pop3 --protocol`, which its subcommands see among their global options. */
 interface Pop3Options {
@@ -36,7 +36,7 @@ async function listCommand(context: CliContext, options: Pop3Options) {
       : `${plainTable(
           ['NUMBER', 'UIDL', 'SIZE'],
           messages.map((m) => [String(m.number), m.uid ?? '-', formatSize(m.size)]),
-        )}\n${messages.length} messages.`,
+        )}\n${plural(messages.length, 'message')}.`,
   );
 }
 
@@ -83,7 +83,7 @@ async function downloadCommand(context: CliContext, options: Pop3Options, dir: s
   context.output.result(
     { dir, downloaded: files.length, skipped, bytes, files },
     () =>
-      `${context.output.colors.green('✓')} ${files.length} messages (${formatSize(bytes)}) saved to ${dir}${skipped ? `; ${skipped} already there, skipped` : ''}.`,
+      `${context.output.colors.green('✓')} ${plural(files.length, 'message')} (${formatSize(bytes)}) saved to ${dir}${skipped ? `; ${skipped} already there, skipped` : ''}.`,
   );
 }
 

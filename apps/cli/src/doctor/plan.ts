@@ -11,6 +11,7 @@ import {
   type TokenClaimsSummary,
 } from '@kalisto/core';
 import { auditFor, protocolFamily } from '../claims.js';
+import { plural } from '../text.js';
 import type { Check } from './checks.js';
 import { probeTcp, probeTls, resolveHost, type StarttlsDialect, type TlsMode } from './network.js';
 
@@ -60,10 +61,6 @@ function mailEndpoint(protocol: string, settings: ProtocolSettings): Endpoint {
     minVersion: settings.minTlsVersion,
     checkServerIdentity: settings.checkServerIdentity,
   };
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 /** The checks for a resolved configuration. */
