@@ -50,15 +50,13 @@ export class CliContext {
 
   /** The Kalisto instance: every provider, a memory cache, a logger on standard error. */
   kalisto(): Promise<Kalisto> {
-    const level = this.options.debug ? 'debug' : this.options.verbose ? 'info' : 'warn';
-    const logger = withRedaction(
-      consoleLogger({ level, write: (line) => this.io.stderr(line) }),
-      this.redactor,
-    );
-    this.#kalisto ??= createCliKalisto({
-      logger,
-      onDeviceCode: (info) => this.output.note(info.message),
-    });
+    if (this.#kalisto === undefined) {
+      const level = this.options.debug ? 'debug' : this.options.verbose ? 'info' : 'warn';
+      this.#kalisto = createCliKalisto({
+        logger: withRedaction(consoleLogger({ level, write: (line) => this.io.stderr(line) }), this.redactor),
+        onDeviceCode: (info) => this.output.note(info.message),
+      });
+    }
     return this.#kalisto;
   }
 

@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
-import { isKalistoError, isSecretProperty, resolveConfig, stringifyProperties } from '@kalisto/core';
+import { ConfigError, isSecretProperty, resolveConfig, stringifyProperties } from '@kalisto/core';
 import type { Command } from 'commander';
 import { usageError } from '../errors.js';
 import type { CommandRunner } from '../runner.js';
@@ -22,10 +22,7 @@ function problemsOf(properties: Record<string, string>): string[] {
     const config = resolveConfig(properties);
     return (config.warnings ?? []).map((w) => `${w.property}: ${w.message}`);
   } catch (error) {
-    if (isKalistoError(error) && error.name === 'ConfigError') {
-      const issues = (error as { issues?: { property: string; expected: string }[] }).issues ?? [];
-      return issues.map((i) => `${i.property}: expected ${i.expected}`);
-    }
+    if (error instanceof ConfigError) return error.issues.map((i) => `${i.property}: expected ${i.expected}`);
     throw error;
   }
 }

@@ -3,7 +3,7 @@ import { basename, extname } from 'node:path';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { usageError } from '../errors.js';
-import { openSmtp } from '../mail-clients.js';
+import { openSmtp, pickProtocol } from '../mail-clients.js';
 import type { CommandRunner } from '../runner.js';
 
 interface SendOptions {
@@ -89,12 +89,12 @@ export function registerSend(program: Command, runner: CommandRunner): void {
             content: await readFileFor('--attach', path),
           })),
         );
-        const transporter = await openSmtp(context, options.protocol);
-        const config = await context.config();
-        const settings = config.protocols[config.transportProtocol];
+        const protocol = await pickProtocol(context, options.protocol, 'smtp');
+        const transporter = await openSmtp(context, protocol);
+        const settings = (await context.config()).protocols[protocol];
         const from = options.from ?? settings?.from ?? settings?.user;
         if (from === undefined)
-          throw usageError('No sender.', 'Give --from, or set mail.smtp.from or o365.user.');
+          throw usageError('No sender.', `Give --from, or set mail.${protocol}.from or o365.user.`);
         const info = await transporter.sendMail({
           from,
           to: options.to,
