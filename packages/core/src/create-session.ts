@@ -116,6 +116,7 @@ export function createSession(options: CreateSessionOptions): KalistoSession {
       throw closed();
     }
     clients.add(entry);
+    provider.onClosed?.(client, () => clients.delete(entry));
     return client;
   }
 

@@ -349,6 +349,8 @@ export interface ProtocolProviderPlugin<TClient> {
   create(context: ProtocolContext): Promise<TClient>;
   /** Closes a client this provider created. */
   close?(client: TClient): Promise<void>;
+  /** Calls `forget` once the client has closed by itself, so the session stops holding it. */
+  onClosed?(client: TClient, forget: () => void): void;
 }
 
 /**
@@ -362,7 +364,7 @@ export function defineProtocolProvider<TClient>(
 ): ProtocolProvider<TClient> {
   const { protocol, type, javaClasses } = plugin;
   checkName('protocol', protocol);
-  checkMethods('protocol', protocol, 'protocol provider', plugin, ['create'], ['close']);
+  checkMethods('protocol', protocol, 'protocol provider', plugin, ['create'], ['close', 'onClosed']);
   if (type !== 'store' && type !== 'transport') {
     throw invalidPlugin(
       'protocol',
@@ -376,10 +378,11 @@ export function defineProtocolProvider<TClient>(
   ) {
     throw invalidPlugin('protocol', protocol, 'javaClasses must be an array of Java class names.');
   }
-  const { close } = plugin;
+  const { close, onClosed } = plugin;
   return {
     protocol,
     type,
+    ...(onClosed === undefined ? {} : { onClosed: onClosed.bind(plugin) }),
     ...(javaClasses === undefined ? {} : { javaClasses: [...javaClasses] }),
     async create(context) {
       const logger = context.logger.child?.({ plugin: `protocol:${protocol}` }) ?? context.logger;

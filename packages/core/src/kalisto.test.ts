@@ -236,6 +236,29 @@ describe('closing', () => {
     expect((await thrownBy(() => session.store())).code).toBe('SESSION_CLOSED');
   });
 
+  it('forgets a client that closed by itself, so session.close() does not hold it', async () => {
+    const { EventEmitter } = await import('node:events');
+    const closedByProvider: string[] = [];
+    const disconnects = new EventEmitter();
+    const kalisto = createKalisto({
+      protocols: [
+        defineProtocolProvider({
+          protocol: 'imaps',
+          type: 'store',
+          create: async () => ({ id: 0 }),
+          close: async (client: { id: number }) => void closedByProvider.push(`closed ${client.id}`),
+          onClosed: (client: { id: number }, forget) => disconnects.once(`gone ${client.id}`, forget),
+        }),
+      ],
+      tokenProviders: [fakeTokenProvider({ count: 0 }, fakeClock())],
+    });
+    const session = kalisto.session(testConfig());
+    await session.store('imaps');
+    disconnects.emit('gone 0'); // e.g. the server said BYE
+    await session.close();
+    expect(closedByProvider).toEqual([]);
+  });
+
   it('closes a client that finishes opening after the session closed', async () => {
     let open = () => {};
     const gate = new Promise<void>((resolve) => {

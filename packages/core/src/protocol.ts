@@ -38,4 +38,9 @@ export interface ProtocolProvider<TClient = unknown> {
   create(context: ProtocolContext): Promise<TClient>;
   /** Closes a client this provider created (called by `session.close()`). */
   close?(client: TClient): Promise<void>;
+  /**
+   * Calls `forget` once the client has closed by itself (server BYE, network loss, logout), so the
+   * session stops holding it: a long-running app that reconnects does not pile up dead clients.
+   */
+  onClosed?(client: TClient, forget: () => void): void;
 }

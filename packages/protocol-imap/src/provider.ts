@@ -58,6 +58,8 @@ function imapProvider(protocol: 'imap' | 'imaps'): ProtocolProvider<ImapFlow> {
     javaClasses: JAVA_CLASSES[protocol],
     create: openImapFlow,
     close: closeImapFlow,
+    // imapflow never reconnects an instance: once closed, the session has no reason to hold it.
+    onClosed: (client, forget) => client.once('close', forget),
   });
 }
 
