@@ -8,27 +8,19 @@ export interface CliKalistoOptions {
 }
 
 /**
- * The CLI's Kalisto: all six protocol providers, the `msal` and `oauth2` token providers and a
- * memory cache (one process, one run: nothing to share). The plugins load on first use, so that
- * `config`, `import-websphere` and `--help` start without MSAL, imapflow and nodemailer.
+ * The CLI's Kalisto: the `@kalisto/outlook` preset (all six protocol providers, `msal`, a memory
+ * cache that also answers to a WebSphere `websphere.cache` name) plus the `oauth2` token provider.
+ * The plugins load on first use, so that `config`, `import-websphere` and `--help` start without
+ * MSAL, imapflow and nodemailer.
  */
 export async function createCliKalisto(options: CliKalistoOptions): Promise<Kalisto> {
-  const [core, cache, imap, pop3, smtp, msal, oauth2] = await Promise.all([
-    import('@kalisto/core'),
-    import('@kalisto/cache-memory'),
-    import('@kalisto/protocol-imap'),
-    import('@kalisto/protocol-pop3'),
-    import('@kalisto/protocol-smtp'),
-    import('@kalisto/token-msal'),
+  const [{ createOutlook }, { oauth2TokenProvider }] = await Promise.all([
+    import('@kalisto/outlook'),
     import('@kalisto/token-oauth2'),
   ]);
-  return core.createKalisto({
-    protocols: [imap.imap(), imap.imaps(), pop3.pop3(), pop3.pop3s(), smtp.smtp(), smtp.smtps()],
-    tokenProviders: [
-      msal.msalTokenProvider({ onDeviceCode: options.onDeviceCode }),
-      oauth2.oauth2TokenProvider(),
-    ],
-    caches: [cache.memoryCache()],
+  return createOutlook({
     logger: options.logger,
+    onDeviceCode: options.onDeviceCode,
+    tokenProviders: [oauth2TokenProvider()],
   });
 }

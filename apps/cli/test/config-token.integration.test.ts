@@ -101,6 +101,18 @@ describe('kalisto token', () => {
     expectNoSecrets(run, box.secrets);
   });
 
+  it('works with a WebSphere cache name (websphere.cache) from an imported configuration', async () => {
+    const run = await runKalisto([
+      ...box.config,
+      '-D',
+      'websphere.cache=services/cache/tokenO365',
+      'token',
+      '--json',
+    ]);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).claims.aud).toBe('https://outlook.office365.com');
+  });
+
   it('prints the token only with --show-token, and as JSON with --json', async () => {
     const json = await runKalisto([...box.config, 'token', '--json']);
     expect(json.code).toBe(0);
