@@ -1,7 +1,18 @@
 import { createHash } from 'node:crypto';
 import { mkdir, open, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { type CacheBackend, CacheError, type CacheLock, ConfigError, type Logger } from '@kalisto/core';
+import {
+  CACHE_KEY_ENV,
+  type CacheBackend,
+  type CacheEncryptionKey,
+  CacheError,
+  type CacheLock,
+  ConfigError,
+  checkCacheTtl,
+  createValueSealer,
+  type Logger,
+  toCacheJson,
+} from '@kalisto/core';
 import { removeLeftovers, writeFileAtomic } from './atomic-write.js';
 import {
   type CacheDocument,
@@ -10,16 +21,7 @@ import {
   pruneExpired,
   type StoredEntry,
 } from './document.js';
-import { toJson } from './json.js';
 import { lockFileWithin, tryLockFile } from './lock-file.js';
-import {
-  CACHE_KEY_ENV,
-  createSealer,
-  type EncryptionKeyInput,
-  resolveEncryptionKeys,
-  type Sealer,
-} from './sealing.js';
-import { checkedTtl } from './ttl.js';
 
 /** Options of {@link fileCache}. */
 export interface FileCacheOptions {
@@ -29,7 +31,7 @@ export interface FileCacheOptions {
    * AES-256-GCM key for values at rest (32 bytes: hex, base64, bytes or a `Secret`); an array rotates
    * keys (the first seals, all open). Default: `KALISTO_CACHE_KEY` from the environment, else none.
    */
-  encryptionKey?: EncryptionKeyInput | readonly EncryptionKeyInput[];
+  encryptionKey?: CacheEncryptionKey | readonly CacheEncryptionKey[];
   /** Refuse to start without an encryption key. Set it whenever the cache may hold refresh tokens. Default `false`. */
   requireEncryption?: boolean;
   /** Longest wait for the file's write lock held by other processes. Default 5,000 ms. */
@@ -82,8 +84,8 @@ export function fileCache(options: FileCacheOptions): FileCache {
     throw new ConfigError([{ property: 'fileCache.path', expected: 'the path of the cache file' }]);
   }
   const path = resolve(options.path);
-  const keys = resolveEncryptionKeys(options.encryptionKey, 'fileCache.encryptionKey');
-  if (keys === undefined && options.requireEncryption) {
+  const sealer = createValueSealer({ key: options.encryptionKey, property: 'fileCache.encryptionKey' });
+  if (sealer === undefined && options.requireEncryption) {
     throw new ConfigError([
       {
         property: 'fileCache.encryptionKey',
@@ -91,7 +93,6 @@ export function fileCache(options: FileCacheOptions): FileCache {
       },
     ]);
   }
-  const sealer: Sealer | undefined = keys === undefined ? undefined : createSealer(keys);
   const lockTimeoutMs = options.lockTimeoutMs ?? 5_000;
   const logger = options.logger;
   const locksDirectory = `${path}.locks`;
@@ -181,7 +182,7 @@ export function fileCache(options: FileCacheOptions): FileCache {
 
   function decode(key: string, entry: StoredEntry): { value: unknown; expiresAt: number } | undefined {
     let json: string | undefined;
-    if ('sealed' in entry) json = sealer?.open(Buffer.from(entry.sealed, 'base64'), key);
+    if ('sealed' in entry) json = sealer?.open(key, Buffer.from(entry.sealed, 'base64'));
     else if (sealer === undefined) return { value: entry.value, expiresAt: entry.expiresAt };
     if (json !== undefined) {
       try {
@@ -200,7 +201,7 @@ export function fileCache(options: FileCacheOptions): FileCache {
   /** What the file will hold for `value`: its JSON form (a copy), sealed when there is a key. */
   function encode(key: string, json: string, expiresAt: number): StoredEntry {
     if (sealer === undefined) return { expiresAt, value: JSON.parse(json) as unknown };
-    return { expiresAt, sealed: sealer.seal(json, key).toString('base64') };
+    return { expiresAt, sealed: sealer.seal(key, json).toString('base64') };
   }
 
   /** Queues a change; changes queued while a write runs go out together in the next one. */
@@ -275,8 +276,8 @@ export function fileCache(options: FileCacheOptions): FileCache {
     },
     async set(key: string, value: unknown, ttlMs: number): Promise<void> {
       if (closing !== undefined) throw closed();
-      const expiresAt = Date.now() + checkedTtl(name, ttlMs);
-      const json = toJson(name, value);
+      const expiresAt = Date.now() + checkCacheTtl(name, ttlMs);
+      const json = toCacheJson(name, value);
       if (json === undefined) {
         await enqueue((document) => {
           delete document.entries[key];
@@ -296,7 +297,7 @@ export function fileCache(options: FileCacheOptions): FileCache {
     },
     async acquireLock(key: string, ttlMs: number): Promise<CacheLock | undefined> {
       if (closing !== undefined) throw closed();
-      const ttl = checkedTtl(name, ttlMs);
+      const ttl = checkCacheTtl(name, ttlMs);
       try {
         await mkdir(locksDirectory, { recursive: true, mode: 0o700 });
         const held = await tryLockFile(lockPath(key), ttl);

@@ -3,18 +3,21 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import type { Logger } from '@kalisto/core';
+import { runLockContenders, runNodeScript, startNodeScript } from '@kalisto/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileCache } from '../src/index.js';
-import { bundleFixture, checkJournal, runScript, startScript } from './processes.js';
+import { bundleFixture } from './bundle-fixture.js';
 
 let directory: string;
-let scripts: Record<'lock-contender' | 'step-writer' | 'burst-writer', string>;
+let scripts: Record<'step-writer' | 'burst-writer', string>;
+// Eight starts only, and it imports @kalisto/test-support: run from source (tsx) rather than bundled.
+const lockContender = fileURLToPath(new URL('./fixtures/lock-contender.ts', import.meta.url));
 
 beforeAll(async () => {
   directory = await mkdtemp(join(tmpdir(), 'kalisto-file-processes-'));
   scripts = {
-    'lock-contender': await bundleFixture('lock-contender', directory),
     'step-writer': await bundleFixture('step-writer', directory),
     'burst-writer': await bundleFixture('burst-writer', directory),
   };
@@ -34,7 +37,7 @@ describe('fileCache across processes', () => {
     const path = join(directory, 'killed.json');
     let committed = 0;
     for (let round = 0; round < 50; round++) {
-      const { child, stderr } = startScript(scripts['step-writer'], [path]);
+      const { child, stderr } = startNodeScript(scripts['step-writer'], [path]);
       const exited = once(child, 'exit');
       try {
         const [chunk] = (await Promise.race([once(child.stdout!, 'data'), sleep(20_000, ['timeout'])])) as [
@@ -68,7 +71,7 @@ describe('fileCache across processes', () => {
   it('loses no entry when 4 processes write 100 distinct keys each, all at once', async () => {
     const path = join(directory, 'burst.json');
     await Promise.all(
-      ['a', 'b', 'c', 'd'].map((prefix) => runScript(scripts['burst-writer'], [path, prefix, '100'])),
+      ['a', 'b', 'c', 'd'].map((prefix) => runNodeScript(scripts['burst-writer'], [path, prefix, '100'])),
     );
     const reader = fileCache({ path });
     let present = 0;
@@ -83,11 +86,14 @@ describe('fileCache across processes', () => {
   }, 120_000);
 
   it('never lets 8 processes hold acquireLock on one key together', async () => {
-    const path = join(directory, 'locks.json');
-    const journal = join(directory, 'journal.log');
-    await Promise.all(
-      Array.from({ length: 8 }, () => runScript(scripts['lock-contender'], [path, 'one-key', journal, '10'])),
-    );
-    expect(await checkJournal(journal)).toEqual({ sections: 80, overlaps: 0, pids: 8 });
+    const result = await runLockContenders({
+      script: lockContender,
+      target: [join(directory, 'locks.json')],
+      key: 'one-key',
+      journal: join(directory, 'journal.log'),
+      rounds: 10,
+      contenders: 8,
+    });
+    expect(result).toEqual({ sections: 80, overlaps: 0, pids: 8 });
   }, 120_000);
 });

@@ -1,7 +1,6 @@
-import { type CacheBackend, type CacheLock, ConfigError } from '@kalisto/core';
+import { type CacheBackend, type CacheLock, ConfigError, checkCacheTtl } from '@kalisto/core';
 import { LRUCache } from 'lru-cache';
 import { InProcessLocks } from './in-process-locks.js';
-import { checkedTtl } from './ttl.js';
 
 /** Options of {@link memoryCache}. */
 export interface MemoryCacheOptions {
@@ -43,7 +42,7 @@ export function memoryCache(options: MemoryCacheOptions = {}): MemoryCache {
       return (entries.get(key) ?? MISS) as Promise<T | undefined>;
     },
     async set(key: string, value: unknown, ttlMs: number): Promise<void> {
-      const ttl = checkedTtl(name, ttlMs);
+      const ttl = checkCacheTtl(name, ttlMs);
       // A stored undefined would read as a miss anyway: drop the entry instead.
       if (value === undefined) entries.delete(key);
       else entries.set(key, Promise.resolve(value), { ttl });
@@ -52,7 +51,7 @@ export function memoryCache(options: MemoryCacheOptions = {}): MemoryCache {
       entries.delete(key);
     },
     async acquireLock(key: string, ttlMs: number): Promise<CacheLock | undefined> {
-      return locks.acquire(key, checkedTtl(name, ttlMs));
+      return locks.acquire(key, checkCacheTtl(name, ttlMs));
     },
   };
 }

@@ -1,10 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import type { CacheBackend, CacheLock, Logger } from '@kalisto/core';
+import {
+  type CacheBackend,
+  type CacheEncryptionKey,
+  type CacheLock,
+  checkCacheTtl,
+  createValueSealer,
+  type Logger,
+  toCacheJson,
+} from '@kalisto/core';
 import { openConnection, type RedisClient, type RedisConnection } from './connection.js';
-import { toJson } from './json.js';
 import { closedError, RedisDeadlineError, type RedisOperation, toCacheError } from './redis-errors.js';
-import { createSealer, type EncryptionKeyInput, resolveEncryptionKeys, type Sealer } from './sealing.js';
-import { checkedTtl } from './ttl.js';
 
 /** Options of {@link redisCache}. */
 export interface RedisCacheOptions {
@@ -20,7 +25,7 @@ export interface RedisCacheOptions {
    * keys (the first seals, all open). Default: `KALISTO_CACHE_KEY` from the environment, else none:
    * values are then stored in clear.
    */
-  encryptionKey?: EncryptionKeyInput | readonly EncryptionKeyInput[];
+  encryptionKey?: CacheEncryptionKey | readonly CacheEncryptionKey[];
   /** Longest wait for any one Redis call, including waiting for a lost connection to come back. Default 1,000 ms. */
   commandTimeoutMs?: number;
   /** Longest wait for the first connection (and each reconnect's socket). Default 3,000 ms. */
@@ -50,8 +55,7 @@ export function redisCache(connection: RedisConnection, options: RedisCacheOptio
   const prefix = options.keyPrefix ?? 'kalisto:';
   const commandTimeoutMs = options.commandTimeoutMs ?? 1_000;
   const connectTimeoutMs = options.connectTimeoutMs ?? 3_000;
-  const keys = resolveEncryptionKeys(options.encryptionKey, 'redisCache.encryptionKey');
-  const sealer: Sealer | undefined = keys === undefined ? undefined : createSealer(keys);
+  const sealer = createValueSealer({ key: options.encryptionKey, property: 'redisCache.encryptionKey' });
   const { client, owned, where } = openConnection(connection, { commandTimeoutMs, connectTimeoutMs });
   const context = { backend: name, where, commandTimeoutMs };
   const logger = options.logger;
@@ -140,7 +144,7 @@ export function redisCache(connection: RedisConnection, options: RedisCacheOptio
 
   function decode<T>(raw: string | Buffer | null, storageKey: string): T | undefined {
     if (raw === null) return undefined;
-    const json = sealer === undefined ? (raw as string) : sealer.open(raw as Buffer, storageKey);
+    const json = sealer === undefined ? (raw as string) : sealer.open(storageKey, raw as Buffer);
     if (json !== undefined) {
       try {
         return JSON.parse(json) as T;
@@ -165,21 +169,21 @@ export function redisCache(connection: RedisConnection, options: RedisCacheOptio
       return decode<T>(raw, storageKey);
     },
     async set(key: string, value: unknown, ttlMs: number): Promise<void> {
-      const ttl = checkedTtl(name, ttlMs);
+      const ttl = checkCacheTtl(name, ttlMs);
       const storageKey = dataKey(key);
-      const json = toJson(name, value);
+      const json = toCacheJson(name, value);
       if (json === undefined) {
         await call('DEL', () => client.del(storageKey));
         return;
       }
-      const payload = sealer === undefined ? json : sealer.seal(json, storageKey);
+      const payload = sealer === undefined ? json : sealer.seal(storageKey, json);
       await call('SET', () => client.set(storageKey, payload, 'PX', ttl));
     },
     async delete(key: string): Promise<void> {
       await call('DEL', () => client.del(dataKey(key)));
     },
     async acquireLock(key: string, ttlMs: number): Promise<CacheLock | undefined> {
-      const ttl = checkedTtl(name, ttlMs);
+      const ttl = checkCacheTtl(name, ttlMs);
       const storageKey = lockKey(key);
       const owner = randomBytes(16).toString('hex');
       const taken = await call('lock', () => client.set(storageKey, owner, 'PX', ttl, 'NX'));

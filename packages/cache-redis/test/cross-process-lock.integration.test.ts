@@ -1,12 +1,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runLockContenders } from '@kalisto/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkJournal, runScript } from './cross-process.js';
 import { type RedisServer, startRedisServer } from './redis-server.js';
 
 const CONTENDERS = 8;
 const ROUNDS = 10;
+const contender = fileURLToPath(new URL('./fixtures/lock-contender.ts', import.meta.url));
 let server: RedisServer;
 let dir: string;
 
@@ -22,13 +24,14 @@ afterAll(async () => {
 
 describe('redisCache lock across processes', () => {
   it(`never lets ${CONTENDERS} processes into the critical section together`, async () => {
-    const journal = join(dir, 'journal.log');
-    await Promise.all(
-      Array.from({ length: CONTENDERS }, () =>
-        runScript('test/fixtures/lock-contender.ts', [server.url, 'one-key', journal, String(ROUNDS)]),
-      ),
-    );
-    const result = await checkJournal(journal);
+    const result = await runLockContenders({
+      script: contender,
+      target: [server.url],
+      key: 'one-key',
+      journal: join(dir, 'journal.log'),
+      rounds: ROUNDS,
+      contenders: CONTENDERS,
+    });
     expect(result).toEqual({ sections: CONTENDERS * ROUNDS, overlaps: 0, pids: CONTENDERS });
   }, 120_000);
 });

@@ -1,5 +1,8 @@
 export type * from './cache.js';
+export * from './cache-json.js';
 export * from './cache-key.js';
+export * from './cache-sealing.js';
+export * from './cache-ttl.js';
 export * from './claims.js';
 export * from './classify.js';
 export * from './config/index.js';

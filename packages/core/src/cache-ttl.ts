@@ -1,7 +1,10 @@
-import { CacheError } from '@kalisto/core';
+import { CacheError } from './errors.js';
 
-/** Rejects a TTL that is not a positive finite number of milliseconds; returns it as whole ms. */
-export function checkedTtl(backend: string, ttlMs: number): number {
+/**
+ * For cache backends: rejects a TTL that is not a positive, finite number of milliseconds with a
+ * `CacheError` (`CACHE_INVALID_TTL`, prefixed `[cache:<backend>]`); returns it rounded up to whole ms.
+ */
+export function checkCacheTtl(backend: string, ttlMs: number): number {
   if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs <= 0) {
     throw new CacheError(
       `[cache:${backend}] TTL must be a positive number of milliseconds, got ${String(ttlMs)}.`,
