@@ -87,7 +87,31 @@ const MAIL_TABLE: readonly MailRow[] = [
     'AUTH_TOKEN_REJECTED',
     'POP.AccessAsApp',
   ],
+  [
+    'pop3',
+    '-ERR [SYS/PERM] Session invalidated - AccessTokenExpired',
+    'AUTH_TOKEN_EXPIRED',
+    'Reconnect with a fresh token',
+  ],
+  [
+    'pop3',
+    '-ERR [SYS/PERM] Session invalidated - TokenRevoked',
+    'AUTH_TOKEN_EXPIRED',
+    'Reconnect with a fresh token',
+  ],
   ['smtp', '535 5.7.3 Authentication unsuccessful', 'AUTH_TOKEN_REJECTED', 'SMTP.SendAsApp'],
+  [
+    'smtp',
+    '421 4.7.0 Session invalidated - AccessTokenExpired',
+    'AUTH_TOKEN_EXPIRED',
+    'Reconnect with a fresh token',
+  ],
+  [
+    'smtp',
+    '421 4.7.0 Session invalidated - TokenRevoked',
+    'AUTH_TOKEN_EXPIRED',
+    'Reconnect with a fresh token',
+  ],
   [
     'smtp',
     '535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant. Visit https://aka.ms/smtp_auth_disabled for more information.',
@@ -342,6 +366,35 @@ describe('classifyMailError: errors.md texts', () => {
       serverText: 'NO Request is throttled. Suggested Backoff Time: 2500 milliseconds',
     });
     expect(result).toMatchObject({ code: 'THROTTLED', retryAfterMs: 2500, protocol: 'imap' });
+  });
+
+  it('suggests 15 s before retrying when Exchange refuses another SMTP session, and no wait elsewhere by default', () => {
+    for (const serverText of [
+      '432 4.3.2 Concurrent connections limit exceeded',
+      '4.3.2 STOREDRV.ClientSubmit; sender thread limit exceeded',
+    ]) {
+      expect(classifyMailError({ protocol: 'smtp', serverText })).toMatchObject({
+        code: 'TOO_MANY_CONNECTIONS',
+        transient: true,
+        retryAfterMs: 15_000,
+      });
+    }
+    expect(
+      classifyMailError({
+        protocol: 'smtp',
+        serverText: '421 4.7.0 Session invalidated - AccessTokenExpired',
+      }).retryAfterMs,
+    ).toBeUndefined();
+  });
+
+  it("classifies the sandbox's mid-session expiry texts when the client split off the SMTP reply code", () => {
+    const result = classifyMailError({
+      protocol: 'smtps',
+      responseCode: 421,
+      serverText: '4.7.0 Session invalidated - TokenRevoked',
+    });
+    expect(result).toBeInstanceOf(AuthenticationError);
+    expect(result).toMatchObject({ code: 'AUTH_TOKEN_EXPIRED', transient: true, protocol: 'smtp' });
   });
 
   it('has an example in each table row that its own pattern matches, and a row for every errors.md text', () => {

@@ -51,6 +51,8 @@ export interface MailErrorRule {
   hint: string;
   /** Worth retrying on a new connection (after `retryAfterMs`, when given). */
   transient: boolean;
+  /** The wait before a retry when the server names none (a `retryAfterMs` group in `pattern` wins). */
+  retryAfterMs?: number;
   /** How findings from the token's claims combine with `hint`: replace it, or go in front of it. */
   findings?: 'replace' | 'prepend';
 }
@@ -314,6 +316,15 @@ export const POP3_SERVER_ERRORS: readonly MailErrorRule[] = [
     findings: 'replace',
   },
   {
+    code: 'AUTH_TOKEN_EXPIRED',
+    pattern: /Session invalidated - (?:AccessTokenExpired|TokenRevoked)/i,
+    example: '-ERR [SYS/PERM] Session invalidated - AccessTokenExpired',
+    kind: 'authentication',
+    meaning: 'the token expired or was revoked during the session',
+    hint: 'Reconnect with a fresh token (Kalisto does this).',
+    transient: true,
+  },
+  {
     code: 'SERVER_UNAVAILABLE',
     pattern: /\[SYS\/TEMP\]|\[IN-USE\]/i,
     example: '-ERR [SYS/TEMP] Temporary authentication failure.',
@@ -356,6 +367,15 @@ export const SMTP_SERVER_ERRORS: readonly MailErrorRule[] = [
     transient: false,
   },
   {
+    code: 'AUTH_TOKEN_EXPIRED',
+    pattern: /Session invalidated - (?:AccessTokenExpired|TokenRevoked)/i,
+    example: '421 4.7.0 Session invalidated - AccessTokenExpired',
+    kind: 'authentication',
+    meaning: 'the token expired or was revoked during the session',
+    hint: 'Reconnect with a fresh token (Kalisto does this).',
+    transient: true,
+  },
+  {
     code: 'TOO_MANY_CONNECTIONS',
     pattern: /\b4\.3\.2\b.*(Concurrent connections limit exceeded|sender thread limit exceeded)/is,
     example: '432 4.3.2 Concurrent connections limit exceeded',
@@ -363,6 +383,8 @@ export const SMTP_SERVER_ERRORS: readonly MailErrorRule[] = [
     meaning: 'too many parallel SMTP sessions for this mailbox (about 3)',
     hint: 'Limit the SMTP pool size (about 3 connections per mailbox) and retry later.',
     transient: true,
+    // Exchange names no wait; one of the other sessions usually ends within seconds.
+    retryAfterMs: 15_000,
   },
   {
     code: 'SUBMISSION_QUOTA_EXCEEDED',
@@ -596,7 +618,7 @@ export function classifyMailError(input: MailErrorInput): AuthenticationError | 
     fallbackRule(protocol, input, subject);
   const match = rule.pattern.exec(subject);
   const suggested = match?.groups?.retryAfterMs;
-  const retryAfterMs = suggested === undefined ? undefined : Number(suggested);
+  const retryAfterMs = suggested === undefined ? rule.retryAfterMs : Number(suggested);
 
   const findings: ClaimsFinding[] =
     input.claims === undefined || rule.kind !== 'authentication'
