@@ -63,7 +63,7 @@ export async function contendForLock(
 
 /** Options of {@link runLockContenders}. */
 export interface LockContendersOptions extends LockContention {
-  /** The contender script (absolute path; `.ts` from source or a bundle), see {@link startNodeScript}. */
+  /** The contender script (absolute path; `.ts` from source or a bundle), see `startNodeScript`. */
   script: string;
   /** The backend's own arguments, in front of `<key> <journal> <rounds>` (e.g. a Redis URL, a cache file). */
   target: readonly string[];
