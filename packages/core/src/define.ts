@@ -1,4 +1,5 @@
 import type { CacheBackend, CacheLock } from './cache.js';
+import { checkCacheTtl } from './cache-ttl.js';
 import type { ResolvedConfig } from './config/types.js';
 import {
   CacheError,
@@ -199,15 +200,8 @@ function wrapCacheBackend(name: string, backend: CacheBackendImplementation): Ca
   return {
     name,
     get: <T>(key: string) => guard('Reading the cache', () => backend.get<T>(key)),
-    set: (key, value, ttlMs) => {
-      if (!(Number.isFinite(ttlMs) && ttlMs > 0)) {
-        return Promise.reject(
-          new CacheError(`[cache:${name}] A cache entry needs a positive TTL in ms (got ${ttlMs}).`, {
-            code: 'CACHE_INVALID_TTL',
-            backend: name,
-          }),
-        );
-      }
+    set: async (key, value, ttlMs) => {
+      checkCacheTtl(name, ttlMs);
       return guard('Writing the cache', () => backend.set(key, value, ttlMs));
     },
     delete: (key) => guard('Deleting from the cache', () => backend.delete(key)),

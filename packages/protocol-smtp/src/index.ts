@@ -8,7 +8,6 @@ export {
 } from './options.js';
 export { smtp, smtps } from './provider.js';
 export {
-  CONNECTION_LIMIT_RETRY_AFTER_MS,
   SMTP_LOCAL_FAILURES,
   type SmtpFailureContext,
   smtpError,

@@ -18,12 +18,6 @@ import {
 } from '@kalisto/core';
 import { tokenFailureOf } from './token-provisioner.js';
 
-/**
- * What the provider suggests waiting after `432 4.3.2` when the server names no time: Exchange
- * frees a slot when one of the mailbox's other sessions ends, usually within seconds.
- */
-export const CONNECTION_LIMIT_RETRY_AFTER_MS = 15_000;
-
 /** What a nodemailer error carries (all optional: anything may be thrown). */
 interface NodemailerFailure {
   message?: unknown;
@@ -154,9 +148,7 @@ function fromServerReply(
   const message = `${classified.message.replace(/^\[smtp\]/, `[protocol:${settings.protocol}]`)} (${settings.host}:${settings.port})`;
   // By name, not instanceof: the application may have a second copy of @kalisto/core.
   if (classified.name === 'ConnectionError') {
-    const retryAfterMs =
-      (classified as ConnectionError).retryAfterMs ??
-      (classified.code === 'TOO_MANY_CONNECTIONS' ? CONNECTION_LIMIT_RETRY_AFTER_MS : undefined);
+    const retryAfterMs = (classified as ConnectionError).retryAfterMs;
     return new ConnectionError(message, {
       code: classified.code,
       hint: classified.hint,
