@@ -1,8 +1,8 @@
 /** The sandbox IMAP server: a plain port (STARTTLS) and an implicit-TLS port sharing one TLS context. */
-import { once } from 'node:events';
-import { createServer as createNetServer, type Server, type Socket } from 'node:net';
-import { createSecureContext, createServer as createTlsServer } from 'node:tls';
+import { createServer as createNetServer, type Socket } from 'node:net';
+import { createSecureContext } from 'node:tls';
 import type { MailServerOptions, RunningMailServer } from '../contracts.js';
+import { closeServer, implicitTlsServer, listenAll } from '../listeners.js';
 import { type ImapServerContext, ImapSession, type ResolvedImapBehaviour } from './session.js';
 
 /** Exchange Online's IMAP quirks and limits, each switchable for tests. */
@@ -50,12 +50,6 @@ function resolveBehaviour(behaviour: ImapBehaviour = {}): ResolvedImapBehaviour 
   };
 }
 
-async function listen(server: Server, port: number, host: string): Promise<number> {
-  server.listen(port, host);
-  await once(server, 'listening');
-  return (server.address() as { port: number }).port;
-}
-
 /**
  * Starts the IMAP server on `port` (plain, STARTTLS) and `tlsPort` (implicit TLS); 0 picks a
  * free port, and the running server reports the ones chosen.
@@ -70,24 +64,22 @@ export async function startImapServer(options: ImapServerOptions): Promise<Runni
     unsubscribed: new WeakMap(),
   };
   const sessions = new Set<ImapSession>();
-  // Every TCP connection, including TLS handshakes that never complete, so close() never waits on one.
-  const sockets = new Set<Socket>();
-  const track = (socket: Socket): void => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  };
   const open = (secure: boolean) => (socket: Socket) => {
     sessions.add(new ImapSession(socket, context, secure, (session) => sessions.delete(session)));
   };
 
   const plain = createNetServer(open(false));
-  const implicit = createTlsServer({ ...options.tls }, open(true));
-  plain.on('connection', track);
-  implicit.on('connection', track);
-  // A failed handshake only concerns that client.
-  implicit.on('tlsClientError', (_error, socket) => socket.destroy());
-  const port = await listen(plain, options.port ?? 0, host);
-  const tlsPort = await listen(implicit, options.tlsPort ?? 0, host);
+  // A handshake that never completes has no session yet: `handshakes` ends it on close.
+  const handshakes = implicitTlsServer({ secureContext: context.secureContext, onSecure: open(true) });
+  const implicit = handshakes.server;
+  for (const server of [plain, implicit]) server.on('error', () => undefined);
+  const [port, tlsPort] = (await listenAll(
+    [
+      [plain, options.port ?? 0],
+      [implicit, options.tlsPort ?? 0],
+    ],
+    host,
+  )) as [number, number];
 
   return {
     protocol: 'imap',
@@ -96,9 +88,9 @@ export async function startImapServer(options: ImapServerOptions): Promise<Runni
     tlsPort,
     connections: () => sessions.size,
     async close() {
-      const closed = [plain, implicit].map((server) => new Promise((resolve) => server.close(resolve)));
+      const closed = [closeServer(plain), closeServer(implicit)];
       for (const session of [...sessions]) session.destroy();
-      for (const socket of [...sockets]) socket.destroy();
+      handshakes.destroyPending();
       await Promise.all(closed);
     },
   };

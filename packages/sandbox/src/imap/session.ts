@@ -51,6 +51,8 @@ export interface CommandSpec {
 export const INVALID_STATE = 'Command received in Invalid state.';
 export const NOT_CONNECTED = 'User is authenticated but not connected.';
 export const TOKEN_EXPIRED_BYE = 'Session invalidated - AccessTokenExpired';
+/** How long an ending connection waits for the client to close its side before dropping it. */
+const CLOSE_GRACE_MS = 5_000;
 const GREETING = 'The Microsoft Exchange IMAP4 service is ready.';
 
 /** One client connection, from greeting to BYE. */
@@ -102,9 +104,11 @@ export class ImapSession {
     socket.on('data', (chunk: Buffer) => this.#reader.push(chunk));
     socket.on('error', () => this.#cleanup());
     socket.on('close', () => this.#cleanup());
-    socket.setTimeout(this.context.behaviour.idleTimeoutMs, () =>
-      this.bye('Connection timed out due to inactivity.'),
-    );
+    socket.setTimeout(this.context.behaviour.idleTimeoutMs, () => {
+      // After BYE the timer bounds how long a client may keep its side open; then it is dropped.
+      if (this.#closed) socket.destroy();
+      else this.bye('Connection timed out due to inactivity.');
+    });
   }
 
   send(parts: ResponsePart): void {
@@ -130,15 +134,14 @@ export class ImapSession {
   bye(text: string): void {
     if (this.#closed) return;
     this.untagged(`BYE ${text}`);
-    this.state = 'logout';
-    this.socket.end();
-    this.#cleanup();
+    this.closeAfterLogout();
   }
 
   /** Ends the connection after LOGOUT's tagged OK. */
   closeAfterLogout(): void {
     this.state = 'logout';
     this.socket.end();
+    this.socket.setTimeout(CLOSE_GRACE_MS);
     this.#cleanup();
   }
 

@@ -13,6 +13,9 @@ export interface Pop3ConnectionOptions extends Pop3SessionContext {
   secure: boolean;
 }
 
+/** How long a closing connection waits for the client to close its side before dropping it. */
+const CLOSE_GRACE_MS = 5_000;
+
 export class Pop3Connection implements Pop3Transport {
   #socket: Socket;
   #secure: boolean;
@@ -45,9 +48,12 @@ export class Pop3Connection implements Pop3Transport {
   }
 
   close(): void {
-    this.#socket.end();
-    // A client that never reads would keep a half-closed socket open forever.
-    this.#socket.setTimeout(5_000, () => this.#socket.destroy());
+    const socket = this.#socket;
+    socket.end();
+    // A client that never reads or never closes its side would keep a half-closed socket open
+    // forever; the idle timer's listener goes, so it cannot answer a socket already ending.
+    socket.removeAllListeners('timeout');
+    socket.setTimeout(CLOSE_GRACE_MS, () => socket.destroy());
   }
 
   /** Ends the connection at once (server shutdown). */
@@ -77,7 +83,13 @@ export class Pop3Connection implements Pop3Transport {
     socket.on('data', (chunk: Buffer) => this.#receive(chunk));
     socket.on('error', () => socket.destroy());
     socket.once('close', () => this.#closed(socket));
-    socket.setTimeout(this.#idleTimeoutMs, () => this.#session.timedOut());
+    socket.setTimeout(this.#idleTimeoutMs, () => this.#idle(socket));
+  }
+
+  #idle(socket: Socket): void {
+    // An open session says goodbye (and closes); anything else is a socket nobody will end.
+    if (socket === this.#socket && this.#session.open && !this.#upgrading) this.#session.timedOut();
+    else socket.destroy();
   }
 
   #receive(chunk: Buffer): void {

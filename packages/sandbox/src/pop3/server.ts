@@ -1,20 +1,10 @@
 /** The sandbox's POP3 server: a plain port with STLS (Exchange's 110) and an implicit TLS port (995). */
-import { once } from 'node:events';
-import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
-import { createSecureContext, createServer as createTlsServer } from 'node:tls';
+import { createServer, type Socket } from 'node:net';
+import { createSecureContext } from 'node:tls';
 import type { RunningMailServer } from '../contracts.js';
+import { closeServer, implicitTlsServer, listenAll } from '../listeners.js';
 import { Pop3Connection } from './connection.js';
 import { type Pop3ServerOptions, resolvePop3Behaviour } from './options.js';
-
-async function listen(server: Server, port: number, host: string): Promise<number> {
-  server.listen(port, host);
-  await once(server, 'listening');
-  return (server.address() as AddressInfo).port;
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => server.close(() => resolve()));
-}
 
 /**
  * Starts the POP3 server on `options.port` (plain, STLS) and `options.tlsPort` (implicit TLS),
@@ -36,13 +26,18 @@ export async function startPop3Server(options: Pop3ServerOptions): Promise<Runni
   };
 
   const plain = createServer((socket) => accept(socket, false));
-  const implicit = createTlsServer({ ...options.tls }, (socket) => accept(socket, true));
-  // A failed handshake or a reset before it is that client's problem, never the server's.
-  implicit.on('tlsClientError', (_error, socket) => socket.destroy());
+  // A handshake that never completes has no Pop3Connection yet: `handshakes` ends it on close.
+  const handshakes = implicitTlsServer({ secureContext, onSecure: (socket) => accept(socket, true) });
+  const implicit = handshakes.server;
   for (const server of [plain, implicit]) server.on('error', () => undefined);
 
-  const port = await listen(plain, options.port ?? 0, host);
-  const tlsPort = await listen(implicit, options.tlsPort ?? 0, host);
+  const [port, tlsPort] = (await listenAll(
+    [
+      [plain, options.port ?? 0],
+      [implicit, options.tlsPort ?? 0],
+    ],
+    host,
+  )) as [number, number];
 
   return {
     protocol: 'pop3',
@@ -52,7 +47,8 @@ export async function startPop3Server(options: Pop3ServerOptions): Promise<Runni
     connections: () => connections.size,
     async close() {
       const closing = [closeServer(plain), closeServer(implicit)];
-      for (const connection of connections) connection.destroy();
+      for (const connection of [...connections]) connection.destroy();
+      handshakes.destroyPending();
       await Promise.all(closing);
     },
   };

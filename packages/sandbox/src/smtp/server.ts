@@ -1,25 +1,45 @@
 /** The sandbox's SMTP submission server on smtp-server: STARTTLS port (Exchange's 587) and implicit TLS (465). */
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
+import type { Socket } from 'node:net';
+import { createSecureContext } from 'node:tls';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import type { RunningMailServer } from '../contracts.js';
+import { closeServer, implicitTlsServer, listenAll } from '../listeners.js';
 import { createSmtpHandlers } from './handlers.js';
 import { registerOAuthBearer } from './oauthbearer.js';
 import { resolveSmtpBehaviour, type SmtpServerOptions } from './options.js';
 import { SMTP_REPLIES as R } from './replies.js';
 import { SenderLimits } from './sender-limits.js';
 
-async function listen(server: SMTPServer, port: number, host: string): Promise<number> {
-  const listener = server.listen(port, host);
-  await once(listener, 'listening');
-  return (listener.address() as AddressInfo).port;
+/** The parts of smtp-server's (untyped-internal) SMTPConnection that shutdown needs. */
+interface ClosableConnection {
+  /** The session's socket: the TLS socket once a handshake finished, else the TCP socket. */
+  readonly _socket: Socket;
+  /** True while a STARTTLS handshake runs on top of `_socket`. */
+  readonly _upgrading: boolean;
+  close(): void;
 }
 
-function close(server: SMTPServer): Promise<void> {
+/**
+ * Ends every session of `server` at once. A session's socket is destroyed unless a STARTTLS
+ * handshake runs on top of it: that TLS socket is out of reach, and smtp-server's close() ends
+ * and, after a grace period, destroys the connection itself.
+ */
+function endSessions(server: SMTPServer): void {
+  for (const connection of server.connections as unknown as Set<ClosableConnection>) {
+    connection.close();
+    if (!connection._upgrading) connection._socket.destroy();
+  }
+}
+
+/** Stops the plain listener and ends its sessions. */
+function closeListening(server: SMTPServer): Promise<void> {
   return new Promise((resolve) => {
+    if (!server.server.listening) {
+      resolve();
+      return;
+    }
     server.close(() => resolve());
-    // Sessions still open get smtp-server's 421 after closeTimeout; do not keep them waiting.
-    for (const connection of server.connections) connection.close();
+    endSessions(server);
   });
 }
 
@@ -49,12 +69,27 @@ export async function startSmtpServer(options: SmtpServerOptions): Promise<Runni
     closeTimeout: 1_000,
   };
   const plain = new SMTPServer({ ...common, secure: false });
-  const implicit = new SMTPServer({ ...common, secure: true });
-  // smtp-server emits TLS handshake failures and socket errors here; unhandled, they end the process.
+  // smtp-server's own implicit-TLS handshake code touches a TLS socket after it closed when a
+  // client leaves mid-handshake (normalizeTLSError → getProtocol() on freed TLS state: SIGSEGV on
+  // Node 20) and listens for only one 'error' on it. So the handshake is ours, and smtp-server gets
+  // the finished TLS socket as an already secured connection (its internal listener stays unused).
+  const implicit = new SMTPServer({ ...common, secure: true, secured: true });
+  const handshakes = implicitTlsServer({
+    secureContext: createSecureContext(options.tls),
+    onSecure: (socket) => implicit.connect(socket),
+  });
+  // smtp-server emits TLS failures and socket errors of its sessions here; unhandled, they end the process.
   for (const server of [plain, implicit]) server.on('error', () => undefined);
+  plain.server.on('connection', (socket: Socket) => socket.on('error', () => undefined));
+  handshakes.server.on('error', () => undefined);
 
-  const port = await listen(plain, options.port ?? 0, host);
-  const tlsPort = await listen(implicit, options.tlsPort ?? 0, host);
+  const [port, tlsPort] = (await listenAll(
+    [
+      [plain.server, options.port ?? 0],
+      [handshakes.server, options.tlsPort ?? 0],
+    ],
+    host,
+  )) as [number, number];
 
   return {
     protocol: 'smtp',
@@ -63,7 +98,10 @@ export async function startSmtpServer(options: SmtpServerOptions): Promise<Runni
     tlsPort,
     connections: () => plain.connections.size + implicit.connections.size,
     async close() {
-      await Promise.all([close(plain), close(implicit)]);
+      const closing = [closeListening(plain), closeServer(handshakes.server)];
+      handshakes.destroyPending();
+      endSessions(implicit);
+      await Promise.all(closing);
     },
   };
 }
