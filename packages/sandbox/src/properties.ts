@@ -8,13 +8,8 @@ export interface MailEndpoint {
   readonly port: number;
 }
 
-export interface PropertyTarget {
-  authority: string;
-  tenantId: string;
-  clientId: string;
-  clientSecret: string;
-  user: string;
-  ca: string;
+/** The six mail endpoints of a sandbox whose mail servers run. */
+export interface MailEndpoints {
   imap: MailEndpoint;
   imaps: MailEndpoint;
   pop3: MailEndpoint;
@@ -23,16 +18,44 @@ export interface PropertyTarget {
   smtps: MailEndpoint;
 }
 
+export interface PropertyTarget {
+  authority: string;
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+  user: string;
+  ca: string;
+  /**
+   * Where the mail servers listen; absent when they were not started (`mail: false`): the
+   * host, port, SSL and STARTTLS properties are then left out, so every protocol keeps its default.
+   */
+  mail?: MailEndpoints;
+}
+
+const MAIL_PROTOCOLS = [
+  ['imap', false],
+  ['imaps', true],
+  ['pop3', false],
+  ['pop3s', true],
+  ['smtp', false],
+  ['smtps', true],
+] as const;
+
 /** Client credentials for the app, every protocol pointing here; plain ports use STARTTLS. */
 export function sandboxProperties(t: PropertyTarget): Record<string, string> {
-  const mail = (protocol: string, endpoint: MailEndpoint, implicitTls: boolean): Record<string, string> => ({
-    [`mail.${protocol}.host`]: endpoint.host,
-    [`mail.${protocol}.port`]: String(endpoint.port),
-    [`mail.${protocol}.ssl.enable`]: String(implicitTls),
-    [`mail.${protocol}.starttls.enable`]: String(!implicitTls),
-    [`mail.${protocol}.sasl.enable`]: 'true',
-    [`mail.${protocol}.sasl.mechanisms`]: 'XOAUTH2',
-  });
+  const mail = (protocol: keyof MailEndpoints, implicitTls: boolean): Record<string, string> => {
+    const endpoint = t.mail?.[protocol];
+    return {
+      ...(endpoint && {
+        [`mail.${protocol}.host`]: endpoint.host,
+        [`mail.${protocol}.port`]: String(endpoint.port),
+        [`mail.${protocol}.ssl.enable`]: String(implicitTls),
+        [`mail.${protocol}.starttls.enable`]: String(!implicitTls),
+      }),
+      [`mail.${protocol}.sasl.enable`]: 'true',
+      [`mail.${protocol}.sasl.mechanisms`]: 'XOAUTH2',
+    };
+  };
   return {
     'o365.oauth.authority': t.authority,
     'o365.oauth.tenant': t.tenantId,
@@ -45,12 +68,9 @@ export function sandboxProperties(t: PropertyTarget): Record<string, string> {
     'mail.smtp.user': t.user,
     'mail.store.protocol': 'imaps',
     'mail.transport.protocol': 'smtp',
-    ...mail('imap', t.imap, false),
-    ...mail('imaps', t.imaps, true),
-    ...mail('pop3', t.pop3, false),
-    ...mail('pop3s', t.pop3s, true),
-    ...mail('smtp', t.smtp, false),
-    ...mail('smtps', t.smtps, true),
+    ...Object.fromEntries(
+      MAIL_PROTOCOLS.flatMap(([protocol, implicitTls]) => Object.entries(mail(protocol, implicitTls))),
+    ),
     'mail.smtp.auth': 'true',
     'mail.smtps.auth': 'true',
     'kalisto.tls.ca': t.ca,

@@ -52,7 +52,10 @@ export interface Sandbox {
   readonly tls: SandboxTls;
   /** The first tenant of the directory (the default tenant). */
   readonly tenant: { readonly id: string; readonly domain: string };
-  /** JavaMail properties for the default tenant's confidential app (client credentials) and first user. */
+  /**
+   * JavaMail properties for the default tenant's confidential app (client credentials) and first user.
+   * With `mail: false` the mail host, port, SSL and STARTTLS properties are left out.
+   */
   readonly properties: Readonly<Record<string, string>>;
   /** `properties` as `.properties` text. */
   readonly propertiesText: string;
@@ -159,7 +162,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     app.secrets.find((secret) => secret.expiresAt === undefined || secret.expiresAt > state.now());
   const propertyApp = [...tenant.apps.values()].find(liveSecret) ?? [...tenant.apps.values()][0];
   const properties = sandboxProperties({
-    ...endpoints,
+    authority: endpoints.authority,
+    mail: servers.length > 0 ? endpoints : undefined,
     tenantId: tenant.id,
     clientId: propertyApp?.clientId ?? '',
     clientSecret: (propertyApp && liveSecret(propertyApp)?.value) ?? '',

@@ -1,5 +1,6 @@
 import { connect } from 'node:net';
 import { connect as connectTls } from 'node:tls';
+import { resolveConfig } from '@kalisto/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Sandbox, startSandbox } from '../src/index.js';
 
@@ -142,6 +143,24 @@ describe('startSandbox / stop', () => {
     expect(endpoints.tokenUrl).toBe(`${endpoints.authority}/${fixtures.tenant.id}/oauth2/v2.0/token`);
     expect(sandbox.propertiesText).toContain(`mail.smtps.port=${endpoints.smtps.port}\n`);
     expect(sandbox.propertiesText).toContain('kalisto.tls.ca=-----BEGIN CERTIFICATE-----\\n');
+  });
+
+  it('gives properties resolveConfig accepts, with and without the mail servers', async () => {
+    sandbox = await startSandbox();
+    const withMail = resolveConfig(sandbox.properties);
+    expect(withMail.protocols.imaps).toMatchObject({ port: sandbox.endpoints.imaps.port, ssl: true });
+    await sandbox.stop();
+
+    sandbox = await startSandbox({ mail: false });
+    expect(
+      Object.keys(sandbox.properties).filter((name) =>
+        /^mail\.\w+\.(host|port|ssl\.enable|starttls\.enable)$/.test(name),
+      ),
+    ).toEqual([]);
+    expect(sandbox.propertiesText).not.toMatch(/^mail\.\w+\.port=/m);
+    expect(sandbox.properties['o365.oauth.tenant']).toBe(sandbox.tenant.id);
+    const withoutMail = resolveConfig(sandbox.properties);
+    expect(withoutMail.protocols.imaps?.port).toBe(993);
   });
 
   it('creates every directory mailbox in the store with Exchange’s folders', async () => {
