@@ -1,0 +1,131 @@
+/**
+ * Interleaved comparison rounds: every round runs each contender once, alternating the order
+ * (A,B then B,A) so that a load change on this shared machine hits both sides alike. A contender's
+ * ratio is the median of its per-round ratios to the raw library, so one slow round moves it little.
+ */
+
+/** One side of a comparison: `round()` does the work once and returns the measured value. */
+export interface Contender {
+  readonly name: string;
+  /** Runs one round; returns its value in the comparison's unit (lower is better). */
+  round(): Promise<number>;
+}
+
+/** A comparison of ours against the raw library, in one run. */
+export interface Comparison {
+  readonly benchmark: string;
+  /** Unit of the values `round()` returns, e.g. `ns/op`, `ms`. */
+  readonly unit: string;
+  readonly rounds: number;
+  /** Rounds run and thrown away first (JIT, connection set-up, caches). */
+  readonly warmup?: number;
+  /** The raw library: every ratio is relative to it. */
+  readonly raw: Contender;
+  readonly contenders: readonly Contender[];
+  /** Highest acceptable ratio of ours to raw (time), with how the issue phrased it. */
+  readonly target?: { maxRatio: number; text: string };
+  /**
+   * Also report this process's CPU time per round (user + system, ms) as a second set of rows. Other
+   * processes' load hardly moves it, so it shows a wrapper's own overhead where wall time is noise.
+   */
+  readonly cpu?: boolean;
+}
+
+/** One row of the results table. */
+export interface ResultRow {
+  benchmark: string;
+  contender: string;
+  /** Median value, with `unit`. */
+  median: number;
+  unit: string;
+  /** Spread of the values over the rounds: (max − min) / median, as a fraction. */
+  spread: number;
+  /** Median per-round ratio to the raw library (1 for the raw library itself). */
+  ratio?: number;
+  /** Lowest and highest per-round ratio. */
+  ratioRange?: [number, number];
+  target?: string;
+  verdict: 'pass' | 'FAIL' | 'info';
+  /** Anything else worth a line (requests made, byte-exact counts…). */
+  note?: string;
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+function spreadOf(values: readonly number[]): number {
+  const m = median(values);
+  return m === 0 ? 0 : (Math.max(...values) - Math.min(...values)) / m;
+}
+
+/** Runs the rounds and returns one row per contender (the raw library first), then the CPU rows if asked. */
+export async function compare(comparison: Comparison): Promise<ResultRow[]> {
+  const all = [comparison.raw, ...comparison.contenders];
+  for (let w = 0; w < (comparison.warmup ?? 1); w++) for (const contender of all) await contender.round();
+  const samples = all.map(() => [] as number[]);
+  const cpuSamples = all.map(() => [] as number[]);
+  for (let r = 0; r < comparison.rounds; r++) {
+    const order = all.map((_, i) => i);
+    if (r % 2 === 1) order.reverse();
+    for (const i of order) {
+      const cpuStart = process.cpuUsage();
+      samples[i]?.push(await (all[i] as Contender).round());
+      const cpu = process.cpuUsage(cpuStart);
+      cpuSamples[i]?.push((cpu.user + cpu.system) / 1e3);
+    }
+  }
+  const rows = toRows(comparison, comparison.benchmark, comparison.unit, samples);
+  if (comparison.cpu)
+    rows.push(...toRows(comparison, `${comparison.benchmark} (client CPU)`, 'ms CPU/round', cpuSamples));
+  return rows;
+}
+
+function toRows(comparison: Comparison, benchmark: string, unit: string, samples: number[][]): ResultRow[] {
+  const all = [comparison.raw, ...comparison.contenders];
+  const rawSamples = samples[0] as number[];
+  return all.map((contender, i) => {
+    const values = samples[i] as number[];
+    const ratios = values.map((v, r) => v / (rawSamples[r] as number));
+    const ratio = median(ratios);
+    const isRaw = i === 0;
+    const target = comparison.target;
+    return {
+      benchmark,
+      contender: contender.name,
+      median: median(values),
+      unit,
+      spread: spreadOf(values),
+      ratio,
+      ...(isRaw ? {} : { ratioRange: [Math.min(...ratios), Math.max(...ratios)] as [number, number] }),
+      ...(isRaw || target === undefined ? {} : { target: target.text }),
+      verdict: isRaw || target === undefined ? 'info' : ratio <= target.maxRatio ? 'pass' : 'FAIL',
+    };
+  });
+}
+
+/** Times `fn` once, in ms. */
+export async function timeMs(fn: () => Promise<unknown>): Promise<number> {
+  const start = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+/** Times `ops` sequential awaited calls of `fn`, in ns per call. */
+export async function nsPerOp(ops: number, fn: () => Promise<unknown>): Promise<number> {
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < ops; i++) await fn();
+  return Number(process.hrtime.bigint() - start) / ops;
+}
+
+/** CPU time this process spends (user + system) on `ops` sequential awaited calls of `fn`, in ns per call. */
+export async function cpuNsPerOp(ops: number, fn: () => Promise<unknown>): Promise<number> {
+  const start = process.cpuUsage();
+  for (let i = 0; i < ops; i++) await fn();
+  const used = process.cpuUsage(start);
+  return ((used.user + used.system) * 1e3) / ops;
+}

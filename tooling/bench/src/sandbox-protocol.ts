@@ -1,0 +1,43 @@
+/** The IPC messages between the benchmark process and the sandbox child (`sandbox-child.ts`). */
+
+export interface Endpoint {
+  host: string;
+  port: number;
+}
+
+/** What the child sends once the sandbox listens. */
+export interface SandboxReady {
+  type: 'ready';
+  /** The sandbox's JavaMail property map (client credentials of the daemon app, every endpoint, the CA). */
+  properties: Record<string, string>;
+  ca: string;
+  authority: string;
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+  /** The mailbox the properties log in to. */
+  user: string;
+  /** Another mailbox (the SMTP benchmarks deliver there, leaving `user`'s Inbox alone). */
+  otherUser: string;
+  endpoints: { imaps: Endpoint; pop3s: Endpoint; smtp: Endpoint };
+}
+
+type Op<N extends string, T = object> = { op: N; id: number } & T;
+
+/** A request to the child; each is answered by a `reply` with the same id. */
+export type SandboxRequest =
+  | Op<'seed', { mailbox: string; count: number; size: number }>
+  | Op<'seedDots', { mailbox: string; count: number; size: number }>
+  | Op<'digests', { mailbox: string }>
+  | Op<'inboxStats', { mailbox: string }>
+  | Op<'clear', { mailbox: string }>
+  | Op<'requestCounts'>
+  | Op<'resetRequestCounts'>
+  | Op<'stop'>;
+
+export interface SandboxReply {
+  type: 'reply';
+  id: number;
+  result?: unknown;
+  error?: string;
+}
