@@ -58,12 +58,7 @@ function lines(child: ChildProcess): () => Promise<string> {
 describe('single flight across processes on a shared Redis', () => {
   it(`${PROCESSES} processes × ${CALLS} concurrent cold getToken() → one token request at the identity platform`, async () => {
     const propertiesFile = join(directory, 'properties.json');
-    // With `mail: false` the sandbox lists its mail endpoints with port 0, which resolveConfig refuses;
-    // this test needs only the identity part.
-    const identityOnly = Object.fromEntries(
-      Object.entries(sandbox.properties).filter(([name]) => !/^mail\.[a-z0-9]+\.(host|port)$/.test(name)),
-    );
-    await writeFile(propertiesFile, JSON.stringify(identityOnly), { mode: 0o600 });
+    await writeFile(propertiesFile, JSON.stringify(sandbox.properties), { mode: 0o600 });
     const readers = Array.from({ length: PROCESSES }, () => {
       const child = spawn(
         process.execPath,

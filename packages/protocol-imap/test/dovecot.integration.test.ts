@@ -44,12 +44,8 @@ afterAll(async () => {
 /** Adele's delegated session with both IMAP protocols pointing at Dovecot. */
 function dovecotProperties(mechanisms: string): Record<string, string> {
   const adele = sandbox.fixtures.users.adele;
-  // The sandbox runs without its own mail servers (port 0): keep only the IMAP properties.
-  const withoutOtherMail = Object.entries(delegatedProperties(sandbox, adele.upn, adele.password)).filter(
-    ([name]) => !/^mail\.(?:pop3|smtp)/.test(name),
-  );
   return {
-    ...Object.fromEntries(withoutOtherMail),
+    ...delegatedProperties(sandbox, adele.upn, adele.password),
     'mail.imap.host': '127.0.0.1',
     'mail.imap.port': String(dovecot.imap),
     'mail.imap.ssl.enable': 'false',

@@ -11,10 +11,6 @@ export const APP_SCOPE = 'https://outlook.office365.com/.default';
 export function sandboxConfig(sandbox: Sandbox, overrides: Record<string, string> = {}): ResolvedConfig {
   const properties: Record<string, string> = { ...sandbox.properties, ...overrides };
   for (const [name, value] of Object.entries(overrides)) if (value === '') delete properties[name];
-  // A sandbox started with `mail: false` lists its mail ports as 0; leave those protocols at their defaults.
-  for (const [name, value] of Object.entries(properties)) {
-    if (/^mail\.\w+\.port$/.test(name) && value === '0') delete properties[name];
-  }
   return resolveConfig(properties);
 }
 
