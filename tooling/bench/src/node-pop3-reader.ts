@@ -17,13 +17,15 @@ export interface NodePop3Pass {
 }
 
 async function login(options: RawPop3Options): Promise<Pop3Command> {
+  // An IP address is no TLS server name (RFC 6066); node-pop3 would send the host as one.
+  const tlsOptions = { ca: [options.ca], servername: undefined };
   const client = new Pop3Command({
     host: options.host,
     port: options.port,
     tls: true,
     user: options.user,
     password: 'unused',
-    tlsOptions: { ca: [options.ca] },
+    tlsOptions,
   });
   await client.connect();
   await client.command('AUTH', 'XOAUTH2');
