@@ -1,4 +1,4 @@
-/** The POP3 worst case for dot-unstuffing: bodies where most lines carry a dot to strip. */
+/** The POP3 worst case for dot-unstuffing: bodies where half the lines carry a dot to strip. */
 
 /** A message where half of the lines start with a dot (stuffed on the wire), some are a lone dot. */
 export function dotHeavyMessage(index: number, size: number, to: string): Buffer {

@@ -1,7 +1,9 @@
 /**
  * The baseline for POP3 downloads: the least a pipelined reader must do. It sends RETR commands in
  * windows and cuts replies at `\r\n.\r\n`, without undoing the dot-stuffing and without checking
- * anything, so its messages are NOT byte-exact when a line starts with a dot. Benchmarks only.
+ * anything, so its messages are NOT byte-exact when a line starts with a dot. It looks for a
+ * terminator split across two chunks only when the earlier chunk has at least 4 bytes (TLS records
+ * are far larger). Benchmarks only.
  */
 import { connect, type TLSSocket } from 'node:tls';
 
