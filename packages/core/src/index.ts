@@ -19,6 +19,7 @@ export * from './retry.js';
 export * from './sasl.js';
 export * from './secret.js';
 export type * from './session.js';
+export * from './tls-context.js';
 export type * from './token.js';
 export * from './token-manager.js';
 export * from './token-retry.js';

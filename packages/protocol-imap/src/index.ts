@@ -9,7 +9,7 @@ export {
   tlsRequiredError,
 } from './errors.js';
 export { imapflowLogger } from './logger.js';
-export { allowedMechanisms, IMAP_DEFAULTS, imapFlowOptions, secureContextFor } from './options.js';
+export { allowedMechanisms, IMAP_DEFAULTS, imapFlowOptions } from './options.js';
 export { imap, imaps, tokenExpiryOf } from './provider.js';
 export {
   DEFAULT_WATCH_QUERY,

@@ -1,6 +1,12 @@
-import { ConfigError, type Logger, type ProtocolSettings, resolveConfig } from '@kalisto/core';
+import {
+  ConfigError,
+  type Logger,
+  type ProtocolSettings,
+  resolveConfig,
+  trustedSecureContext,
+} from '@kalisto/core';
 import { describe, expect, it } from 'vitest';
-import { allowedMechanisms, IMAP_DEFAULTS, imapFlowOptions, secureContextFor } from './options.js';
+import { allowedMechanisms, IMAP_DEFAULTS, imapFlowOptions } from './options.js';
 
 const base = {
   'o365.oauth.tenant': 'contoso.example',
@@ -122,10 +128,11 @@ describe('allowedMechanisms', () => {
   });
 });
 
-describe('secureContextFor', () => {
-  it('builds one context per CA and TLS floor and reuses it', () => {
-    const a = secureContextFor(undefined, 'TLSv1.2');
-    expect(secureContextFor(undefined, 'TLSv1.2')).toBe(a);
-    expect(secureContextFor(undefined, 'TLSv1.3')).not.toBe(a);
+describe('imapFlowOptions TLS context', () => {
+  it('uses the shared context for the CA and TLS floor, the same one on every connection', () => {
+    const { config, settings } = settingsOf({ 'mail.imaps.ssl.protocols': 'TLSv1.3' }, 'imaps');
+    const first = imapFlowOptions(settings, config, logger).tls?.secureContext;
+    expect(first).toBe(trustedSecureContext({ ca: config.tlsCa, minVersion: 'TLSv1.3' }));
+    expect(imapFlowOptions(settings, config, logger).tls?.secureContext).toBe(first);
   });
 });

@@ -2,13 +2,13 @@
  * How a session's `mail.<protocol>.*` settings and `kalisto.*` properties become ImapFlow options.
  * Pure: no socket is opened here.
  */
-import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import {
   ConfigError,
   type Logger,
   type ProtocolSettings,
   type ResolvedConfig,
   type SaslMechanism,
+  trustedSecureContext,
 } from '@kalisto/core';
 import type { ImapFlowOptions } from 'imapflow';
 import { imapflowLogger } from './logger.js';
@@ -33,31 +33,6 @@ export function allowedMechanisms(settings: Pick<ProtocolSettings, 'saslMechanis
     (OAUTH_MECHANISMS as readonly string[]).includes(m),
   );
   return allowed.length > 0 ? allowed : [...IMAP_DEFAULTS.saslMechanisms];
-}
-
-// One secure context per (extra CA, TLS floor): building one from ~150 root certificates costs
-// milliseconds, which a reconnecting watcher or a pool would otherwise pay on every connection.
-const secureContexts = new Map<string, SecureContext>();
-const MAX_SECURE_CONTEXTS = 16;
-
-/**
- * A TLS context trusting Node's root certificates plus `extraCa` (PEM), refusing anything older than
- * `minVersion`. Node replaces its roots when `ca` is given, hence the explicit union.
- */
-export function secureContextFor(extraCa: string | undefined, minVersion: ProtocolSettings['minTlsVersion']) {
-  const key = `${minVersion}\0${extraCa ?? ''}`;
-  let context = secureContexts.get(key);
-  if (context === undefined) {
-    context = createSecureContext({
-      minVersion,
-      ...(extraCa === undefined ? {} : { ca: [...rootCertificates, extraCa] }),
-    });
-    if (secureContexts.size >= MAX_SECURE_CONTEXTS) {
-      secureContexts.delete(secureContexts.keys().next().value as string);
-    }
-    secureContexts.set(key, context);
-  }
-  return context;
 }
 
 /**
@@ -88,7 +63,7 @@ export function imapFlowOptions(
     // true: fail when the server offers no STARTTLS; false: stay in clear text (insecure auth only).
     ...(secure ? {} : { doSTARTTLS: settings.starttls ? settings.starttlsRequired || undefined : false }),
     tls: {
-      secureContext: secureContextFor(config.tlsCa, settings.minTlsVersion),
+      secureContext: trustedSecureContext({ ca: config.tlsCa, minVersion: settings.minTlsVersion }),
       minVersion: settings.minTlsVersion,
       // `false` skips only the host name check: the chain is still verified against the trusted CAs.
       ...(settings.checkServerIdentity ? {} : { checkServerIdentity: () => undefined }),

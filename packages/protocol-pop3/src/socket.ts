@@ -1,21 +1,21 @@
 /** Opening the byte stream: TCP, implicit TLS, the STLS upgrade, and TLS options that never skip verification. */
 import { connect as connectTcp, isIP, type Socket } from 'node:net';
-import { type ConnectionOptions, connect as connectTls, rootCertificates, type TLSSocket } from 'node:tls';
-import { isKalistoError } from '@kalisto/core';
+import { type ConnectionOptions, connect as connectTls, type TLSSocket } from 'node:tls';
+import { isKalistoError, trustedSecureContext } from '@kalisto/core';
 import { closedError, connectError, type Pop3Endpoint, tlsError } from './errors.js';
 import type { ResolvedPop3Options } from './options.js';
 import type { ProxyTarget } from './proxy.js';
 
-/** TLS options: the built-in roots plus the extra CAs, the minimum version, SNI and the name check. */
+/**
+ * TLS options: a shared context trusting the built-in roots plus the extra CAs at the minimum
+ * version (built once, not per connection), SNI and the name check.
+ */
 export function tlsConnectionOptions(options: ResolvedPop3Options): ConnectionOptions {
-  const extra = options.ca === undefined ? [] : typeof options.ca === 'string' ? [options.ca] : options.ca;
   const servername = options.servername ?? (isIP(options.host) === 0 ? options.host : undefined);
   return {
     host: options.host,
     ...(servername === undefined ? {} : { servername }),
-    // `ca` replaces Node's trust store, so the built-in roots are passed along.
-    ...(extra.length === 0 ? {} : { ca: [...rootCertificates, ...extra] }),
-    minVersion: options.minTlsVersion,
+    secureContext: trustedSecureContext({ ca: options.ca, minVersion: options.minTlsVersion }),
     rejectUnauthorized: true,
     ...(options.checkServerIdentity ? {} : { checkServerIdentity: () => undefined }),
   };

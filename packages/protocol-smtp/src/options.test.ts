@@ -1,5 +1,4 @@
-import { rootCertificates } from 'node:tls';
-import { type ProtocolSettings, resolveConfig } from '@kalisto/core';
+import { type ProtocolSettings, resolveConfig, trustedSecureContext } from '@kalisto/core';
 import { describe, expect, it } from 'vitest';
 import { poolSettings, smtpConnectionOptions, tlsMode } from './options.js';
 
@@ -41,9 +40,9 @@ describe('smtpConnectionOptions', () => {
       connectionTimeout: 30_000,
       greetingTimeout: 30_000,
       socketTimeout: 300_000,
-      tls: { minVersion: 'TLSv1.2' },
     });
     expect(options.pool).toBeUndefined();
+    expect(options.tls?.secureContext).toBe(trustedSecureContext({ minVersion: 'TLSv1.2' }));
     expect(options.tls).not.toHaveProperty('ca');
     expect(options.tls).not.toHaveProperty('checkServerIdentity');
   });
@@ -73,8 +72,9 @@ describe('smtpConnectionOptions', () => {
       name: 'app01.contoso.example',
       connectionTimeout: 5000,
       socketTimeout: 60_000,
-      tls: { minVersion: 'TLSv1.3', ca: [...rootCertificates, 'PEM'] },
     });
+    // One shared context for the CA and TLS floor: a new pool connection does not build its own.
+    expect(options.tls?.secureContext).toBe(trustedSecureContext({ ca: 'PEM', minVersion: 'TLSv1.3' }));
     expect(options.tls?.checkServerIdentity?.('host', {} as never)).toBeUndefined();
   });
 

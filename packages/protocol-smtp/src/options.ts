@@ -2,8 +2,7 @@
  * How a session's `mail.<protocol>.*` settings become nodemailer's SMTP transport options: TLS,
  * timeouts, proxy, EHLO name and the connection pool. Pure: no sockets, no tokens.
  */
-import { rootCertificates } from 'node:tls';
-import type { ProtocolSettings, ResolvedConfig } from '@kalisto/core';
+import { type ProtocolSettings, type ResolvedConfig, trustedSecureContext } from '@kalisto/core';
 import type { SMTPPoolOptions } from 'nodemailer';
 
 /** The pool settings of one protocol; `undefined` when pooling is off. */
@@ -55,9 +54,9 @@ export function smtpConnectionOptions(
     port: settings.port,
     ...tlsMode(settings),
     tls: {
-      minVersion: settings.minTlsVersion,
-      // `ca` replaces Node's roots, so they are listed too: the extra CA is trusted besides them.
-      ...(config.tlsCa === undefined ? {} : { ca: [...rootCertificates, config.tlsCa] }),
+      // Built once per CA and TLS floor: nodemailer hands `tls` to every `tls.connect` (implicit
+      // TLS and STARTTLS), and a new pool connection would otherwise parse every root again.
+      secureContext: trustedSecureContext({ ca: config.tlsCa, minVersion: settings.minTlsVersion }),
       // Off skips only the host name check; the chain is still verified against the trusted CAs.
       ...(settings.checkServerIdentity ? {} : { checkServerIdentity: () => undefined }),
     },
