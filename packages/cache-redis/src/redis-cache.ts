@@ -8,6 +8,7 @@ import {
   type Logger,
   toCacheJson,
 } from '@kalisto/core';
+import { Redis } from 'ioredis';
 import { openConnection, type RedisClient, type RedisConnection } from './connection.js';
 import { closedError, RedisDeadlineError, type RedisOperation, toCacheError } from './redis-errors.js';
 
@@ -59,6 +60,7 @@ export function redisCache(connection: RedisConnection, options: RedisCacheOptio
   const { client, owned, where } = openConnection(connection, { commandTimeoutMs, connectTimeoutMs });
   const context = { backend: name, where, commandTimeoutMs };
   const logger = options.logger;
+  const clientBoundsCommands = owned && boundsEachCommand(client, commandTimeoutMs);
 
   let everReady = client.status === 'ready';
   /** Why the connection we own is down: a better reason than "not ready" (e.g. WRONGPASS). */
@@ -107,10 +109,22 @@ export function redisCache(connection: RedisConnection, options: RedisCacheOptio
 
   /**
    * Runs one Redis call within one deadline, waiting for a lost connection included (a client you
-   * own may queue commands forever). A call that timed out while waiting is never sent later.
+   * pass may queue commands forever). A call that timed out while waiting is never sent later.
    */
-  async function call<T>(operation: RedisOperation, command: () => Promise<T>): Promise<T> {
-    if (closing !== undefined) throw closedError(name);
+  function call<T>(operation: RedisOperation, command: () => Promise<T>): Promise<T> {
+    if (closing !== undefined) return Promise.reject(closedError(name));
+    // The hot path: our ready client's own commandTimeout is the deadline, so no second timer per call.
+    if (clientBoundsCommands && client.status === 'ready') {
+      return command().catch((error: unknown) => {
+        throw toCacheError(error, operation, context);
+      });
+    }
+    return callWithinDeadline(operation, command);
+  }
+
+  async function callWithinDeadline<T>(operation: RedisOperation, command: () => Promise<T>): Promise<T> {
+    // A client you pass is not watched: seeing it ready here is how we learn it has connected once.
+    if (client.status === 'ready') everReady = true;
     const budgetMs = everReady ? commandTimeoutMs : Math.max(commandTimeoutMs, connectTimeoutMs);
     let expired = false;
     let timer: NodeJS.Timeout | undefined;
@@ -203,6 +217,18 @@ export function redisCache(connection: RedisConnection, options: RedisCacheOptio
       return closing;
     },
   };
+}
+
+/**
+ * Whether ioredis itself fails every command sent on a ready connection within `commandTimeoutMs`:
+ * true for a standalone or Sentinel client we made (unless `redisOptions` lifted its
+ * `commandTimeout`). A Cluster is not: its per-node timer starts only once a node is picked, after
+ * any slot refresh or failover delay.
+ */
+function boundsEachCommand(client: RedisClient, commandTimeoutMs: number): boolean {
+  if (!(client instanceof Redis)) return false;
+  const ownTimeout = client.options.commandTimeout;
+  return typeof ownTimeout === 'number' && ownTimeout > 0 && ownTimeout <= commandTimeoutMs;
 }
 
 /** Quits politely, and cuts the connection if Redis does not answer in time. */

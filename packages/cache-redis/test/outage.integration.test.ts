@@ -4,7 +4,7 @@ import { tokenShapedValue } from '@kalisto/test-utils';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisCache, redisCache } from '../src/index.js';
-import { freePort, type RedisServer, startRedisServer } from './redis-server.js';
+import { freePort, type RedisServer, rawCommand, startRedisServer } from './redis-server.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -126,6 +126,44 @@ describe('redisCache when Redis goes away and comes back', () => {
       await borrowed.close();
       client.disconnect();
       await late?.stop();
+    }
+  });
+
+  it('times out a call Redis does not answer, on its own client and on a given one, without the value', async () => {
+    const hung = await startRedisServer();
+    // A given client without commandTimeout: only the backend's own deadline bounds its calls.
+    const client = new Redis(hung.url);
+    client.on('error', () => {});
+    const own = redisCache({ url: hung.url }, { commandTimeoutMs: 300, encryptionKey });
+    const given = redisCache({ client }, { commandTimeoutMs: 300, keyPrefix: 'given:' });
+    try {
+      await own.set('k', token, 60_000);
+      await given.set('k', token, 60_000);
+      // Connections stay up, but Redis holds every command for far longer than the timeout.
+      expect(await rawCommand(hung.port, 'CLIENT PAUSE 5000 ALL')).toBe('+OK\r\n');
+      const errors: unknown[] = [];
+      for (const [name, call] of [
+        ['own get', () => own.get('k')],
+        ['own set', () => own.set('k', token, 60_000)],
+        ['given get', () => given.get('k')],
+        ['given set', () => given.set('k', token, 60_000)],
+      ] as const) {
+        const { error, ms } = await outcome(call);
+        errors.push(error);
+        expect(error, name).toBeInstanceOf(CacheError);
+        expect((error as CacheError).code, name).toBe('CACHE_TIMEOUT');
+        expect(ms < HANG, `${name} took ${ms} ms`).toBe(true);
+      }
+      const printed = errors
+        .map((error) => `${inspect(error, { depth: 5 })} ${JSON.stringify(error)}`)
+        .join('\n');
+      expect(printed).not.toContain(String(token.accessToken));
+      expect(printed).not.toContain('outage-secret');
+    } finally {
+      await own.close();
+      await given.close();
+      client.disconnect();
+      await hung.stop();
     }
   });
 

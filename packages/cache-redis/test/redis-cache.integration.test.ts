@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { CacheError } from '@kalisto/core';
 import { runCacheBackendSuite, tokenShapedValue } from '@kalisto/test-utils';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { redisCache } from '../src/index.js';
 import { type RedisServer, startRedisServer } from './redis-server.js';
 
@@ -59,6 +59,22 @@ describe('redisCache on a real redis-server', () => {
       // Besides our own CONFIG RESETSTAT and INFO: the one GET.
       const ours = commands.filter((entry) => !entry.startsWith('info=') && !entry.startsWith('config|'));
       expect(ours).toEqual(['get=1']);
+    } finally {
+      await cache.close();
+    }
+  });
+
+  it("arms one timer per hit on its own client: ioredis's commandTimeout, none of its own", async () => {
+    const cache = redisCache({ url }, { keyPrefix: 'one-timer:' });
+    try {
+      await cache.set('k', tokenShapedValue('one-timer'), 60_000);
+      const timers = vi.spyOn(globalThis, 'setTimeout');
+      try {
+        for (let hit = 0; hit < 20; hit += 1) await cache.get('k');
+        expect(timers).toHaveBeenCalledTimes(20);
+      } finally {
+        timers.mockRestore();
+      }
     } finally {
       await cache.close();
     }
