@@ -28,7 +28,8 @@ function parse(kinds: readonly Pop3ReplyKind[], chunks: readonly Buffer[], maxLi
       },
     });
   }
-  for (const chunk of chunks) parser.push(chunk);
+  // The parser unstuffs in place, so each run gets its own copy of the bytes, as from a socket.
+  for (const chunk of chunks) parser.push(Buffer.from(chunk));
   return results;
 }
 
@@ -199,5 +200,17 @@ describe('Pop3ResponseParser', () => {
     parser.push(chunk);
     expect(pieces).toEqual([[chunk, 5, 25]]);
     expect(pieces[0]?.[0]).toBe(chunk);
+  });
+
+  it('removes stuffed dots inside the chunk and hands the unstuffed lines on as one range', () => {
+    const parser = new Pop3ResponseParser({ endpoint });
+    const chunk = Buffer.from('+OK\r\n..a\r\nb\r\n..c\r\n.\r\n');
+    const pieces: [Buffer, number, number][] = [];
+    parser.expect({ kind: 'multi', onStatus: () => undefined, onBody: (b, s, e) => pieces.push([b, s, e]) });
+    parser.push(chunk);
+    expect(pieces).toHaveLength(1);
+    const [buffer, start, end] = pieces[0] as [Buffer, number, number];
+    expect(buffer).toBe(chunk);
+    expect(buffer.toString('latin1', start, end)).toBe('.a\r\nb\r\n.c\r\n');
   });
 });

@@ -2,7 +2,8 @@
  * The incremental POP3 reply parser (RFC 1939, RFC 2449 response codes, RFC 5034 continuations).
  * It is fed the socket's chunks as they come and hands each queued reply its status line and, for
  * a multi-line `+OK`, the body with the dot-stuffing removed and the CRLFs kept. Bodies are passed
- * on as byte ranges of the chunks (no copy, no allocation): only lines that start with `.` cost a
+ * on as byte ranges of the chunks (no copy, no allocation): a stuffed dot is removed inside the
+ * chunk itself, so a chunk pushed belongs to the parser. Only lines that start with `.` cost a
  * search step, found with `Buffer.indexOf`, so the work does not depend on how TCP split the stream.
  */
 import { type Pop3Endpoint, type Pop3StatusLine, protocolError } from './errors.js';
@@ -16,8 +17,9 @@ export interface Pop3ReplyHandler {
   /** The status line (for `multi` + `ok`, the body follows). */
   onStatus(status: Pop3StatusLine): void;
   /**
-   * A piece of the dot-unstuffed body: bytes `start` to `end` of the socket's chunk. Given as a
-   * range, not a view, so that a consumer copying into its own buffer allocates nothing per piece.
+   * A piece of the dot-unstuffed body: bytes `start` to `end` of the socket's chunk (unstuffed in
+   * place; the parser never changes them again). Given as a range, not a view, so that a consumer
+   * copying into its own buffer allocates nothing per piece.
    */
   onBody?(chunk: Buffer, start: number, end: number): void;
   /** The body's terminating `.` line was read (only for `multi` replies that were `+OK`). */
@@ -102,7 +104,10 @@ export class Pop3ResponseParser<H extends Pop3ReplyHandler = Pop3ReplyHandler> {
     return this.#partialLength + this.#backlogLength;
   }
 
-  /** Feeds one chunk. Throws a `ConnectionError` (`POP3_PROTOCOL_ERROR`) on malformed input. */
+  /**
+   * Feeds one chunk. Its bytes may be rewritten in place (dot-unstuffing), so do not read or push it
+   * again afterwards. Throws a `ConnectionError` (`POP3_PROTOCOL_ERROR`) on malformed input.
+   */
   push(chunk: Buffer): void {
     this.#parsing = true;
     try {
@@ -206,25 +211,34 @@ export class Pop3ResponseParser<H extends Pop3ReplyHandler = Pop3ReplyHandler> {
           handler.onBody?.(CR_BYTE, 0, 1);
           this.#bodyState = BodyState.MidLine;
           break;
-        case BodyState.MidLine:
-          // The hot loop: from one line that starts with a dot to the next.
+        case BodyState.MidLine: {
+          // The hot loop: from one line that starts with a dot to the next. A stuffed dot is
+          // dropped where it stands: what follows moves left over it (`copyWithin` stays inside
+          // V8, unlike a copy into another buffer), and the compacted span goes out in one piece.
+          const spanStart = pos;
+          const endsLine = chunk[end - 1] === LF;
+          let write = pos;
           for (;;) {
             const hit = chunk.indexOf(LF_DOT, pos);
+            const pieceEnd = hit < 0 ? end : hit + 1;
+            if (write !== pos) chunk.copyWithin(write, pos, pieceEnd);
+            write += pieceEnd - pos;
             if (hit < 0) {
-              handler.onBody?.(chunk, pos, end);
-              this.#bodyState = chunk[end - 1] === LF ? BodyState.LineStart : BodyState.MidLine;
+              handler.onBody?.(chunk, spanStart, write);
+              this.#bodyState = endsLine ? BodyState.LineStart : BodyState.MidLine;
               return end;
             }
-            handler.onBody?.(chunk, pos, hit + 1);
             pos = hit + 2;
             const next = chunk[pos];
             // Anything but CR/LF after the dot is a stuffed line: drop the dot, stay mid-line.
             if (next === undefined || next === CR || next === LF) {
+              handler.onBody?.(chunk, spanStart, write);
               this.#bodyState = BodyState.Dot;
               break;
             }
           }
           break;
+        }
       }
     }
     return pos;
