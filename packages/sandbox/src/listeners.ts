@@ -3,8 +3,9 @@
  * listener whose unfinished handshakes can be ended, and closing without waiting on a socket.
  */
 import { once } from 'node:events';
-import { type AddressInfo, createServer, type Server } from 'node:net';
+import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import { type SecureContext, TLSSocket } from 'node:tls';
+import type { RunningMailServer } from './contracts.js';
 
 /** A server and the port it should listen on (0 = ephemeral). */
 export type ListenRequest = readonly [server: Server, port: number];
@@ -87,6 +88,55 @@ export function implicitTlsServer(options: ImplicitTlsOptions): ImplicitTlsServe
     server,
     destroyPending() {
       for (const socket of [...pending]) socket.destroy();
+    },
+  };
+}
+
+export interface MailListenersOptions {
+  protocol: RunningMailServer['protocol'];
+  host: string;
+  /** Plain port (STARTTLS/STLS); 0 = ephemeral. */
+  port: number;
+  /** Implicit-TLS port; 0 = ephemeral. */
+  tlsPort: number;
+  secureContext: SecureContext;
+  /** Starts a session on a connected socket (`secure` once TLS is up). */
+  accept(socket: Socket, secure: boolean): void;
+  /** The open sessions, each able to end itself; `close()` destroys them all. */
+  sessions: ReadonlySet<{ destroy(): void }>;
+}
+
+/**
+ * The plain and implicit-TLS listeners every sandbox mail server has, started together (a failed
+ * start closes what listened) and closed together with every session and pending handshake.
+ */
+export async function startMailListeners(options: MailListenersOptions): Promise<RunningMailServer> {
+  const plain = createServer((socket) => options.accept(socket, false));
+  // A handshake that never completes has no session yet: `handshakes` ends it on close.
+  const handshakes = implicitTlsServer({
+    secureContext: options.secureContext,
+    onSecure: (socket) => options.accept(socket, true),
+  });
+  const implicit = handshakes.server;
+  for (const server of [plain, implicit]) server.on('error', () => undefined);
+  const [port, tlsPort] = (await listenAll(
+    [
+      [plain, options.port],
+      [implicit, options.tlsPort],
+    ],
+    options.host,
+  )) as [number, number];
+  return {
+    protocol: options.protocol,
+    host: options.host,
+    port,
+    tlsPort,
+    connections: () => options.sessions.size,
+    async close() {
+      const closing = [closeServer(plain), closeServer(implicit)];
+      for (const session of [...options.sessions]) session.destroy();
+      handshakes.destroyPending();
+      await Promise.all(closing);
     },
   };
 }

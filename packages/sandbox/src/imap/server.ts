@@ -1,8 +1,8 @@
 /** The sandbox IMAP server: a plain port (STARTTLS) and an implicit-TLS port sharing one TLS context. */
-import { createServer as createNetServer, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { createSecureContext } from 'node:tls';
 import type { MailServerOptions, RunningMailServer } from '../contracts.js';
-import { closeServer, implicitTlsServer, listenAll } from '../listeners.js';
+import { startMailListeners } from '../listeners.js';
 import { type ImapServerContext, ImapSession, type ResolvedImapBehaviour } from './session.js';
 
 /** Exchange Online's IMAP quirks and limits, each switchable for tests. */
@@ -64,34 +64,17 @@ export async function startImapServer(options: ImapServerOptions): Promise<Runni
     unsubscribed: new WeakMap(),
   };
   const sessions = new Set<ImapSession>();
-  const open = (secure: boolean) => (socket: Socket) => {
+  const accept = (socket: Socket, secure: boolean) => {
     sessions.add(new ImapSession(socket, context, secure, (session) => sessions.delete(session)));
   };
 
-  const plain = createNetServer(open(false));
-  // A handshake that never completes has no session yet: `handshakes` ends it on close.
-  const handshakes = implicitTlsServer({ secureContext: context.secureContext, onSecure: open(true) });
-  const implicit = handshakes.server;
-  for (const server of [plain, implicit]) server.on('error', () => undefined);
-  const [port, tlsPort] = (await listenAll(
-    [
-      [plain, options.port ?? 0],
-      [implicit, options.tlsPort ?? 0],
-    ],
-    host,
-  )) as [number, number];
-
-  return {
+  return startMailListeners({
     protocol: 'imap',
     host,
-    port,
-    tlsPort,
-    connections: () => sessions.size,
-    async close() {
-      const closed = [closeServer(plain), closeServer(implicit)];
-      for (const session of [...sessions]) session.destroy();
-      handshakes.destroyPending();
-      await Promise.all(closed);
-    },
-  };
+    port: options.port ?? 0,
+    tlsPort: options.tlsPort ?? 0,
+    secureContext: context.secureContext,
+    accept,
+    sessions,
+  });
 }

@@ -1,8 +1,8 @@
 /** The sandbox's POP3 server: a plain port with STLS (Exchange's 110) and an implicit TLS port (995). */
-import { createServer, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { createSecureContext } from 'node:tls';
 import type { RunningMailServer } from '../contracts.js';
-import { closeServer, implicitTlsServer, listenAll } from '../listeners.js';
+import { startMailListeners } from '../listeners.js';
 import { Pop3Connection } from './connection.js';
 import { type Pop3ServerOptions, resolvePop3Behaviour } from './options.js';
 
@@ -25,31 +25,13 @@ export async function startPop3Server(options: Pop3ServerOptions): Promise<Runni
     connections.add(connection);
   };
 
-  const plain = createServer((socket) => accept(socket, false));
-  // A handshake that never completes has no Pop3Connection yet: `handshakes` ends it on close.
-  const handshakes = implicitTlsServer({ secureContext, onSecure: (socket) => accept(socket, true) });
-  const implicit = handshakes.server;
-  for (const server of [plain, implicit]) server.on('error', () => undefined);
-
-  const [port, tlsPort] = (await listenAll(
-    [
-      [plain, options.port ?? 0],
-      [implicit, options.tlsPort ?? 0],
-    ],
-    host,
-  )) as [number, number];
-
-  return {
+  return startMailListeners({
     protocol: 'pop3',
     host,
-    port,
-    tlsPort,
-    connections: () => connections.size,
-    async close() {
-      const closing = [closeServer(plain), closeServer(implicit)];
-      for (const connection of [...connections]) connection.destroy();
-      handshakes.destroyPending();
-      await Promise.all(closing);
-    },
-  };
+    port: options.port ?? 0,
+    tlsPort: options.tlsPort ?? 0,
+    secureContext,
+    accept,
+    sessions: connections,
+  });
 }
