@@ -127,6 +127,7 @@ export function testProtocol(protocol: string, overrides: Partial<ProtocolSettin
     starttlsRequired: !ssl,
     minTlsVersion: 'TLSv1.2',
     checkServerIdentity: true,
+    maxResponseBytes: 16 * 1024 * 1024,
     saslMechanisms: ['XOAUTH2'],
     auth: true,
     user: 'someone@contoso.example',

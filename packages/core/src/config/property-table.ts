@@ -373,6 +373,15 @@ export function protocolProperties(protocol: string, defaults?: ProtocolDefaults
       description: 'Socket inactivity timeout, ms.',
     },
     {
+      name: `${p}.maxResponseBytes`,
+      kind: 'int',
+      required: false,
+      default: String(16 * 1024 * 1024),
+      range: [1024, 2_147_483_647],
+      description:
+        'Largest server response the client holds in memory, bytes: a POP3 multi-line listing (CAPA, LIST, UIDL), an IMAP response line or a literal outside a message body; message bodies stream. A larger one fails with a ConnectionError.',
+    },
+    {
       name: `${p}.class`,
       kind: 'string',
       required: false,

@@ -7,6 +7,8 @@ type TlsVersion = ProtocolSettings['minTlsVersion'];
 const OAUTH_MECHANISMS = ['XOAUTH2', 'OAUTHBEARER'];
 /** JavaMail's proxy port when `mail.<p>.proxy.port` is absent. */
 const DEFAULT_PROXY_PORT = 80;
+/** `mail.<p>.maxResponseBytes` when it is invalid (already reported); the table's default otherwise applies. */
+const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 
 function minTlsVersion(reader: PropertyReader, name: string): TlsVersion {
   const listed = reader.list(name);
@@ -96,6 +98,7 @@ export function buildProtocolSettings(
     user: reader.string(`${p}.user`) ?? defaultUser,
     connectionTimeoutMs: reader.int(`${p}.connectiontimeout`) ?? 0,
     timeoutMs: reader.int(`${p}.timeout`) ?? 0,
+    maxResponseBytes: reader.int(`${p}.maxResponseBytes`) ?? DEFAULT_MAX_RESPONSE_BYTES,
     from: isStore ? undefined : (reader.string(`${p}.from`) ?? reader.string('mail.from')),
     proxy: proxy(reader, p),
     providerClass: reader.string(`${p}.class`),

@@ -43,6 +43,8 @@ export interface ProtocolSettings {
   readonly connectionTimeoutMs: number;
   /** `mail.<p>.timeout` (socket read), ms. */
   readonly timeoutMs: number;
+  /** `mail.<p>.maxResponseBytes`: the most bytes of one server response held in memory (bodies stream). */
+  readonly maxResponseBytes: number;
   /** `mail.<p>.from` (transports). */
   readonly from: string | undefined;
   /** `mail.<p>.proxy.host`/`.port` or `mail.<p>.proxy.url`, as a URL. */
