@@ -24,18 +24,76 @@ export const EXIT_CODES_HELP = `Exit codes:
   3  authentication or token error (identity platform or mail server refused)
   4  connection error (DNS, TCP, TLS, server conversation)`;
 
-/** The exit code an error means: by Kalisto error class, else a plain failure. */
-export function exitCodeFor(error: unknown): ExitCode {
-  if (!isKalistoError(error)) return EXIT.failure;
-  switch (error.name) {
-    case 'ConfigError':
-      return EXIT.usage;
-    case 'TokenError':
-    case 'AuthenticationError':
-      return EXIT.auth;
-    case 'ConnectionError':
-      return EXIT.connection;
-    default:
-      return error.code === 'CLI_USAGE' ? EXIT.usage : EXIT.failure;
+/** The exit code of each Kalisto error class (a subclass counts as its base class). */
+const BY_CLASS: Readonly<Record<string, ExitCode>> = {
+  ConfigError: EXIT.usage,
+  TokenError: EXIT.auth,
+  AuthenticationError: EXIT.auth,
+  ConnectionError: EXIT.connection,
+};
+
+/**
+ * Codes of network failures that reach the CLI unwrapped (Node's socket and TLS errors, imapflow's
+ * `NoConnection` for a connection cut mid-response, nodemailer's connection codes): exit 4 too.
+ */
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'NoConnection',
+  'ETIMEOUT',
+  'ECONNECTION',
+  'ESOCKET',
+  'ETLS',
+  'EDNS',
+]);
+
+/** The error and its causes, outermost first (a few levels: a cause chain may be cyclic). */
+function* causeChain(error: unknown): Generator<unknown> {
+  let current = error;
+  for (let depth = 0; depth < 8 && current !== undefined && current !== null; depth += 1) {
+    yield current;
+    current = (current as { cause?: unknown }).cause;
   }
+}
+
+/** The exit code of a Kalisto error's class: its own name, else the names along its prototype chain. */
+function classExitCode(error: Error): ExitCode | undefined {
+  const own = BY_CLASS[error.name];
+  if (own !== undefined) return own;
+  for (let proto = Object.getPrototypeOf(error); proto && proto !== Error.prototype; ) {
+    const code = BY_CLASS[(proto.constructor as { name?: string } | undefined)?.name ?? ''];
+    if (code !== undefined) return code;
+    proto = Object.getPrototypeOf(proto);
+  }
+  return undefined;
+}
+
+function isNetworkFailure(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return (
+    typeof code === 'string' &&
+    (NETWORK_CODES.has(code) || code.startsWith('ERR_TLS_') || code.startsWith('ERR_SSL_'))
+  );
+}
+
+/**
+ * The exit code an error means: by the class of the outermost Kalisto error (a foreign error
+ * wrapping one counts as it), a network failure that escaped unwrapped is a connection error,
+ * anything else a plain failure.
+ */
+export function exitCodeFor(error: unknown): ExitCode {
+  for (const link of causeChain(error)) {
+    if (!isKalistoError(link)) continue;
+    return classExitCode(link) ?? (link.code === 'CLI_USAGE' ? EXIT.usage : EXIT.failure);
+  }
+  for (const link of causeChain(error)) if (isNetworkFailure(link)) return EXIT.connection;
+  return EXIT.failure;
 }
