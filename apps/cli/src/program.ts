@@ -3,6 +3,7 @@
  * own errors (unknown option, missing argument) mapped to exit code 2.
  */
 import { createRequire } from 'node:module';
+import { createRedactor } from '@kalisto/core';
 import { Command, CommanderError } from 'commander';
 import { registerConfig } from './commands/config.js';
 import { registerDoctor } from './commands/doctor.js';
@@ -14,9 +15,11 @@ import { registerRead } from './commands/read.js';
 import { registerSend } from './commands/send.js';
 import { registerToken } from './commands/token.js';
 import { registerWatch } from './commands/watch.js';
-import { EXIT, EXIT_CODES_HELP } from './exit-codes.js';
+import { formatError } from './errors.js';
+import { EXIT, EXIT_CODES_HELP, exitCodeFor } from './exit-codes.js';
 import { type CliIo, processIo } from './io.js';
 import { CommandRunner } from './runner.js';
+import { guardTerminal } from './terminal.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
@@ -74,8 +77,12 @@ export function createProgram(io: CliIo, runner: CommandRunner): Command {
   return program;
 }
 
-/** Runs the CLI on `argv` (without `node` and the script) and returns the exit code. */
-export async function runCli(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+/**
+ * Runs the CLI on `argv` (without `node` and the script) and returns the exit code. Everything it
+ * prints passes through the terminal guard: control characters show escaped, whatever their source.
+ */
+export async function runCli(argv: readonly string[], rawIo: CliIo = processIo()): Promise<number> {
+  const io = guardTerminal(rawIo);
   const runner = new CommandRunner(io);
   const program = createProgram(io, runner);
   try {
@@ -88,7 +95,8 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
         ? EXIT.ok
         : EXIT.usage;
     }
-    throw error;
+    io.stderr(formatError(error, { debug: argv.includes('--debug'), redactor: createRedactor() }));
+    return exitCodeFor(error);
   }
   return runner.exitCode;
 }

@@ -1,14 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { formatDate, formatSize, oneLine, positiveInteger, safeText } from './text.js';
+import { formatDate, formatSize, oneLine, positiveInteger } from './text.js';
 
 describe('text helpers', () => {
-  it('removes terminal control sequences but keeps tabs and newlines', () => {
-    expect(safeText('a\u001b[31mred\u0007\r\nb\tc')).toBe('a[31mred\nb\tc');
-  });
-
-  it('makes one shortened line', () => {
+  it('makes one shortened line, control characters shown escaped', () => {
     expect(oneLine('  a\n b  c ', 10)).toBe('a b c');
     expect(oneLine('abcdefghijkl', 5)).toBe('abcd…');
+    expect(oneLine('a\u001b[31mred\u0007\r\nb\tc')).toBe('a\\u001b[31mred\\u0007 b c');
   });
 
   it('formats sizes and UTC dates', () => {

@@ -1,17 +1,10 @@
-/** Text from mail, made safe and short for a terminal; option values checked. */
+/** Text from mail made short for a terminal; option values checked. */
 import { usageError } from './errors.js';
+import { escapeControls } from './terminal.js';
 
-// Control characters other than tab and newline: a message must not move the cursor or recolour the terminal.
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
-
-/** Removes terminal control characters (escape sequences included); keeps tabs and newlines. */
-export function safeText(text: string): string {
-  return text.replace(/\r\n?/g, '\n').replace(CONTROL, '');
-}
-
-/** One line, control characters removed, shortened to `width` with `…`. */
-export function oneLine(text: string, width: number): string {
-  const flat = safeText(text).replace(/\s+/g, ' ').trim();
+/** One line (whitespace collapsed, control characters shown escaped), shortened to `width` with `…`. */
+export function oneLine(text: string, width = Number.POSITIVE_INFINITY): string {
+  const flat = escapeControls(text.replace(/\s+/g, ' ').trim(), { singleLine: true });
   return flat.length > width ? `${flat.slice(0, width - 1)}…` : flat;
 }
 

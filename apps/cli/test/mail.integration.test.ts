@@ -187,10 +187,10 @@ describe('kalisto folders, list, read', () => {
     expect(notNumber.code).toBe(2);
   });
 
-  it('strips terminal escape sequences from what it prints', async () => {
+  it('shows terminal escape sequences in mail escaped, never acting on the terminal', async () => {
     deliver(adele, 'Escape \u001b[31mred\u001b[0m subject');
     const run = await kalisto('list', '--limit', '1');
-    expect(run.stdout).toContain('Escape [31mred[0m subject');
+    expect(run.stdout).toContain('Escape \\u001b[31mred\\u001b[0m subject');
     expect(run.stdout).not.toContain('\u001b');
   });
 });

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { openImap } from '../mail-clients.js';
 import type { CommandRunner } from '../runner.js';
-import { plainTable } from '../table.js';
-import { safeText } from '../text.js';
+import { rowsOf } from '../table.js';
 
 interface FoldersOptions {
   protocol?: string;
@@ -24,16 +23,17 @@ export function registerFolders(program: Command, runner: CommandRunner): void {
           messages: folder.status?.messages ?? null,
           unseen: folder.status?.unseen ?? null,
         }));
-        context.output.result({ folders: rows }, () =>
-          plainTable(
-            ['FOLDER', 'SPECIAL', 'MESSAGES', 'UNSEEN'],
-            rows.map((r) => [
-              safeText(r.path),
+        await context.output.table(
+          { folders: rows },
+          {
+            head: ['FOLDER', 'SPECIAL', 'MESSAGES', 'UNSEEN'],
+            rows: rowsOf(rows, (r) => [
+              r.path,
               r.specialUse ?? '',
               String(r.messages ?? '-'),
               String(r.unseen ?? '-'),
             ]),
-          ),
+          },
         );
         return undefined;
       }),

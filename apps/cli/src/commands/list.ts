@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { openImap } from '../mail-clients.js';
 import type { CommandRunner } from '../runner.js';
-import { plainTable } from '../table.js';
-import { formatDate, formatSize, oneLine, plural, positiveInteger, safeText } from '../text.js';
+import { rowsOf } from '../table.js';
+import { formatDate, formatSize, oneLine, plural, positiveInteger } from '../text.js';
 
 interface ListOptions {
   limit: string;
@@ -62,21 +62,21 @@ export function registerList(program: Command, runner: CommandRunner): void {
         }
         messages.reverse();
         const pages = Math.max(1, Math.ceil(total / limit));
-        context.output.result({ folder, total, page, pages, messages }, () => {
-          if (messages.length === 0)
-            return `${safeText(String(folder))}: no messages on page ${page} of ${pages} (${total} in all).`;
-          const table = plainTable(
-            ['UID', 'DATE (UTC)', 'FROM', 'SUBJECT', 'SIZE'],
-            messages.map((m) => [
+        await context.output.table(
+          { folder, total, page, pages, messages },
+          {
+            head: ['UID', 'DATE (UTC)', 'FROM', 'SUBJECT', 'SIZE'],
+            rows: rowsOf(messages, (m) => [
               `${m.seen ? ' ' : '*'}${m.uid}`,
               formatDate(m.date),
               oneLine(m.from, 32),
               oneLine(m.subject, 50),
               formatSize(m.size),
             ]),
-          );
-          return `${table}\n${safeText(String(folder))}: page ${page} of ${pages}, ${plural(total, 'message')} (* = unseen).`;
-        });
+            empty: `${folder}: no messages on page ${page} of ${pages} (${total} in all).`,
+            footer: `${folder}: page ${page} of ${pages}, ${plural(total, 'message')} (* = unseen).`,
+          },
+        );
         return undefined;
       }),
     );

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { AddressObject } from 'mailparser';
 import { openImap } from '../mail-clients.js';
 import type { CommandRunner } from '../runner.js';
-import { formatSize, positiveInteger, safeText } from '../text.js';
+import { formatSize, oneLine, positiveInteger } from '../text.js';
 
 interface ReadOptions {
   folder: string;
@@ -44,7 +44,8 @@ export function registerRead(program: Command, runner: CommandRunner): void {
           });
         }
         if (options.raw) {
-          context.output.result({ uid, source: source.toString('utf8') }, () => source.toString('utf8'));
+          if (context.output.json) context.output.result({ uid, source: source.toString('utf8') }, () => '');
+          else context.output.raw(source);
           return undefined;
         }
         const { simpleParser } = await import('mailparser');
@@ -67,7 +68,7 @@ export function registerRead(program: Command, runner: CommandRunner): void {
         };
         context.output.result(data, () => {
           const header = (name: string, value: string | undefined) =>
-            value ? [`${name.padEnd(9)}${safeText(value).replace(/\n/g, ' ')}`] : [];
+            value ? [`${name.padEnd(9)}${oneLine(value)}`] : [];
           const lines = [
             ...header('From:', data.from),
             ...header('To:', data.to),
@@ -75,10 +76,10 @@ export function registerRead(program: Command, runner: CommandRunner): void {
             ...header('Date:', data.date),
             ...header('Subject:', data.subject),
             ...data.attachments.map(
-              (a) => `Attached: ${safeText(a.filename)} (${a.contentType}, ${formatSize(a.size)})`,
+              (a) => `Attached: ${oneLine(a.filename)} (${oneLine(a.contentType)}, ${formatSize(a.size)})`,
             ),
             '',
-            safeText(data.text).trimEnd() || '(no text body)',
+            data.text.trimEnd() || '(no text body)',
           ];
           return lines.join('\n');
         });
