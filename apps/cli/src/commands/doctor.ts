@@ -7,6 +7,7 @@ import { planChecks } from '../doctor/plan.js';
 import { usageError } from '../errors.js';
 import { EXIT, type ExitCode, exitCodeFor } from '../exit-codes.js';
 import type { CommandRunner } from '../runner.js';
+import { plural } from '../text.js';
 
 interface DoctorOptions {
   protocols?: string;
@@ -18,17 +19,18 @@ interface DoctorOptions {
 function printResult(context: CliContext, result: CheckResult): void {
   if (context.output.json) return;
   const c = context.output.colors;
-  const mark = result.status === 'ok' ? c.green('✓') : result.status === 'failed' ? c.red('✗') : c.dim('-');
+  const mark = { ok: c.green('✓'), warning: c.yellow('!'), failed: c.red('✗'), skipped: c.dim('-') }[
+    result.status
+  ];
   const title = result.status === 'skipped' ? c.dim(result.title) : result.title;
   const detail =
     result.detail === undefined
       ? ''
       : ` ${c.dim('—')} ${result.status === 'skipped' ? c.dim(result.detail) : result.detail}`;
   const lines = [`  ${mark} ${title}${detail}`];
-  if (result.status === 'failed') {
-    lines.push(
-      `      ${c.red('problem:')} ${result.problem}${result.code ? c.dim(` (${result.code})`) : ''}`,
-    );
+  if (result.status === 'failed' || result.status === 'warning') {
+    const label = result.status === 'failed' ? c.red('problem:') : c.yellow('warning:');
+    lines.push(`      ${label} ${result.problem}${result.code ? c.dim(` (${result.code})`) : ''}`);
     if (result.fix) lines.push(`      ${c.bold('fix:')} ${result.fix}`);
   }
   context.output.line(lines.join('\n'));
@@ -115,7 +117,11 @@ function finish(context: CliContext, results: readonly CheckResult[]): ExitCode 
   const c = context.output.colors;
   context.output.result({ ok: failed.length === 0, exitCode, checks: results }, () => {
     const skipped = results.filter((r) => r.status === 'skipped').length;
-    if (failed.length === 0) return `\n${c.green(`All ${results.length} checks passed.`)}`;
+    const warnings = results.filter((r) => r.status === 'warning').length;
+    if (failed.length === 0) {
+      const passed = c.green(`All ${results.length} checks passed`);
+      return `\n${passed}${warnings ? `, ${c.yellow(plural(warnings, 'warning'))} above` : ''}.`;
+    }
     return `\n${c.red(`${failed.length} of ${results.length} checks failed`)}${skipped ? `, ${skipped} skipped` : ''}. Fix the first problem above and run kalisto doctor again.`;
   });
   return exitCode;

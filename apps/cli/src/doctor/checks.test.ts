@@ -1,5 +1,6 @@
 import { AuthenticationError, ConfigError, ConnectionError, TokenError } from '@kalisto/core';
 import { describe, expect, it } from 'vitest';
+import { tokenCacheFinding } from './cache.js';
 import { type Check, type CheckResult, problemAndFix, runChecks } from './checks.js';
 
 const ok = (id: string, needs: string[] = []): Check => ({
@@ -64,6 +65,68 @@ describe('runChecks', () => {
       () => undefined,
     );
     expect(results.map((r) => r.exitCode)).toEqual([2, 3, 3, 1]);
+  });
+});
+
+describe('warnings', () => {
+  it('are printed with their fix, do not fail, and do not hold back the checks that need them', async () => {
+    const results = await runChecks(
+      [
+        {
+          id: 'cache',
+          title: 'Token cache',
+          needs: [],
+          run: async () => ({
+            warning: 'In clear.',
+            fix: 'Add a key.',
+            code: 'CACHE_UNENCRYPTED',
+            detail: 'redis',
+          }),
+        },
+        ok('token', ['cache']),
+      ],
+      () => undefined,
+    );
+    expect(results).toEqual([
+      {
+        id: 'cache',
+        title: 'Token cache',
+        status: 'warning',
+        detail: 'redis',
+        problem: 'In clear.',
+        fix: 'Add a key.',
+        code: 'CACHE_UNENCRYPTED',
+      },
+      { id: 'token', title: 'TOKEN', status: 'ok', detail: 'token fine' },
+    ]);
+  });
+});
+
+describe('tokenCacheFinding', () => {
+  const backend = (name: string, encrypted?: boolean) => {
+    const entries = new Map<string, unknown>();
+    return {
+      name,
+      ...(encrypted === undefined ? {} : { encrypted }),
+      get: async <T>(key: string) => entries.get(key) as T | undefined,
+      set: async (key: string, value: unknown) => void entries.set(key, value),
+      delete: async (key: string) => void entries.delete(key),
+    };
+  };
+
+  it('warns, naming the option and the environment variable, when the backend keeps tokens in clear', () => {
+    expect(tokenCacheFinding(backend('redis', false))).toEqual({
+      detail: 'redis, tokens in clear',
+      warning: expect.stringContaining('stores access and refresh tokens in clear'),
+      fix: expect.stringMatching(/encryptionKey option.*KALISTO_CACHE_KEY/),
+      code: 'CACHE_UNENCRYPTED',
+    });
+  });
+
+  it('passes an encrypted backend, one that does not say, and no cache at all', () => {
+    expect(tokenCacheFinding(backend('file', true))).toBe('file, tokens encrypted at rest');
+    expect(tokenCacheFinding(backend('memory'))).toBe('memory');
+    expect(tokenCacheFinding(undefined)).toBe('none: tokens stay in this process');
   });
 });
 

@@ -11,11 +11,24 @@ export interface Check {
   readonly title: string;
   /** Ids of checks that must pass first. */
   readonly needs: readonly string[];
-  /** Does the check; resolves with a one-line finding, rejects with the problem. */
-  run(): Promise<string>;
+  /**
+   * Does the check; resolves with a one-line finding, or a {@link CheckWarning} for something that
+   * works but should be fixed; rejects with the problem.
+   */
+  run(): Promise<string | CheckWarning>;
 }
 
-export type CheckStatus = 'ok' | 'failed' | 'skipped';
+/** A check that passed with a finding to act on: printed with its fix, the exit code stays 0. */
+export interface CheckWarning {
+  readonly warning: string;
+  readonly fix: string;
+  readonly code: string;
+  /** What the check found, as for a pass. */
+  readonly detail?: string;
+}
+
+/** `warning` passed (dependent checks run) but has a problem and a fix to show. */
+export type CheckStatus = 'ok' | 'warning' | 'failed' | 'skipped';
 
 export interface CheckResult {
   readonly id: string;
@@ -23,11 +36,11 @@ export interface CheckResult {
   readonly status: CheckStatus;
   /** What the check found (ok) or why it was skipped. */
   readonly detail?: string;
-  /** The problem (failed). */
+  /** The problem (failed, warning). */
   readonly problem?: string;
-  /** What to do about it, in words (failed). */
+  /** What to do about it, in words (failed, warning). */
   readonly fix?: string;
-  /** The error's stable code (failed). */
+  /** The error's or warning's stable code (failed, warning). */
   readonly code?: string;
   /** The exit code this failure means (failed). */
   readonly exitCode?: ExitCode;
@@ -63,7 +76,7 @@ export async function runChecks(
   for (const check of checks) {
     const blocked = check.needs
       .map((id) => results.get(id))
-      .filter((r) => r !== undefined && r.status !== 'ok');
+      .filter((r) => r !== undefined && (r.status === 'failed' || r.status === 'skipped'));
     let result: CheckResult;
     if (blocked.length > 0) {
       result = {
@@ -74,7 +87,19 @@ export async function runChecks(
       };
     } else {
       try {
-        result = { id: check.id, title: check.title, status: 'ok', detail: await check.run() };
+        const found = await check.run();
+        result =
+          typeof found === 'string'
+            ? { id: check.id, title: check.title, status: 'ok', detail: found }
+            : {
+                id: check.id,
+                title: check.title,
+                status: 'warning',
+                ...(found.detail === undefined ? {} : { detail: found.detail }),
+                problem: found.warning,
+                fix: found.fix,
+                code: found.code,
+              };
       } catch (error) {
         result = {
           id: check.id,

@@ -12,6 +12,7 @@ import {
 } from '@kalisto/core';
 import { auditFor, protocolFamily } from '../claims.js';
 import { plural } from '../text.js';
+import { tokenCacheFinding } from './cache.js';
 import type { Check } from './checks.js';
 import { probeTcp, probeTls, resolveHost, type StarttlsDialect, type TlsMode } from './network.js';
 
@@ -139,6 +140,13 @@ export function planChecks(options: DoctorPlanOptions): Check[] {
       const who = claims?.user ?? (claims?.appId ? `app ${claims.appId}` : 'opaque token');
       return `${who}, audience ${claims?.aud ?? '-'}, expires in ${minutes} min`;
     },
+  });
+
+  checks.push({
+    id: 'cache',
+    title: 'Token cache',
+    needs: [],
+    run: async () => tokenCacheFinding((await options.session()).cache),
   });
 
   const families = [...new Set(options.protocols.map(protocolFamily).filter((f) => f !== undefined))];
