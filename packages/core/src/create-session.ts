@@ -1,10 +1,12 @@
 import type { CacheBackend } from './cache.js';
 import type { ResolvedConfig } from './config/types.js';
+import { credentialMaterial } from './credential-verifier.js';
 import { ConfigError, KalistoError } from './errors.js';
 import type { Logger } from './logger.js';
 import { createRedactor, silentLogger, withRedaction } from './logging.js';
 import type { ProtocolClient, ProtocolProvider, ProtocolType } from './protocol.js';
 import type { ProtocolRegistry, Registry } from './registry.js';
+import type { Secret } from './secret.js';
 import type { KalistoSession } from './session.js';
 import type { TokenProviderDefinition } from './token.js';
 import { type Clock, createTokenManager, type TokenManagerOptions } from './token-manager.js';
@@ -12,7 +14,7 @@ import { type Clock, createTokenManager, type TokenManagerOptions } from './toke
 /** Tuning of the session's token manager (retry bounds, lock timings, test seams). */
 export type SessionTokenOptions = Omit<
   TokenManagerOptions,
-  'config' | 'provider' | 'cache' | 'logger' | 'clock' | 'redactor'
+  'config' | 'provider' | 'cache' | 'logger' | 'clock' | 'redactor' | 'credential' | 'verifier'
 >;
 
 export interface CreateSessionOptions {
@@ -57,10 +59,12 @@ export function createSession(options: CreateSessionOptions): KalistoSession {
   const logger = withRedaction(options.logger ?? silentLogger, redactor);
   const cache = selectCache(config, options.caches);
   const definition = options.tokenProviders.get(oauth.provider);
+  const declared: [string, string | Secret | undefined][] = [];
   const provider = definition.create({
     config,
     cache,
     logger: logger.child?.({ plugin: `token:${definition.name}` }) ?? logger,
+    bindCredential: (label, value) => void declared.push([`provider.${label}`, value]),
   });
   const tokens = createTokenManager({
     ...options.tokenManager,
@@ -70,6 +74,7 @@ export function createSession(options: CreateSessionOptions): KalistoSession {
     logger,
     clock: options.clock,
     redactor,
+    credential: credentialMaterial(oauth, declared),
   });
 
   const clients = new Set<{ provider: ProtocolProvider<unknown>; client: unknown }>();

@@ -8,6 +8,7 @@ export * from './classify.js';
 export * from './config/index.js';
 export type * from './config/types.js';
 export * from './create-session.js';
+export * from './credential-verifier.js';
 export * from './define.js';
 export * from './errors.js';
 export * from './kalisto.js';

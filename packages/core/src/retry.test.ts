@@ -127,3 +127,39 @@ describe('abortableSleep', () => {
     await expect(abortableSleep(3_600_000, controller.signal)).rejects.toThrow('shutting down');
   });
 });
+
+describe('withRetry and server-suggested waits', () => {
+  it('never retries before a Retry-After longer than maxMs: it throws at once', async () => {
+    const sleep = recordingSleep();
+    let attempts = 0;
+    const error = await withRetry(
+      async () => {
+        attempts++;
+        throw transient({ retryAfterMs: 60_000 });
+      },
+      bounds,
+      { sleep },
+    ).catch((e: unknown) => e);
+    expect(error).toMatchObject({ retryAfterMs: 60_000 });
+    expect(attempts).toBe(1);
+    expect(sleep.waits).toEqual([]);
+  });
+
+  it('makes no wait that does not fit in the time left (remainingMs)', async () => {
+    const sleep = recordingSleep();
+    let left = 1_000;
+    let attempts = 0;
+    await withRetry(
+      async () => {
+        attempts++;
+        left -= 400;
+        throw transient({ retryAfterMs: 300 });
+      },
+      bounds,
+      { sleep, remainingMs: () => left },
+    ).catch(() => undefined);
+    // 600 left: wait 300; 200 left: a 300 ms wait does not fit.
+    expect(attempts).toBe(2);
+    expect(sleep.waits).toEqual([300]);
+  });
+});

@@ -24,6 +24,11 @@ export interface RetryContext {
   random?: (() => number) | undefined;
   /** Which failures are worth another attempt; defaults to {@link isTransientError}. */
   isRetryable?: ((error: unknown) => boolean) | undefined;
+  /**
+   * What is left of the caller's overall deadline, ms. A retry whose wait would not leave time for
+   * another attempt is not made: the last error is thrown at once.
+   */
+  remainingMs?: (() => number) | undefined;
   /** Called before each wait, e.g. to log the retry. */
   onRetry?: ((info: { attempt: number; delayMs: number; error: unknown }) => void) | undefined;
 }
@@ -104,8 +109,12 @@ export const abortableSleep: Sleep = (ms, signal) =>
   });
 
 /**
- * Runs `attempt` until it succeeds, fails permanently, runs out of retries or the signal aborts.
- * Rejects with the last error (or the signal's reason). `attempt` receives its 0-based number.
+ * Runs `attempt` until it succeeds, fails permanently, runs out of retries or time, or the signal
+ * aborts. Rejects with the last error (or the signal's reason). `attempt` receives its 0-based number.
+ *
+ * A server-suggested wait (an error's `retryAfterMs`, from Retry-After) is honoured, never cut
+ * short: when it is longer than `maxMs` or than what is left of `remainingMs`, the error is thrown
+ * at once instead of retrying early (which a throttling server would refuse again).
  */
 export async function withRetry<T>(
   attempt: (n: number) => Promise<T>,
@@ -125,7 +134,10 @@ export async function withRetry<T>(
       return await attempt(n);
     } catch (error) {
       if (n >= retries || !isRetryable(error) || signal?.aborted) throw error;
+      const suggested = retryAfterOf(error);
+      if (suggested !== undefined && suggested > options.maxMs) throw error;
       const delayMs = backoffDelay(n, options, random, error);
+      if (context.remainingMs !== undefined && delayMs >= context.remainingMs()) throw error;
       context.onRetry?.({ attempt: n + 1, delayMs, error });
       await wait(delayMs, signal);
     }

@@ -1,6 +1,13 @@
 import type { CacheBackend, CacheLock } from './cache.js';
 import { tokenCacheKey } from './cache-key.js';
+import { type CachedToken, parseCachedToken, type SharedCachedToken, tokenBinding } from './cached-token.js';
 import type { ResolvedConfig } from './config/types.js';
+import {
+  type CredentialMaterial,
+  type CredentialVerifier,
+  createCredentialVerifier,
+  credentialMaterial,
+} from './credential-verifier.js';
 import { wrapPluginError } from './define.js';
 import { TokenError } from './errors.js';
 import type { Logger } from './logger.js';
@@ -23,6 +30,16 @@ export interface Clock {
 /** The real time. */
 export const systemClock: Clock = { now: () => Date.now() };
 
+/** Calls `onTimeout` after `ms` unless the returned function is called first; replaced in tests. */
+export type Timer = (ms: number, onTimeout: () => void) => () => void;
+
+/** Real timers that do not keep the process alive. */
+export const systemTimer: Timer = (ms, onTimeout) => {
+  const handle = setTimeout(onTimeout, ms);
+  handle.unref?.();
+  return () => clearTimeout(handle);
+};
+
 export interface TokenManagerOptions {
   config: ResolvedConfig;
   provider: TokenProvider;
@@ -38,14 +55,30 @@ export interface TokenManagerOptions {
   retry?: Partial<RetryOptions> | undefined;
   /** How long a cross-process lock lives if its holder dies (default `o365.oauth` timeout + 5 s). */
   lockTtlMs?: number | undefined;
-  /** How long to wait for another process's token before fetching one anyway (default: the `o365.oauth` timeout). */
+  /** How long to wait for another process's token before fetching one anyway (default: half the deadline). */
   lockWaitMs?: number | undefined;
   /** How often a waiting manager looks for the lock holder's token (default 200 ms). */
   lockPollMs?: number | undefined;
   /** Longest wait for one cache operation before treating the cache as down (default 5 s). */
   cacheTimeoutMs?: number | undefined;
-  /** Longest wait for one provider attempt (default `kalisto.oauth.timeout`, 30 s). */
+  /** Longest wait for one provider attempt (default `kalisto.oauth.timeout`, 30 s), within the deadline. */
   attemptTimeoutMs?: number | undefined;
+  /**
+   * Longest one token request may take — lock waiting, every attempt and every backoff included —
+   * before it fails with `TOKEN_TIMEOUT` (default `kalisto.oauth.timeout`, 30 s). A device code
+   * sign-in, which waits for a person, has none.
+   */
+  deadlineMs?: number | undefined;
+  /** Schedules the deadline and attempt timeouts; replaceable for tests. */
+  timer?: Timer | undefined;
+  /**
+   * The credential cached tokens are bound to. Default: `credentialMaterial(config.oauth)` (client
+   * secret or certificate, and the password for the password flow); a session adds what its token
+   * provider declares (`TokenProviderContext.bindCredential`).
+   */
+  credential?: CredentialMaterial | undefined;
+  /** Checks and signs the credential binding of shared entries; replaceable for tests. */
+  verifier?: CredentialVerifier | undefined;
   /**
    * Scrubs log lines and wrapped errors; told every token obtained. Default: one that knows the
    * config's secrets (createSession passes the one its logger uses).
@@ -53,11 +86,11 @@ export interface TokenManagerOptions {
   redactor?: Redactor | undefined;
 }
 
-/** What the shared cache stores: the token and the moment it stops being served. */
-interface CachedToken {
-  token: AccessToken;
-  /** Epoch ms; from then on the token is refreshed instead of served. */
-  refreshAt: number;
+/** The time left to one token request, and the signal that aborts it when that runs out. */
+interface Budget {
+  signal: AbortSignal;
+  /** Milliseconds left (Infinity without a deadline). */
+  remaining(): number;
 }
 
 interface Flight {
@@ -86,6 +119,14 @@ const INTERACTIVE_FLOWS = new Set(['device_code']);
  * old token is returned while it is still valid (inside the skew window) and a warning is logged;
  * an expired token is never returned. The shared cache keeps an entry only until its refresh time.
  *
+ * A shared entry is served only to a caller presenting the credential that obtained it: the entry
+ * carries a verifier (an HMAC under a key scrypt derives from the credential, a random salt and the
+ * cache key) and a mismatch is a miss, which the identity platform decides. The first read of an
+ * entry costs one scrypt; later reads of it, and every hit in this manager's memory, cost none.
+ *
+ * Bounds: a request has one deadline (`deadlineMs`) shared by lock waiting, attempts and backoff;
+ * a server's Retry-After is waited for only when it fits (see `withRetry`).
+ *
  * A failing cache never fails `getToken`: the manager logs one warning per outage, carries on
  * without it and uses it again as soon as it answers.
  */
@@ -103,10 +144,16 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   // timeout and the caller's signal bound it) and no retry, which would show a second code.
   const interactive = INTERACTIVE_FLOWS.has(config.oauth.flow);
   const attemptTimeoutMs = options.attemptTimeoutMs ?? config.oauth.timeoutMs;
+  const deadlineMs = interactive ? Number.POSITIVE_INFINITY : (options.deadlineMs ?? config.oauth.timeoutMs);
+  const timer = options.timer ?? systemTimer;
   const lockTtlMs = options.lockTtlMs ?? config.oauth.timeoutMs + 5_000;
   const lockPollMs = Math.max(1, options.lockPollMs ?? 200);
-  const maxPolls = Math.max(1, Math.ceil((options.lockWaitMs ?? config.oauth.timeoutMs) / lockPollMs));
+  // By default a waiter leaves itself half the deadline to fetch a token when the holder died.
+  const lockWaitMs = options.lockWaitMs ?? (interactive ? config.oauth.timeoutMs : deadlineMs / 2);
+  const maxPolls = Math.max(1, Math.ceil(lockWaitMs / lockPollMs));
   const cacheTimeoutMs = options.cacheTimeoutMs ?? 5_000;
+  const verifier =
+    options.verifier ?? createCredentialVerifier(options.credential ?? credentialMaterial(oauth));
 
   const memory = new Map<string, CachedToken>();
   const flights = new Map<string, Flight>();
@@ -167,17 +214,34 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     }
   }
 
-  const readCache = (key: string) =>
-    useCache('Reading the cache', undefined, async (backend) => {
-      const entry = parseCachedToken(await backend.get(key));
-      return servable(entry) ? entry : undefined;
-    });
+  /** The shared entry, if it is servable and was obtained with this manager's credential. */
+  async function readCache(key: string): Promise<CachedToken | undefined> {
+    const entry = parseCachedToken(
+      await useCache('Reading the cache', undefined, (backend) => backend.get(key)),
+    );
+    if (!servable(entry)) return undefined;
+    const { verifier: record, ...cached } = entry;
+    if (await verifier.verify(key, tokenBinding(cached), record)) return cached;
+    logger.debug({ key }, 'The cached token was obtained with another credential; not using it.');
+    return undefined;
+  }
 
-  const writeCache = (key: string, entry: CachedToken) => {
+  async function writeCache(key: string, entry: CachedToken): Promise<void> {
+    if (cache === undefined) return;
+    let shared: SharedCachedToken;
+    try {
+      shared = { ...entry, verifier: await verifier.sign(key, tokenBinding(entry)) };
+    } catch (err) {
+      logger.warn(
+        { key, err },
+        'Could not bind the token to its credential; not sharing it through the cache.',
+      );
+      return;
+    }
     const ttlMs = entry.refreshAt - clock.now();
-    if (ttlMs <= 0) return Promise.resolve();
-    return useCache('Writing the cache', undefined, (backend) => backend.set(key, entry, ttlMs));
-  };
+    if (ttlMs > 0)
+      await useCache('Writing the cache', undefined, (backend) => backend.set(key, shared, ttlMs));
+  }
 
   const tryLock = (key: string): Promise<CacheLock | typeof BUSY | undefined> =>
     useCache('Taking a lock', undefined, async (backend) => {
@@ -188,7 +252,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   const release = (lock: CacheLock | undefined) =>
     lock === undefined ? Promise.resolve() : useCache('Releasing a lock', undefined, () => lock.release());
 
-  /** Takes the cross-process lock, or waits (bounded) for its holder's token. */
+  /** Takes the cross-process lock, or waits (bounded) for its holder's token — if it is ours to use. */
   async function lockOrWait(
     key: string,
     signal: AbortSignal,
@@ -212,11 +276,12 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 
   // ---- the identity platform
 
-  async function fromProvider(request: TokenManagerRequest, forceRefresh: boolean, signal: AbortSignal) {
+  async function fromProvider(request: TokenManagerRequest, forceRefresh: boolean, budget: Budget) {
     const { scopes, user } = resolve(request);
+    const { signal } = budget;
     const token = await withRetry(
       () =>
-        attempt(signal, (attemptSignal) =>
+        attempt(budget, (attemptSignal) =>
           provider.getToken({
             scopes,
             ...(user === undefined ? {} : { user }),
@@ -229,6 +294,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
         signal,
         sleep: wait,
         random: options.random,
+        remainingMs: budget.remaining,
         onRetry: ({ attempt: n, delayMs, error }) =>
           logger.warn(
             { provider: provider.name, attempt: n, delayMs, err: error },
@@ -257,59 +323,89 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     return token;
   }
 
-  /** One provider attempt, aborted after `attemptTimeoutMs` (a transient failure) or with the flight. */
-  async function attempt<T>(signal: AbortSignal, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  /**
+   * One provider attempt, aborted after `attemptTimeoutMs` or what is left of the deadline,
+   * whichever is shorter (a transient failure), or with the flight.
+   */
+  async function attempt<T>(budget: Budget, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const { signal } = budget;
     if (interactive) return raceAbort(run(signal), signal);
     const controller = new AbortController();
     const onAbort = () => controller.abort(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });
-    const timer = setTimeout(
-      () =>
-        controller.abort(
-          new TokenError(
-            `[token:${provider.name}] No answer from the identity platform within ${attemptTimeoutMs} ms.`,
-            {
-              code: 'TOKEN_TIMEOUT',
-              provider: provider.name,
-              transient: true,
-              hint: 'Check network access to the identity platform (o365.oauth.authority, kalisto.oauth.proxy).',
-            },
-          ),
-        ),
-      attemptTimeoutMs,
+    const cancel = timer(Math.max(0, Math.min(attemptTimeoutMs, budget.remaining())), () =>
+      controller.abort(timeoutError(`No answer from the identity platform within ${attemptTimeoutMs} ms.`)),
     );
-    timer.unref?.();
     try {
       return await raceAbort(run(controller.signal), controller.signal);
     } finally {
-      clearTimeout(timer);
+      cancel();
       signal.removeEventListener('abort', onAbort);
     }
   }
 
+  function timeoutError(what: string): TokenError {
+    return new TokenError(`[token:${provider.name}] ${what}`, {
+      code: 'TOKEN_TIMEOUT',
+      provider: provider.name,
+      transient: true,
+      hint: 'Check network access to the identity platform (o365.oauth.authority, kalisto.oauth.proxy); kalisto.oauth.timeout bounds each token request.',
+    });
+  }
+
+  /** The flight's budget: aborts with `TOKEN_TIMEOUT` when `deadlineMs` has passed, or with the flight. */
+  function startBudget(flightSignal: AbortSignal): Budget & { stop(): void } {
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(flightSignal.reason);
+    flightSignal.addEventListener('abort', onAbort, { once: true });
+    if (flightSignal.aborted) onAbort();
+    const endsAt = clock.now() + deadlineMs;
+    const cancel = Number.isFinite(deadlineMs)
+      ? timer(deadlineMs, () =>
+          controller.abort(
+            timeoutError(`No token from the identity platform within ${deadlineMs} ms, retries included.`),
+          ),
+        )
+      : () => {};
+    return {
+      signal: controller.signal,
+      remaining: () => endsAt - clock.now(),
+      stop() {
+        cancel();
+        flightSignal.removeEventListener('abort', onAbort);
+      },
+    };
+  }
+
   // ---- one flight per key
 
-  async function fly(key: string, request: TokenManagerRequest, force: boolean, signal: AbortSignal) {
+  /** Cache, lock, then the identity platform, all within `budget`. */
+  async function obtain(key: string, request: TokenManagerRequest, force: boolean, budget: Budget) {
+    if (!force) {
+      const cached = await readCache(key);
+      if (cached) return remember(key, cached, 'cache');
+    }
+    // A forced refresh replaces a token a server refused: another process's result may be that token.
+    const { lock, entry } = force ? {} : await lockOrWait(key, budget.signal);
+    if (entry) return remember(key, entry, 'cache');
     try {
-      if (!force) {
-        const cached = await readCache(key);
-        if (cached) return remember(key, cached, 'cache');
-      }
-      // A forced refresh replaces a token a server refused: another process's result may be that token.
-      const { lock, entry } = force ? {} : await lockOrWait(key, signal);
-      if (entry) return remember(key, entry, 'cache');
-      try {
-        const again = lock === undefined ? undefined : await readCache(key);
-        if (again) return remember(key, again, 'cache');
-        const token = await fromProvider(request, force, signal);
-        const fresh = { token, refreshAt: refreshTime(token, clock.now(), skewMs) };
-        memory.set(key, fresh);
-        await writeCache(key, fresh);
-        logger.debug({ key, expiresAt: token.expiresAt, provider: provider.name }, 'Token obtained.');
-        return token;
-      } finally {
-        await release(lock);
-      }
+      const again = lock === undefined ? undefined : await readCache(key);
+      if (again) return remember(key, again, 'cache');
+      const token = await fromProvider(request, force, budget);
+      const fresh = { token, refreshAt: refreshTime(token, clock.now(), skewMs) };
+      memory.set(key, fresh);
+      await writeCache(key, fresh);
+      logger.debug({ key, expiresAt: token.expiresAt, provider: provider.name }, 'Token obtained.');
+      return token;
+    } finally {
+      await release(lock);
+    }
+  }
+
+  async function fly(key: string, request: TokenManagerRequest, force: boolean, signal: AbortSignal) {
+    const budget = startBudget(signal);
+    try {
+      return await raceAbort(obtain(key, request, force, budget), budget.signal);
     } catch (error) {
       const old = memory.get(key);
       if (!force && old !== undefined && isTransientError(error) && clock.now() < old.token.expiresAt) {
@@ -320,6 +416,8 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
         return old.token;
       }
       throw error;
+    } finally {
+      budget.stop();
     }
   }
 
@@ -370,7 +468,11 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     async invalidate(request = {}) {
       const key = keyFor(request);
       memory.delete(key);
-      await useCache('Deleting from the cache', undefined, (backend) => backend.delete(key));
+      // Only an entry of this credential: another credential's token is not ours to throw away.
+      const ours = await readCache(key);
+      if (ours !== undefined) {
+        await useCache('Deleting from the cache', undefined, (backend) => backend.delete(key));
+      }
       logger.debug({ key }, 'Token invalidated.');
     },
   };
@@ -383,26 +485,6 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 export function refreshTime(token: AccessToken, now: number, skewMs: number): number {
   const lifetime = Math.max(0, token.expiresAt - now);
   return token.expiresAt - Math.min(skewMs, lifetime / 2);
-}
-
-/** A cache value checked to be a token envelope; anything else (old format, corruption) is a miss. */
-function parseCachedToken(value: unknown): CachedToken | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  const { token, refreshAt } = value as Partial<CachedToken>;
-  if (typeof refreshAt !== 'number' || typeof token !== 'object' || token === null) return undefined;
-  const { accessToken, expiresAt, scopes, account } = token as Partial<AccessToken>;
-  if (
-    typeof accessToken !== 'string' ||
-    accessToken === '' ||
-    typeof expiresAt !== 'number' ||
-    !Array.isArray(scopes)
-  ) {
-    return undefined;
-  }
-  return {
-    refreshAt,
-    token: { accessToken, expiresAt, scopes, ...(typeof account === 'string' ? { account } : {}) },
-  };
 }
 
 /** `promise`, or a rejection with the signal's reason as soon as it aborts. */

@@ -1,6 +1,7 @@
 import type { CacheBackend } from './cache.js';
 import type { ResolvedConfig } from './config/types.js';
 import type { Logger } from './logger.js';
+import type { Secret } from './secret.js';
 
 /** An OAuth2 access token. Never logged, never put into an error message. */
 export interface AccessToken {
@@ -33,6 +34,13 @@ export interface TokenProviderContext {
   /** The session's cache backend, e.g. for persisting MSAL's token cache (refresh tokens). */
   cache: CacheBackend | undefined;
   logger: Logger;
+  /**
+   * Declares credential material the provider presents beyond the configuration's (client secret,
+   * certificate, `o365.password`): an imported refresh token, the managed identity it asks for.
+   * The session's cached tokens are then served only to sessions declaring the same. Call it from
+   * `create()`; absent when the context was built by hand.
+   */
+  bindCredential?: ((label: string, value: string | Secret | undefined) => void) | undefined;
 }
 
 /** A named factory, registered with `createKalisto({ tokenProviders })` and picked by `o365.oauth.provider`. */
