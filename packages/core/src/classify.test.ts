@@ -11,6 +11,7 @@ import {
   scrubTokenLike,
 } from './classify.js';
 import { AuthenticationError, ConnectionError, type KalistoError, TokenError } from './errors.js';
+import { ResponseTooLargeError } from './http-body.js';
 import { xoauth2InitialResponse } from './sasl.js';
 
 // Fixture secrets: none of them may appear in any error this module produces.
@@ -320,6 +321,75 @@ describe('classifyTokenError: other identity providers and transient failures', 
       code: 'TOKEN_REQUEST_FAILED',
       transient: false,
     });
+  });
+});
+
+describe('classifyTokenError: transport failures and replies that are not OAuth2 JSON', () => {
+  const PAGE = '<!DOCTYPE html><html><body>502 Bad Gateway PAGE-CONTENT</body></html>';
+
+  it('names an untrusted certificate and points at kalisto.tls.ca, not at DNS or the proxy setting', () => {
+    for (const code of [
+      'SELF_SIGNED_CERT_IN_CHAIN',
+      'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+      'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+    ]) {
+      const cause = new TypeError('fetch failed', {
+        cause: Object.assign(new Error('certificate'), { code }),
+      });
+      const error = classifyTokenError({ cause, provider: 'msal' });
+      expect(error).toMatchObject({ code: 'TOKEN_TLS_UNTRUSTED', transient: false, provider: 'msal' });
+      expect(error.message).toContain(`certificate is not trusted (${code})`);
+      expect(error.hint).toContain('kalisto.tls.ca');
+      expect(error.hint).not.toMatch(/DNS|kalisto\.oauth\.proxy/);
+    }
+    const expired = Object.assign(new Error('certificate has expired'), { code: 'CERT_HAS_EXPIRED' });
+    expect(classifyTokenError({ cause: expired })).toMatchObject({ code: 'TOKEN_TLS_CERT_EXPIRED' });
+    const altname = Object.assign(new Error('altnames'), { code: 'ERR_TLS_CERT_ALTNAME_INVALID' });
+    expect(classifyTokenError({ cause: altname })).toMatchObject({ code: 'TOKEN_TLS_HOSTNAME_MISMATCH' });
+  });
+
+  it('names an oversized reply (body cap or endless headers) with the limit, not transient', () => {
+    const body = classifyTokenError({ cause: new ResponseTooLargeError(262_144), provider: 'oauth2' });
+    expect(body).toMatchObject({ code: 'TOKEN_RESPONSE_TOO_LARGE', transient: false });
+    expect(body.message).toContain('more than 262144 bytes');
+    const headers = Object.assign(new Error('Headers Overflow Error'), { code: 'UND_ERR_HEADERS_OVERFLOW' });
+    expect(classifyTokenError({ cause: headers })).toMatchObject({ code: 'TOKEN_RESPONSE_TOO_LARGE' });
+  });
+
+  it("names a proxy's HTML page without showing it; 5xx and 429 stay transient", () => {
+    const gateway = classifyTokenError({ status: 502, body: PAGE, headers: { 'content-type': 'text/html' } });
+    expect(gateway).toMatchObject({ code: 'TOKEN_SERVER_ERROR', transient: true, status: 502 });
+    expect(gateway.message).toContain('HTTP 502, reply: an HTML page');
+    expect(gateway.hint).toMatch(/proxy/);
+    const throttled = classifyTokenError({ status: 429, body: PAGE });
+    expect(throttled).toMatchObject({ code: 'TOKEN_THROTTLED', transient: true });
+    for (const error of [gateway, throttled]) {
+      expect(`${error.message} ${error.hint} ${JSON.stringify(error)}`).not.toContain('PAGE-CONTENT');
+    }
+  });
+
+  it('calls a 2xx without a token TOKEN_RESPONSE_INVALID, naming malformed JSON or the page', () => {
+    const malformed = classifyTokenError({
+      status: 200,
+      body: '{"access_token":"PAGE-CONTENT","expires_in":',
+    });
+    expect(malformed).toMatchObject({ code: 'TOKEN_RESPONSE_INVALID', transient: false, status: 200 });
+    expect(malformed.message).toContain('reply: malformed JSON');
+    expect(malformed.hint).toContain('o365.oauth.url');
+    expect(`${malformed.message} ${JSON.stringify(malformed)}`).not.toContain('PAGE-CONTENT');
+    const portal = classifyTokenError({ status: 200, body: '<html>Sign in to the Wi-Fi</html>' });
+    expect(portal.message).toContain('reply: an HTML page');
+  });
+
+  it("prefers the reply over MSAL's own error: a network_error wrapping an HTML page is not an OAuth2 refusal", () => {
+    const msal = Object.assign(new Error('network_error'), {
+      errorCode: 'network_error',
+      errorMessage: 'Network request failed',
+    });
+    const error = classifyTokenError({ status: 403, body: PAGE, cause: msal, provider: 'msal' });
+    expect(error).toMatchObject({ code: 'TOKEN_REQUEST_FAILED', oauthError: undefined, transient: false });
+    expect(error.message).toContain('reply: an HTML page');
+    expect(error.hint).toContain('o365.oauth.url');
   });
 });
 

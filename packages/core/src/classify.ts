@@ -11,6 +11,7 @@ import {
 } from './claims.js';
 import type { CloudName } from './config/types.js';
 import { AuthenticationError, ConnectionError, TokenError } from './errors.js';
+import { describeReplyBody, matchTransportFailure } from './http-failure.js';
 import type { SaslErrorChallenge } from './sasl.js';
 
 /** One row of the AADSTS table: Microsoft identity platform error numbers with one fix. */
@@ -532,16 +533,23 @@ export function headerValue(headers: HeadersLike | undefined, name: string): str
   return undefined;
 }
 
+const NOT_THE_TOKEN_ENDPOINT =
+  'Check that o365.oauth.url (o365.oauth.authority for msal) is the OAuth2 token endpoint (…/oauth2/v2.0/token for Microsoft), and that no proxy or captive portal answers in its place (kalisto.oauth.proxy, HTTPS_PROXY).';
+
 /**
  * A TokenError for a failed token request: the AADSTS number (from `error_codes` or the description's
  * `AADSTSnnnn:` prefix) picks a stable code and fix; RFC 6749 `error` values cover other identity
- * providers; network failures, 5xx, 429 and `temporarily_unavailable` are transient. The message holds
- * the server's description (scrubbed of token-like text), never the request or a secret.
+ * providers; network failures, 5xx, 429 and `temporarily_unavailable` are transient. An untrusted
+ * certificate or an oversized reply gets its own code and fix (`TOKEN_TRANSPORT_ERRORS`); a body that
+ * is not OAuth2 JSON is named (`an HTML page`, `malformed JSON`), never shown. The message holds the
+ * server's description (scrubbed of token-like text), never the request or a secret.
  */
 export function classifyTokenError(input: TokenErrorInput): TokenError {
   const prefix = input.provider ? `[token:${input.provider}]` : '[token]';
   const status = input.status ?? statusOf(input.cause);
-  const reply = readOAuthReply(input.body) ?? readMsalError(input.cause);
+  // MSAL's own error speaks for the reply only when there is no body (e.g. its `network_error` for HTML).
+  const reply =
+    readOAuthReply(input.body) ?? (input.body === undefined ? readMsalError(input.cause) : undefined);
   const retryAfterMs = parseRetryAfter(headerValue(input.headers, 'retry-after'), input.now);
   const common = {
     status,
@@ -560,6 +568,11 @@ export function classifyTokenError(input: TokenErrorInput): TokenError {
   const aadRule = aadsts === undefined ? undefined : AADSTS_ERRORS.find((r) => r.aadsts.includes(aadsts));
   const oauthRule = OAUTH_ERRORS.find((r) => r.error === reply?.error);
   const statusTransient = status !== undefined && (status === 429 || status >= 500);
+  // Not an OAuth2 reply at all (a proxy's page, malformed JSON): named, never shown.
+  const bodyKind =
+    reply === undefined
+      ? describeReplyBody(input.body, headerValue(input.headers, 'content-type'))
+      : undefined;
   const transient = statusTransient || (aadRule === undefined && oauthRule?.transient === true);
 
   let code: string;
@@ -576,7 +589,20 @@ export function classifyTokenError(input: TokenErrorInput): TokenError {
   } else if (oauthRule !== undefined) {
     ({ code, meaning, hint } = oauthRule);
   } else if (statusTransient) {
-    [code, meaning, hint] = ['TOKEN_SERVER_ERROR', 'the identity platform failed', 'Retry later.'];
+    code = 'TOKEN_SERVER_ERROR';
+    meaning = 'the identity platform failed';
+    hint =
+      bodyKind === 'an HTML page'
+        ? 'Retry later; an HTML page usually comes from a proxy or gateway in between (kalisto.oauth.proxy, HTTPS_PROXY).'
+        : 'Retry later.';
+  } else if (status !== undefined && status >= 200 && status < 300) {
+    code = 'TOKEN_RESPONSE_INVALID';
+    meaning = 'the token endpoint answered without an access token';
+    hint = NOT_THE_TOKEN_ENDPOINT;
+  } else if (bodyKind !== undefined) {
+    code = 'TOKEN_REQUEST_FAILED';
+    meaning = 'the token request was refused, not in OAuth2 JSON';
+    hint = NOT_THE_TOKEN_ENDPOINT;
   } else {
     code = 'TOKEN_REQUEST_FAILED';
     meaning = 'the token request was refused';
@@ -587,6 +613,7 @@ export function classifyTokenError(input: TokenErrorInput): TokenError {
     aadsts === undefined ? undefined : `AADSTS${aadsts}`,
     reply?.error,
     status && `HTTP ${status}`,
+    bodyKind && `reply: ${bodyKind}`,
   ]
     .filter(Boolean)
     .join(', ');
@@ -702,6 +729,16 @@ function networkError(
       ...common,
       code: 'TOKEN_ABORTED',
       hint,
+    });
+  }
+  const transport = matchTransportFailure(input.cause);
+  if (transport !== undefined) {
+    const { rule, causeCode, limit } = transport;
+    const said = limit === undefined ? causeCode : `more than ${limit} bytes, ${causeCode}`;
+    return new TokenError(`${prefix} Token request failed: ${rule.meaning} (${said}). ${rule.hint}`, {
+      ...common,
+      code: rule.code,
+      hint: rule.hint,
     });
   }
   const timeout = name === 'TimeoutError';
