@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from '@azure/msal-node';
-import { type Dispatcher, request } from 'undici';
+import type { HttpAgent, HttpResponse } from '@kalisto/core';
 
 /** What the identity platform answered (or why it could not), for classifying a failure. */
 export interface HttpFailure {
@@ -19,8 +19,9 @@ export interface OutboundRequest {
 }
 
 export interface UndiciNetworkClientOptions {
-  dispatcher: Dispatcher;
-  /** Upper bound for each request, ms. */
+  /** Core's HTTP agent (`createHttpAgent`): trust, proxy, the deadline and the reply size cap. */
+  dispatcher: HttpAgent;
+  /** Upper bound for each request, ms (the agent's own deadline is the most it gets). */
   timeoutMs: number;
   /** Sees every request before it is sent (e.g. to prove no request leaves for another host). */
   onRequest?: (request: OutboundRequest) => void;
@@ -42,7 +43,9 @@ class TransientResponseError extends Error {
 }
 
 /**
- * MSAL's `system.networkClient` on undici: our CA, proxy and timeouts, and a record of the last
+ * MSAL's `system.networkClient` on core's HTTP agent (undici): our CA, proxy, one deadline per
+ * request and a bounded reply for every request MSAL makes (token, discovery, managed identity
+ * metadata), and a record of the last
  * failed response of each MSAL call, since MSAL's own errors drop the HTTP status, headers and
  * parts of the body. Calls are told apart by async context, because not every MSAL request
  * (managed identity, instance discovery) carries the caller's correlation id.
@@ -83,27 +86,21 @@ export class UndiciNetworkClient implements INetworkModule {
   ): Promise<NetworkResponse<T>> {
     this.#options.onRequest?.({ method, url });
     const state = this.#calls.getStore();
-    const limit = Math.min(timeout ?? this.#options.timeoutMs, this.#options.timeoutMs);
-    const signals = [AbortSignal.timeout(limit), ...(state?.signal === undefined ? [] : [state.signal])];
-
-    let status: number;
-    let headers: Record<string, string>;
-    let text: string;
+    let response: HttpResponse;
     try {
-      const response = await request(url, {
+      response = await this.#options.dispatcher.request(url, {
         method,
         headers: options?.headers,
         body: method === 'POST' ? (options?.body ?? '') : undefined,
-        dispatcher: this.#options.dispatcher,
-        signal: AbortSignal.any(signals),
+        signal: state?.signal,
+        timeoutMs: Math.min(timeout ?? this.#options.timeoutMs, this.#options.timeoutMs),
       });
-      status = response.statusCode;
-      headers = flattenHeaders(response.headers);
-      text = await response.body.text();
     } catch (cause) {
+      // Transport, deadline, abort or an oversized reply: classified from here (MSAL keeps no cause).
       if (state !== undefined) state.failure = { cause };
       throw cause;
     }
+    const { status, headers, text } = response;
 
     const body = parseBody(text);
     const isJson = typeof body === 'object' && body !== null;
@@ -121,12 +118,4 @@ function parseBody(text: string): unknown {
   } catch {
     return text;
   }
-}
-
-function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
-  const flat: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined) flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return flat;
 }

@@ -1,5 +1,4 @@
-import { classifyTokenError, TokenError } from '@kalisto/core';
-import { type Dispatcher, request } from 'undici';
+import { classifyTokenError, type HttpAgent, type HttpResponse } from '@kalisto/core';
 import { parseTokenResponse, type TokenResponse } from './token-response.js';
 
 /** How the client authenticates (RFC 6749 §2.3.1). */
@@ -14,7 +13,9 @@ export interface TokenEndpointOptions {
   /** Absent for a public client: then only `client_id` is sent. */
   clientSecret?: string | undefined;
   clientAuth: ClientAuthMethod;
-  dispatcher: Dispatcher;
+  /** Core's HTTP agent (`createHttpAgent`): trust, proxy, the deadline and the reply size cap. */
+  dispatcher: HttpAgent;
+  /** Upper bound for the request, body included, ms (the agent's own deadline is the most it gets). */
   timeoutMs: number;
   /** Sees every request (method and URL only: the body carries secrets). */
   onRequest?: ((request: { method: 'POST'; url: string }) => void) | undefined;
@@ -54,55 +55,39 @@ export function buildTokenRequest(
 }
 
 /**
- * POSTs one grant to the token endpoint and returns the normalised reply. Every failure is a
- * TokenError from `classifyTokenError` (AADSTS code, RFC 6749 `error`, ids, Retry-After, transient
- * for network errors, 5xx and 429); nothing of the request body appears in it.
+ * POSTs one grant to the token endpoint and returns the normalised reply (read within the agent's
+ * size cap and deadline). Every failure is a TokenError from `classifyTokenError` (AADSTS code,
+ * RFC 6749 `error`, ids, Retry-After, transient for network errors, 5xx and 429; an untrusted
+ * certificate, an oversized reply or a body that is not JSON named as such); nothing of the request
+ * body or of a non-JSON reply appears in it.
  */
 export async function requestToken(
   options: TokenEndpointOptions,
   tokenRequest: TokenEndpointRequest,
 ): Promise<TokenResponse> {
   const { form, headers } = buildTokenRequest(options, tokenRequest);
-  const signals = [
-    AbortSignal.timeout(options.timeoutMs),
-    ...(tokenRequest.signal ? [tokenRequest.signal] : []),
-  ];
   options.onRequest?.({ method: 'POST', url: options.url });
 
-  let status: number;
-  let responseHeaders: Record<string, string | string[] | undefined>;
-  let text: string;
+  let response: HttpResponse;
   try {
-    const response = await request(options.url, {
+    response = await options.dispatcher.request(options.url, {
       method: 'POST',
       headers,
       body: form.toString(),
-      dispatcher: options.dispatcher,
-      signal: AbortSignal.any(signals),
+      signal: tokenRequest.signal,
+      timeoutMs: options.timeoutMs,
     });
-    status = response.statusCode;
-    responseHeaders = response.headers;
-    text = await response.body.text();
   } catch (cause) {
     if (tokenRequest.signal?.aborted) throw tokenRequest.signal.reason;
     throw classifyTokenError({ provider: PROVIDER_NAME, cause });
   }
 
-  const body = parseJson(text);
-  if (status < 200 || status >= 300) {
-    throw classifyTokenError({ status, body, headers: responseHeaders, provider: PROVIDER_NAME });
-  }
-  const token = parseTokenResponse(body, tokenRequest.scopes);
+  const { status } = response;
+  const body = parseJson(response.text);
+  const token = status >= 200 && status < 300 ? parseTokenResponse(body, tokenRequest.scopes) : undefined;
+  // A refusal, a 2xx without a token, or no JSON at all (a proxy's page): the classifier names which.
   if (token === undefined) {
-    throw new TokenError(
-      `[token:${PROVIDER_NAME}] The token endpoint answered HTTP ${status} without an access token.`,
-      {
-        code: 'TOKEN_RESPONSE_INVALID',
-        hint: 'Check that o365.oauth.url is the OAuth2 token endpoint (…/oauth2/v2.0/token for Microsoft).',
-        status,
-        provider: PROVIDER_NAME,
-      },
-    );
+    throw classifyTokenError({ status, body, headers: response.headers, provider: PROVIDER_NAME });
   }
   return token;
 }
