@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { CacheError, ConfigError, type Logger } from '@kalisto/core';
 import { runCacheBackendSuite, tokenShapedValue } from '@kalisto/test-utils';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fileCache } from './file-cache.js';
 
 const directories: string[] = [];
@@ -83,13 +83,14 @@ describe('fileCache', () => {
       await writeFile(path, broken);
       const logger = recordingLogger();
       const cache = fileCache({ path, logger });
+      const corrupt = () => logger.warnings.filter((w) => w.includes('corrupt'));
       expect(await cache.get('k')).toBeUndefined();
       expect(await cache.get('k')).toBeUndefined();
-      expect(logger.warnings.length).toBe(1);
+      expect(corrupt().length).toBe(1);
       expect(JSON.parse(await readFile(path, 'utf8')).entries).toEqual({});
       await cache.set('k', 'v', 60_000);
       expect(await fileCache({ path }).get('k')).toBe('v');
-      expect(logger.warnings.length).toBe(1);
+      expect(corrupt().length).toBe(1);
     }
   });
 
@@ -179,5 +180,44 @@ describe('fileCache', () => {
     await write;
     expect(JSON.parse(await readFile(path, 'utf8')).entries.k.value).toBe('v');
     await expect(cache.get('k')).rejects.toMatchObject({ code: 'CACHE_CLOSED' });
+  });
+
+  it('says once, at creation, that tokens are stored in clear without a key, naming the option and KALISTO_CACHE_KEY', async () => {
+    vi.stubEnv('KALISTO_CACHE_KEY', undefined);
+    try {
+      const warnings: { obj: object; msg: string | undefined }[] = [];
+      const logger: Logger = {
+        debug() {},
+        info() {},
+        warn: (obj, msg) => void warnings.push({ obj, msg }),
+        error() {},
+      };
+      const cache = fileCache({ path, logger });
+      expect(cache.encrypted).toBe(false);
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]?.obj).toMatchObject({
+        backend: 'file',
+        option: 'encryptionKey',
+        env: 'KALISTO_CACHE_KEY',
+      });
+      expect(warnings[0]?.msg).toMatch(/stored in clear.*encryptionKey.*KALISTO_CACHE_KEY/);
+      await cache.set('k', tokenShapedValue('clear'), 60_000);
+      await cache.get('k');
+      expect(warnings).toHaveLength(1);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
+  it('says nothing and reports encrypted with a key, given as an option or in KALISTO_CACHE_KEY', () => {
+    const logger = recordingLogger();
+    expect(fileCache({ path, logger, encryptionKey: randomBytes(32) }).encrypted).toBe(true);
+    vi.stubEnv('KALISTO_CACHE_KEY', randomBytes(32).toString('hex'));
+    try {
+      expect(fileCache({ path, logger }).encrypted).toBe(true);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+    expect(logger.warnings).toEqual([]);
   });
 });

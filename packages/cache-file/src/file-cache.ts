@@ -38,12 +38,20 @@ export interface FileCacheOptions {
   lockTimeoutMs?: number;
   /** The backend's name in errors and registries. Default `file`. */
   name?: string;
-  /** Receives warnings, e.g. about a corrupt file (pino's shape). Silent by default. */
+  /**
+   * Receives warnings (pino's shape): once at creation when values are stored in clear (no
+   * `encryptionKey`), and about a corrupt file or unreadable values. Silent by default.
+   */
   logger?: Logger;
 }
 
 /** A file cache backend: always has a cross-process lock and a `close()`. */
 export interface FileCache extends CacheBackend {
+  /**
+   * Whether values are sealed (AES-256-GCM) before they reach the file: `false` without an
+   * `encryptionKey` (or `KALISTO_CACHE_KEY`), when tokens are readable by anyone who can read the file.
+   */
+  readonly encrypted: boolean;
   acquireLock(key: string, ttlMs: number): Promise<CacheLock | undefined>;
   /** Waits for pending writes; later calls fail with `CACHE_CLOSED`. */
   close(): Promise<void>;
@@ -95,6 +103,12 @@ export function fileCache(options: FileCacheOptions): FileCache {
   }
   const lockTimeoutMs = options.lockTimeoutMs ?? 5_000;
   const logger = options.logger;
+  if (sealer === undefined) {
+    logger?.warn(
+      { backend: name, path, option: 'encryptionKey', env: CACHE_KEY_ENV },
+      `[cache:${name}] No encryption key: access and refresh tokens are stored in clear in ${path}. Set the encryptionKey option or ${CACHE_KEY_ENV} (32 bytes, e.g. openssl rand -base64 32), and requireEncryption: true.`,
+    );
+  }
   const locksDirectory = `${path}.locks`;
 
   let snapshot: Snapshot = { id: ABSENT, document: emptyDocument(), decoded: new Map() };
@@ -262,6 +276,7 @@ export function fileCache(options: FileCacheOptions): FileCache {
 
   return {
     name,
+    encrypted: sealer !== undefined,
     async get<T>(key: string): Promise<T | undefined> {
       if (closing !== undefined) throw closed();
       await refresh();

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import {
+  CACHE_KEY_ENV,
   type CacheBackend,
   type CacheEncryptionKey,
   type CacheLock,
@@ -33,12 +34,20 @@ export interface RedisCacheOptions {
   connectTimeoutMs?: number;
   /** The backend's name in errors and registries. Default `redis`. */
   name?: string;
-  /** Receives connection warnings (pino's shape). Silent by default. */
+  /**
+   * Receives warnings (pino's shape): once at creation when values are stored in clear (no
+   * `encryptionKey`), and connection lost/restored. Silent by default.
+   */
   logger?: Logger;
 }
 
 /** A Redis cache backend: always has a distributed lock and a `close()`. */
 export interface RedisCache extends CacheBackend {
+  /**
+   * Whether values are sealed (AES-256-GCM) before they reach Redis: `false` without an
+   * `encryptionKey` (or `KALISTO_CACHE_KEY`), when tokens are readable by anyone who can read Redis.
+   */
+  readonly encrypted: boolean;
   acquireLock(key: string, ttlMs: number): Promise<CacheLock | undefined>;
   /** Ends the connection the backend opened (never one you passed); later calls fail with `CACHE_CLOSED`. */
   close(): Promise<void>;
@@ -60,6 +69,12 @@ export function redisCache(connection: RedisConnection, options: RedisCacheOptio
   const { client, owned, where } = openConnection(connection, { commandTimeoutMs, connectTimeoutMs });
   const context = { backend: name, where, commandTimeoutMs };
   const logger = options.logger;
+  if (sealer === undefined) {
+    logger?.warn(
+      { backend: name, option: 'encryptionKey', env: CACHE_KEY_ENV },
+      `[cache:${name}] No encryption key: access and refresh tokens are stored in clear in Redis, readable by anyone who can read it. Set the encryptionKey option or ${CACHE_KEY_ENV} (32 bytes, e.g. openssl rand -base64 32).`,
+    );
+  }
   const clientBoundsCommands = owned && boundsEachCommand(client, commandTimeoutMs);
 
   let everReady = client.status === 'ready';
@@ -175,6 +190,7 @@ export function redisCache(connection: RedisConnection, options: RedisCacheOptio
 
   return {
     name,
+    encrypted: sealer !== undefined,
     async get<T>(key: string): Promise<T | undefined> {
       const storageKey = dataKey(key);
       const raw = await call<string | Buffer | null>('GET', () =>

@@ -117,6 +117,60 @@ describe('redisCache on a real redis-server', () => {
     }
   });
 
+  it('says once, at creation, that tokens are stored in clear without a key, naming the option and KALISTO_CACHE_KEY', async () => {
+    vi.stubEnv('KALISTO_CACHE_KEY', undefined);
+    const warnings: { obj: object; msg: string | undefined }[] = [];
+    const logger = {
+      debug() {},
+      info() {},
+      warn: (obj: object, msg?: string) => void warnings.push({ obj, msg }),
+      error() {},
+    };
+    const clear = redisCache({ url }, { keyPrefix: 'clear:', logger });
+    const raw = rawClient();
+    try {
+      expect(clear.encrypted).toBe(false);
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]?.obj).toMatchObject({
+        backend: 'redis',
+        option: 'encryptionKey',
+        env: 'KALISTO_CACHE_KEY',
+      });
+      expect(warnings[0]?.msg).toMatch(/stored in clear in Redis.*encryptionKey.*KALISTO_CACHE_KEY/);
+      await clear.set('k', tokenShapedValue('clear'), 60_000);
+      await clear.get('k');
+      expect(warnings).toHaveLength(1);
+      // What the warning is about: the token is readable by anyone who can read Redis.
+      expect(await raw.get('clear:k')).toContain(String(tokenShapedValue('clear').accessToken));
+    } finally {
+      vi.unstubAllEnvs();
+      await clear.close();
+    }
+  });
+
+  it('says nothing and reports encrypted with a key, given as an option or in KALISTO_CACHE_KEY', async () => {
+    const warnings: string[] = [];
+    const logger = {
+      debug() {},
+      info() {},
+      warn: (_: object, msg?: string) => void warnings.push(msg ?? ''),
+      error() {},
+    };
+    const option = redisCache({ url }, { encryptionKey: key, logger });
+    vi.stubEnv('KALISTO_CACHE_KEY', randomBytes(32).toString('hex'));
+    const fromEnv = redisCache({ url }, { logger });
+    vi.unstubAllEnvs();
+    try {
+      expect(option.encrypted).toBe(true);
+      expect(fromEnv.encrypted).toBe(true);
+      await option.get('k');
+      expect(warnings).toEqual([]);
+    } finally {
+      await option.close();
+      await fromEnv.close();
+    }
+  });
+
   it('reads a value moved to another key, or sealed with another key, as a miss', async () => {
     const warnings: string[] = [];
     const logger = {
