@@ -5,11 +5,14 @@ import {
   recordError,
   recordingLogger,
 } from '../test/runtime-fixtures.js';
+import { wrapPluginError } from './define.js';
 import { TokenError } from './errors.js';
 import {
   consoleLogger,
   createLogger,
   createRedactor,
+  MAX_LOGGED_ENTRIES,
+  MAX_SCRUBBED_TEXT_LENGTH,
   redactSecrets,
   silentLogger,
   withRedaction,
@@ -118,5 +121,95 @@ describe('consoleLogger', () => {
     expect(silentLogger.child?.({})).toBe(silentLogger);
     expect(out).toEqual([]);
     recordError(new Error('logging tests produce no errors of their own'));
+  });
+});
+
+describe('createRedactor: bounded work on huge input', () => {
+  const MiB = 1024 * 1024;
+  const big = (filler: string, bytes: number) => filler.repeat(Math.ceil(bytes / filler.length));
+
+  it('scrubs 8 MB and 50 MB token error descriptions: cut to MAX_SCRUBBED_TEXT_LENGTH with a marker, never a RangeError', () => {
+    const r = createRedactor([FIXTURE_SECRETS.clientSecret]);
+    for (const size of [8 * MiB, 50 * MiB]) {
+      // `eyJ…` runs made the JWT pattern overflow the regexp stack (RangeError) on main.
+      for (const filler of ['eyJ', 'AADSTS7000215: Invalid client secret provided. ', `x ${JWT} `]) {
+        const description = `${FIXTURE_SECRETS.clientSecret} ${big(filler, size)}`;
+        const out = r.text(description);
+        expect(out.length).toBeLessThan(MAX_SCRUBBED_TEXT_LENGTH + 100);
+        expect(out).toMatch(/…\[\d+ more characters not shown\]$/);
+        expect(out).toContain(`${description.length - MAX_SCRUBBED_TEXT_LENGTH} more characters`);
+        expect(out).not.toContain(FIXTURE_SECRETS.clientSecret);
+        expect(out).not.toContain('eyJhdWQ');
+      }
+    }
+  });
+
+  it('turns a plugin failure with an 8 MB message into a bounded TokenError, not a RangeError', () => {
+    const error = wrapPluginError(new Error(`invalid_client: ${big('eyJ', 8 * MiB)}`), {
+      kind: 'token',
+      name: 'msal',
+      action: 'Getting a token',
+    }) as TokenError;
+    expect(error).toBeInstanceOf(TokenError);
+    expect(error.message.length).toBeLessThan(MAX_SCRUBBED_TEXT_LENGTH + 200);
+    expect((error.cause as Error).message.length).toBeLessThan(MAX_SCRUBBED_TEXT_LENGTH + 100);
+  });
+
+  it('leaves no part of a secret or token cut by the limit', () => {
+    const secret = 'cut-secret-0123456789-abcdef';
+    const r = createRedactor([secret]);
+    for (const at of [4, 10, secret.length - 1]) {
+      const pad = ' '.repeat(MAX_SCRUBBED_TEXT_LENGTH - at);
+      const out = r.text(`${pad}${secret} and more text after it ${big('.', MAX_SCRUBBED_TEXT_LENGTH)}`);
+      expect(out.slice(pad.length - 1, pad.length + 4), String(at)).toBe(' ***…');
+    }
+    const jwtCut = r.text(`${' '.repeat(MAX_SCRUBBED_TEXT_LENGTH - 40)}${JWT} ${big('.', 100)}`);
+    expect(jwtCut).not.toContain('eyJ0eXAi');
+  });
+
+  it('finds JWTs anywhere in a run of token characters, with one pass over the text', () => {
+    const r = createRedactor();
+    // The old pattern's worst case (a JWT start at every `-`), at the size limit: no JWT, kept as it is.
+    const text = big('eyJ-', MAX_SCRUBBED_TEXT_LENGTH);
+    expect(r.text(text)).toBe(text);
+    expect(r.text(`${big('eyJ-', 1000)}eyJabcd.efgh.ij ok`)).toBe('*** ok');
+    expect(r.text('x-eyJabcd.efgh.ij y')).toBe('*** y');
+    expect(r.text('eyJab.eyJabcd.efgh.x')).toBe('***');
+    expect(r.text('eyJabcd.efg.hij eyJabcd')).toBe('eyJabcd.efg.hij eyJabcd');
+  });
+
+  it('copies at most MAX_LOGGED_ENTRIES entries of an array or object, and bounds the text of a whole log object', () => {
+    const r = createRedactor();
+    const items = Array.from({ length: 1_000_000 }, (_, i) => i);
+    const copy = r.value({ items }) as { items: unknown[] };
+    expect(copy.items).toHaveLength(MAX_LOGGED_ENTRIES + 1);
+    expect(copy.items.at(-1)).toBe(`[… ${1_000_000 - MAX_LOGGED_ENTRIES} more]`);
+
+    const wide = Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`k${i}`, i]));
+    expect(Object.keys(r.value(wide) as object)).toHaveLength(MAX_LOGGED_ENTRIES + 1);
+
+    const many = new Array<string>(40).fill(big('a', MiB));
+    expect(JSON.stringify(r.value(many)).length).toBeLessThan(2 * MiB);
+  });
+
+  it('copies a deep object without recursion and survives getters that throw', () => {
+    let deep: Record<string, unknown> = { leaf: true };
+    for (let i = 0; i < 100_000; i++) deep = { next: deep };
+    let copy = createRedactor().value(deep) as Record<string, unknown>;
+    let depth = 0;
+    while (typeof copy.next === 'object') {
+      copy = copy.next as Record<string, unknown>;
+      depth++;
+    }
+    expect(copy.next).toBe('[Object]');
+    expect(depth).toBeLessThan(10);
+
+    const hostile = {
+      ok: 1,
+      get broken(): never {
+        throw new Error('getter failed');
+      },
+    };
+    expect(createRedactor().value({ hostile })).toEqual({ hostile: { ok: 1, broken: '[Unreadable]' } });
   });
 });
