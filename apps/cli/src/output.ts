@@ -53,7 +53,7 @@ export class Output {
     }
     const io = this.#io;
     const count = await printTable(
-      { write: (text) => io.stdout(text), ready: () => io.stdoutReady?.() ?? Promise.resolve() },
+      { write: (text) => io.stdout(text), ready: () => this.ready() },
       spec.head,
       spec.rows,
       { omitIfEmpty: spec.empty !== undefined },
@@ -69,6 +69,11 @@ export class Output {
   raw(data: string | Uint8Array): void {
     if (this.#io.stdoutExact) this.#io.stdoutExact(data);
     else this.#io.stdout(typeof data === 'string' ? data : Buffer.from(data).toString('utf8'));
+  }
+
+  /** Resolves once standard output has room again: await it between the chunks of a long `raw` stream. */
+  ready(): Promise<void> {
+    return this.#io.stdoutReady?.() ?? Promise.resolve();
   }
 
   /** A line of text on standard output (streaming commands such as `watch` and `pop3 retr`). */

@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import type { CliIo } from './io.js';
 import { escapeControls, forTerminal, guardTerminal, terminalColors } from './terminal.js';
 
-/** Every code point that can act on a terminal: C0 but tab/newline, DEL, C1, bidi controls. */
-const ACTIVE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+/** What can act on a terminal: C0 but tab/newline/CRLF, DEL, C1, bidi controls, a lone CR. */
+const ACTIVE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]|\r(?!\n)/;
 
 function recordingIo(options: { tty?: boolean } = {}) {
   const written = { stdout: '', stderr: '', exact: [] as (string | Uint8Array)[] };
@@ -27,11 +27,11 @@ function recordingIo(options: { tty?: boolean } = {}) {
 }
 
 describe('escapeControls', () => {
-  it('shows window-title, clear-screen, C1 and bidi controls as \\uXXXX, keeping tabs and newlines', () => {
+  it('shows window-title, clear-screen, C1, bidi controls and a lone CR as \\uXXXX, keeping tabs and line ends', () => {
     const hostile = 'a\u001b]0;pwned\u0007b\u001b[2Jc\u009b31md\u202eevil\u2066e\u0000f\u007fg\r\nh\ti\rj';
     const shown = escapeControls(hostile);
     expect(shown).toBe(
-      'a\\u001b]0;pwned\\u0007b\\u001b[2Jc\\u009b31md\\u202eevil\\u2066e\\u0000f\\u007fg\nh\ti\\u000dj',
+      'a\\u001b]0;pwned\\u0007b\\u001b[2Jc\\u009b31md\\u202eevil\\u2066e\\u0000f\\u007fg\r\nh\ti\\u000dj',
     );
     expect(shown).not.toMatch(ACTIVE);
   });
@@ -92,7 +92,7 @@ describe('guardTerminal', () => {
     const terminal = recordingIo({ tty: true });
     guardTerminal(terminal.io).stdoutExact?.(source);
     expect(terminal.written.exact).toEqual([]);
-    expect(terminal.written.stdout).toBe('Subject: \\u001b$B\n\nbody\n');
+    expect(terminal.written.stdout).toBe('Subject: \\u001b$B\r\n\r\nbody\r\n');
   });
 
   it('wraps once: guarding a guarded io keeps colours working', () => {

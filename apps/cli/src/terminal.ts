@@ -8,20 +8,20 @@
 import { randomBytes } from 'node:crypto';
 import type { CliIo } from './io.js';
 
-// C0 but tab and newline, DEL, C1, and the bidi embeddings, overrides and isolates.
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+// C0 but tab, newline and a carriage return ending a line (CRLF), DEL, C1, and the bidi embeddings,
+// overrides and isolates. A lone CR is escaped: it would let the rest of a line overwrite its start.
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]|\r(?!\n)/g;
 const CONTROL_OR_LINE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 
 const hex = (char: string): string => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
 
 /**
  * `text` with every control character shown as a JSON-style `\uXXXX` escape (ESC is `\u001b`), so it
- * is inert on a terminal and still valid inside a JSON string. CRLF becomes LF; tabs and newlines
- * stay unless `singleLine`, which escapes them too (a table cell).
+ * is inert on a terminal and still valid inside a JSON string. Tabs, newlines and CRLF line ends stay
+ * unless `singleLine`, which escapes them too (a table cell).
  */
 export function escapeControls(text: string, options: { singleLine?: boolean } = {}): string {
-  if (options.singleLine) return text.replace(CONTROL_OR_LINE, hex);
-  return text.replace(/\r\n/g, '\n').replace(CONTROL, hex);
+  return text.replace(options.singleLine ? CONTROL_OR_LINE : CONTROL, hex);
 }
 
 /**
