@@ -30,6 +30,18 @@ function rawClient(): Redis {
   return client;
 }
 
+/** A logger that keeps its warnings. */
+function warningLogger() {
+  const warnings: { obj: object; msg: string | undefined }[] = [];
+  const logger = {
+    debug() {},
+    info() {},
+    warn: (obj: object, msg?: string) => void warnings.push({ obj, msg }),
+    error() {},
+  };
+  return { warnings, logger };
+}
+
 const key = randomBytes(32).toString('base64');
 
 runCacheBackendSuite(
@@ -119,13 +131,7 @@ describe('redisCache on a real redis-server', () => {
 
   it('says once, at creation, that tokens are stored in clear without a key, naming the option and KALISTO_CACHE_KEY', async () => {
     vi.stubEnv('KALISTO_CACHE_KEY', undefined);
-    const warnings: { obj: object; msg: string | undefined }[] = [];
-    const logger = {
-      debug() {},
-      info() {},
-      warn: (obj: object, msg?: string) => void warnings.push({ obj, msg }),
-      error() {},
-    };
+    const { warnings, logger } = warningLogger();
     const clear = redisCache({ url }, { keyPrefix: 'clear:', logger });
     const raw = rawClient();
     try {
@@ -149,13 +155,7 @@ describe('redisCache on a real redis-server', () => {
   });
 
   it('says nothing and reports encrypted with a key, given as an option or in KALISTO_CACHE_KEY', async () => {
-    const warnings: string[] = [];
-    const logger = {
-      debug() {},
-      info() {},
-      warn: (_: object, msg?: string) => void warnings.push(msg ?? ''),
-      error() {},
-    };
+    const { warnings, logger } = warningLogger();
     const option = redisCache({ url }, { encryptionKey: key, logger });
     vi.stubEnv('KALISTO_CACHE_KEY', randomBytes(32).toString('hex'));
     const fromEnv = redisCache({ url }, { logger });
@@ -172,13 +172,7 @@ describe('redisCache on a real redis-server', () => {
   });
 
   it('reads a value moved to another key, or sealed with another key, as a miss', async () => {
-    const warnings: string[] = [];
-    const logger = {
-      debug() {},
-      info() {},
-      warn: (_: object, msg?: string) => warnings.push(msg ?? ''),
-      error() {},
-    };
+    const { warnings, logger } = warningLogger();
     const cache = redisCache({ url }, { keyPrefix: 'moved:', encryptionKey: key, logger });
     const stranger = redisCache({ url }, { keyPrefix: 'moved:', encryptionKey: randomBytes(32) });
     const raw = rawClient();
