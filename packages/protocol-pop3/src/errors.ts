@@ -55,6 +55,50 @@ export function protocolError(endpoint: Pop3Endpoint, problem: string): Connecti
   );
 }
 
+/** Which bound a reply went over: what it limits, and how to raise it. */
+export type Pop3Bound = 'line' | 'response' | 'message';
+
+const BOUNDS: Record<Pop3Bound, (protocol: string) => { what: string; setting: string; fix: string }> = {
+  line: () => ({
+    what: 'a reply line',
+    setting: 'the maxLineLength option (RFC 2449 allows 512 bytes)',
+    fix: 'no POP3 server sends such a line',
+  }),
+  response: (p) => ({
+    what: 'a reply (or a line of one)',
+    setting: `mail.${p}.maxResponseBytes`,
+    fix: `raise mail.${p}.maxResponseBytes only if the server is trusted and its listing really is that large`,
+  }),
+  message: () => ({
+    what: 'a message held in memory',
+    setting: 'the maxMessageBytes option',
+    fix: 'read large messages with retr(), a stream, or raise maxMessageBytes',
+  }),
+};
+
+/**
+ * The server sent more than the client holds in memory: an endless listing, an endless line, a
+ * message beyond `maxMessageBytes`. The connection is closed at the bound, never read on.
+ */
+export function responseTooLargeError(
+  endpoint: Pop3Endpoint,
+  bound: Pop3Bound,
+  limit: number,
+  command: string,
+): ConnectionError {
+  const { what, setting, fix } = BOUNDS[bound](endpoint.protocol);
+  const hint = `Check that mail.${endpoint.protocol}.host and .port point at the POP3 server you trust; ${fix}.`;
+  return new ConnectionError(
+    `${label(endpoint)} ${where(endpoint)} sent ${what} larger than ${limit} bytes (${setting}) in reply to ${command}; the connection was closed. ${hint}`,
+    {
+      ...fields(endpoint),
+      code: bound === 'message' ? 'POP3_MESSAGE_TOO_LARGE' : 'POP3_RESPONSE_TOO_LARGE',
+      transient: false,
+      hint,
+    },
+  );
+}
+
 /** The connection (TCP, TLS, greeting, STLS) was not ready in time. */
 export function connectTimeoutError(endpoint: Pop3Endpoint, timeoutMs: number): ConnectionError {
   const hint = `Check the network path to the server, or raise mail.${endpoint.protocol}.connectiontimeout.`;
@@ -181,11 +225,41 @@ export function replyError(endpoint: Pop3Endpoint, command: string, status: Pop3
       { ...base, code: 'SERVER_UNAVAILABLE', transient: true, hint },
     );
   }
-  const hint = 'Read the server text: the message number may be wrong or already deleted.';
+  if (command === 'STLS') {
+    const p = endpoint.protocol;
+    const hint = `Use implicit TLS instead (mail.${p}.ssl.enable=true and mail.${p}.port=995), or check that mail.${p}.port is the server's STLS port and mail.${p}.starttls.enable matches what the server offers.`;
+    return new Pop3ReplyError(
+      `${label(endpoint)} ${where(endpoint)} refused STLS (server: ${quoted}): the connection cannot be encrypted, so no token was sent. ${hint}`,
+      { ...base, code: 'POP3_STARTTLS_REFUSED', transient: false, hint },
+    );
+  }
+  const hint = failedHint(command, endpoint.protocol);
   return new Pop3ReplyError(`${label(endpoint)} ${command} failed (server: ${quoted}). ${hint}`, {
     ...base,
     code: 'POP3_COMMAND_FAILED',
     transient: false,
     hint,
+  });
+}
+
+const MESSAGE_NUMBER_HINT = 'Read the server text: the message number may be wrong or already deleted.';
+const NUMBERED_COMMANDS = new Set(['RETR', 'TOP', 'DELE', 'LIST', 'UIDL']);
+
+/** The hint of a plain `-ERR`: only commands that take a message number blame it. */
+function failedHint(command: string, protocol: string): string {
+  if (NUMBERED_COMMANDS.has(command)) return MESSAGE_NUMBER_HINT;
+  if (command === 'the greeting') {
+    return `The server refused the connection: read the server text, check mail.${protocol}.host and .port, and retry later.`;
+  }
+  return 'Read the server text.';
+}
+
+/** The caller's AbortSignal ended the connection attempt. */
+export function abortError(endpoint: Pop3Endpoint): ConnectionError {
+  return new ConnectionError(`${label(endpoint)} Connecting to ${where(endpoint)} was aborted.`, {
+    ...fields(endpoint),
+    code: 'POP3_ABORTED',
+    transient: false,
+    hint: 'The caller cancelled the connection attempt.',
   });
 }

@@ -6,22 +6,22 @@ export {
   type Pop3StatusLine,
 } from './errors.js';
 export { POP3_DEFAULTS, type Pop3ConnectOptions, pop3OptionsFromSettings } from './options.js';
-export {
-  connectPop3,
-  type Pop3BatchOptions,
-  Pop3Client,
-  type Pop3Credentials,
-  type Pop3DownloadedMessage,
-  type Pop3ListEntry,
-  type Pop3Message,
-  type Pop3Stat,
-  type Pop3UidlEntry,
-} from './pop3-client.js';
+export { connectPop3, Pop3Client } from './pop3-client.js';
 export { pop3, pop3s } from './provider.js';
 export {
   DEFAULT_MAX_LINE_LENGTH,
+  DEFAULT_MAX_RESPONSE_BYTES,
   type Pop3ReplyHandler,
   type Pop3ReplyKind,
   Pop3ResponseParser,
   type Pop3ResponseParserOptions,
 } from './response-parser.js';
+export type {
+  Pop3BatchOptions,
+  Pop3Credentials,
+  Pop3DownloadedMessage,
+  Pop3ListEntry,
+  Pop3Message,
+  Pop3Stat,
+  Pop3UidlEntry,
+} from './types.js';

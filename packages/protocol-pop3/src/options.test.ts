@@ -22,6 +22,7 @@ describe('pop3OptionsFromSettings', () => {
       'mail.pop3s.sasl.mechanisms': 'OAUTHBEARER XOAUTH2',
       'mail.pop3s.connectiontimeout': '1234',
       'mail.pop3s.timeout': '5678',
+      'mail.pop3s.maxResponseBytes': '65536',
       'kalisto.tls.ca': '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----',
     });
     const settings = config.protocols.pop3s;
@@ -38,6 +39,7 @@ describe('pop3OptionsFromSettings', () => {
       checkServerIdentity: false,
       connectionTimeoutMs: 1234,
       timeoutMs: 5678,
+      maxResponseBytes: 65536,
       saslMechanisms: ['OAUTHBEARER', 'XOAUTH2'],
       protocol: 'pop3s',
     });
@@ -53,6 +55,8 @@ describe('pop3OptionsFromSettings', () => {
       saslMechanisms: ['XOAUTH2'],
       checkServerIdentity: true,
       minTlsVersion: 'TLSv1.2',
+      maxResponseBytes: 16 * 1024 * 1024,
+      maxMessageBytes: 256 * 1024 * 1024,
     });
   });
 });

@@ -1,6 +1,6 @@
 /** The options of `connectPop3()`, their defaults, and how `mail.<protocol>.*` settings map onto them. */
 import type { Logger, ProtocolSettings, ResolvedConfig, SaslMechanism } from '@kalisto/core';
-import { DEFAULT_MAX_LINE_LENGTH } from './response-parser.js';
+import { DEFAULT_MAX_LINE_LENGTH, DEFAULT_MAX_RESPONSE_BYTES } from './response-parser.js';
 
 /** Options of {@link connectPop3}. Only `host` is required. */
 export interface Pop3ConnectOptions {
@@ -35,6 +35,20 @@ export interface Pop3ConnectOptions {
   saslMechanisms?: readonly SaslMechanism[];
   /** Longest status line accepted, bytes. Default 8192. */
   maxLineLength?: number;
+  /**
+   * The most of one reply the client holds in memory, bytes (`mail.<p>.maxResponseBytes`): a
+   * multi-line listing (CAPA, LIST, UIDL, TOP) and any single line, a line of a message body
+   * included. A larger reply fails with `POP3_RESPONSE_TOO_LARGE` and closes the connection, so a
+   * hostile or broken server cannot grow the process. Message bodies from `retr()` stream and are
+   * not bounded by it (only their lines are). Default 16 MiB.
+   */
+  maxResponseBytes?: number;
+  /**
+   * The largest message `retrBuffer`, `retrMany` and `download` hold in memory, bytes. A larger one
+   * fails with `POP3_MESSAGE_TOO_LARGE` and closes the connection; `retr()` streams a message of any
+   * size. Default 256 MiB (Exchange Online accepts messages up to 150 MB).
+   */
+  maxMessageBytes?: number;
   /** Commands in flight at once when pipelining (`retrMany`, `download`). Default 32. */
   pipelineWindow?: number;
   /**
@@ -65,6 +79,8 @@ export const POP3_DEFAULTS = {
   minTlsVersion: 'TLSv1.2',
   saslMechanisms: ['XOAUTH2'],
   maxLineLength: DEFAULT_MAX_LINE_LENGTH,
+  maxResponseBytes: DEFAULT_MAX_RESPONSE_BYTES,
+  maxMessageBytes: 256 * 1024 * 1024,
   pipelineWindow: 32,
 } as const;
 
@@ -86,6 +102,8 @@ export function resolvePop3Options(options: Pop3ConnectOptions): ResolvedPop3Opt
     timeoutMs: options.timeoutMs ?? POP3_DEFAULTS.timeoutMs,
     saslMechanisms: options.saslMechanisms ?? POP3_DEFAULTS.saslMechanisms,
     maxLineLength: options.maxLineLength ?? POP3_DEFAULTS.maxLineLength,
+    maxResponseBytes: options.maxResponseBytes ?? POP3_DEFAULTS.maxResponseBytes,
+    maxMessageBytes: options.maxMessageBytes ?? POP3_DEFAULTS.maxMessageBytes,
     pipelineWindow: Math.max(1, options.pipelineWindow ?? POP3_DEFAULTS.pipelineWindow),
     protocol: options.protocol ?? (secure ? 'pop3s' : 'pop3'),
   };
@@ -112,6 +130,7 @@ export function pop3OptionsFromSettings(
     checkServerIdentity: settings.checkServerIdentity,
     connectionTimeoutMs: settings.connectionTimeoutMs,
     timeoutMs: settings.timeoutMs,
+    maxResponseBytes: settings.maxResponseBytes,
     saslMechanisms: mechanisms.length > 0 ? mechanisms : POP3_DEFAULTS.saslMechanisms,
     protocol: settings.protocol,
   };

@@ -6,33 +6,29 @@
 import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import {
-  type AuthenticationError,
-  type CloudName,
-  ConnectionError,
-  classifyMailError,
-  decodeTokenClaims,
+  type ConnectionError,
   isKalistoError,
   KalistoError,
   type Logger,
-  oauthBearerInitialResponse,
   parseSaslErrorChallenge,
   type SaslErrorChallenge,
-  saslAuthCommand,
   saslErrorAcknowledgement,
   silentLogger,
-  xoauth2InitialResponse,
 } from '@kalisto/core';
+import { authenticationFailure, saslExchange } from './authentication.js';
+import { BodyCollector, type BodySink } from './body-collector.js';
 import { chooseMechanism, type Pop3Capabilities, parseCapabilities } from './capabilities.js';
 import {
+  abortError,
   clientClosedError,
   closedError,
   connectTimeoutError,
   mechanismError,
   type Pop3Endpoint,
-  Pop3ReplyError,
   type Pop3StatusLine,
   protocolError,
   replyError,
+  responseTooLargeError,
   timeoutError,
   tlsRequiredError,
 } from './errors.js';
@@ -40,55 +36,15 @@ import { type Pop3ConnectOptions, type ResolvedPop3Options, resolvePop3Options }
 import { openTunnel, type ProxyTarget, parseProxyUrl, proxyUnreachableError } from './proxy.js';
 import { type Pop3ReplyHandler, type Pop3ReplyKind, Pop3ResponseParser } from './response-parser.js';
 import { openSocket, startTls, whenReady } from './socket.js';
-
-/** What `authenticate` needs: the mailbox and the token; the rest sharpens error hints. */
-export interface Pop3Credentials {
-  /** The mailbox to open (for a shared mailbox: the shared address). */
-  user: string;
-  /** The OAuth2 access token (for a shared mailbox: the delegate's token). */
-  accessToken: string;
-  /** The configured tenant, for the WRONG_TENANT finding of a refusal. */
-  tenant?: string;
-  /** The cloud, to name its Exchange host in fixes. Default `global`. */
-  cloud?: CloudName;
-}
-
-/** `STAT`: the maildrop's message count and size. */
-export interface Pop3Stat {
-  count: number;
-  /** Octets. */
-  size: number;
-}
-
-/** One line of a `LIST` scan listing. */
-export interface Pop3ListEntry {
-  number: number;
-  /** Octets. */
-  size: number;
-}
-
-/** One line of a `UIDL` unique-id listing. */
-export interface Pop3UidlEntry {
-  number: number;
-  uid: string;
-}
-
-/** A retrieved message: the exact bytes the server stores (dot-unstuffed, CRLF kept). */
-export interface Pop3Message {
-  number: number;
-  data: Buffer;
-}
-
-/** A message from `download()`, with its unique id when the server supports UIDL. */
-export interface Pop3DownloadedMessage extends Pop3Message {
-  uid?: string;
-}
-
-/** Options of `retrMany` and `download`. */
-export interface Pop3BatchOptions {
-  /** Commands in flight at once when the server advertises PIPELINING. Default: the client's `pipelineWindow`. */
-  window?: number;
-}
+import type {
+  Pop3BatchOptions,
+  Pop3Credentials,
+  Pop3DownloadedMessage,
+  Pop3ListEntry,
+  Pop3Message,
+  Pop3Stat,
+  Pop3UidlEntry,
+} from './types.js';
 
 /** The client's side of a queued reply. */
 interface PendingReply extends Pop3ReplyHandler {
@@ -98,6 +54,9 @@ interface PendingReply extends Pop3ReplyHandler {
 }
 
 const noop = () => undefined;
+
+/** The bound of a body held in memory: a listing's (`maxResponseBytes`) or a message's (`maxMessageBytes`). */
+type Pop3HeldBound = 'response' | 'message';
 
 /** Connects, reads the greeting, upgrades with STLS when needed and reads the capabilities. */
 export async function connectPop3(options: Pop3ConnectOptions): Promise<Pop3Client> {
@@ -141,6 +100,7 @@ export class Pop3Client {
     this.#parser = new Pop3ResponseParser<PendingReply>({
       endpoint: this.#endpoint,
       maxLineLength: options.maxLineLength,
+      maxResponseBytes: options.maxResponseBytes,
     });
     this.#socket = socket;
     this.#secure = options.secure;
@@ -243,7 +203,7 @@ export class Pop3Client {
   }
 
   async #readCapabilities(): Promise<void> {
-    const collector = new BodyCollector();
+    const collector = this.#collector('CAPA', 'response');
     const status = await this.#request('CAPA', 'CAPA', 'multi', collector);
     this.#capabilities = status.type === 'ok' ? parseCapabilities(collector.text()) : new Map();
   }
@@ -280,21 +240,7 @@ export class Pop3Client {
         this.#capabilities.get('SASL') ?? [],
       );
     }
-    const { user, accessToken } = credentials;
-    const initialResponse =
-      mechanism === 'XOAUTH2'
-        ? xoauth2InitialResponse({ user, accessToken })
-        : oauthBearerInitialResponse({
-            user,
-            accessToken,
-            host: this.#options.host,
-            port: this.#options.port,
-          });
-    // RFC 5034: an initial response on the AUTH line only if the line stays within 255 octets.
-    const inlineFits = `AUTH ${mechanism} ${initialResponse}`.length <= 255;
-    const form = this.#capabilities.has('SASL-IR') && inlineFits ? 'inline' : 'continuation';
-    const exchange = saslAuthCommand({ protocol: 'pop3', mechanism, initialResponse, form });
-
+    const exchange = saslExchange(mechanism, credentials, this.#options, this.#capabilities.has('SASL-IR'));
     let status = await this.#request(exchange.command, 'AUTH', 'auth');
     if (status.type === 'continue' && exchange.continuation !== undefined) {
       status = await this.#request(exchange.continuation, 'AUTH', 'auth');
@@ -318,37 +264,7 @@ export class Pop3Client {
       this.#logger.debug({ mechanism }, 'POP3 authenticated');
       return;
     }
-    throw this.#authenticationFailure(status, credentials, challenge);
-  }
-
-  #authenticationFailure(
-    status: Pop3StatusLine,
-    credentials: Pop3Credentials,
-    challenge: SaslErrorChallenge | undefined,
-  ): AuthenticationError | ConnectionError {
-    const claims = decodeTokenClaims(credentials.accessToken);
-    const classified = classifyMailError({
-      protocol: 'pop3',
-      serverText: `-ERR ${status.text}`,
-      duringAuthentication: true,
-      mailbox: credentials.user,
-      ...(claims === undefined ? {} : { claims }),
-      ...(challenge === undefined ? {} : { challenge }),
-      ...(credentials.tenant === undefined ? {} : { tenant: credentials.tenant }),
-      ...(credentials.cloud === undefined ? {} : { cloud: credentials.cloud }),
-    });
-    if (!(classified instanceof ConnectionError)) return classified;
-    return new Pop3ReplyError(classified.message, {
-      code: classified.code,
-      ...(classified.hint === undefined ? {} : { hint: classified.hint }),
-      transient: classified.transient,
-      protocol: this.#endpoint.protocol,
-      host: this.#endpoint.host,
-      port: this.#endpoint.port,
-      command: 'AUTH',
-      serverText: `-ERR ${status.text}`,
-      ...(status.responseCode === undefined ? {} : { responseCode: status.responseCode }),
-    });
+    throw authenticationFailure(this.#endpoint, status, credentials, challenge);
   }
 
   /** `STAT`: message count and total size of the maildrop. */
@@ -388,7 +304,7 @@ export class Pop3Client {
   /** `TOP n lines`: the header, the blank line and the first `lines` body lines. */
   async top(number: number, lines: number): Promise<Buffer> {
     if (!Number.isInteger(lines) || lines < 0) throw invalidArgument('lines', lines);
-    return this.#multi(`TOP ${messageNumber(number)} ${lines}`, 'TOP');
+    return this.#multi(`TOP ${messageNumber(number)} ${lines}`, 'TOP', 'response');
   }
 
   /**
@@ -414,14 +330,15 @@ export class Pop3Client {
     return stream;
   }
 
-  /** `RETR n` into one Buffer. */
+  /** `RETR n` into one Buffer (at most `maxMessageBytes`; `retr()` streams a message of any size). */
   retrBuffer(number: number): Promise<Buffer> {
-    return this.#multi(`RETR ${messageNumber(number)}`, 'RETR');
+    return this.#multi(`RETR ${messageNumber(number)}`, 'RETR', 'message');
   }
 
   /**
    * Retrieves many messages, yielded in the order asked. With PIPELINING the RETR commands go out
-   * in batches (one write each) keeping up to `window` in flight; without it, one at a time.
+   * in batches (one write each) keeping up to `window` in flight; without it, one at a time. Each
+   * message is held in memory (at most `maxMessageBytes`); `retr()` streams one of any size.
    */
   async *retrMany(numbers: Iterable<number>, options: Pop3BatchOptions = {}): AsyncGenerator<Pop3Message> {
     const queue = [...numbers].map(messageNumber);
@@ -438,7 +355,7 @@ export class Pop3Client {
           const batch: string[] = [];
           while (inFlight.length < window && next < queue.length) {
             const number = queue[next++] as number;
-            const data = this.#multi(`RETR ${number}`, 'RETR', window > 1 ? batch : undefined);
+            const data = this.#multi(`RETR ${number}`, 'RETR', 'message', window > 1 ? batch : undefined);
             data.catch(noop);
             inFlight.push({ number, data });
           }
@@ -533,16 +450,25 @@ export class Pop3Client {
     return status.text;
   }
 
-  async #multi(line: string, verb: string, batch?: string[]): Promise<Buffer> {
-    const collector = new BodyCollector();
+  async #multi(line: string, verb: string, bound: Pop3HeldBound, batch?: string[]): Promise<Buffer> {
+    const collector = this.#collector(verb, bound);
     const status = await this.#request(line, verb, 'multi', collector, batch);
     if (status.type !== 'ok') throw replyError(this.#endpoint, verb, status);
     return collector.buffer();
   }
 
   async #listing(line: string, verb: string): Promise<string[]> {
-    const body = (await this.#multi(line, verb)).toString('latin1');
+    const body = (await this.#multi(line, verb, 'response')).toString('latin1');
     return body.split(/\r?\n/).filter((l) => l.trim() !== '');
+  }
+
+  /**
+   * A body buffer bounded by `maxResponseBytes` (listings, CAPA, TOP) or `maxMessageBytes` (a whole
+   * message): crossing it throws from the parser's push, which fails the connection.
+   */
+  #collector(verb: string, bound: Pop3HeldBound): BodyCollector {
+    const limit = bound === 'message' ? this.#options.maxMessageBytes : this.#options.maxResponseBytes;
+    return new BodyCollector(limit, () => responseTooLargeError(this.#endpoint, bound, limit, verb));
   }
 
   #listEntry(text: string, verb: string): Pop3ListEntry {
@@ -653,56 +579,6 @@ export class Pop3Client {
   }
 }
 
-/** Receives a multi-line reply's body. */
-interface BodySink {
-  /** The `+OK` status line, before the body (its octet count sizes the buffer). */
-  begin?(status: Pop3StatusLine): void;
-  /** Called per body piece; a bound function, handed to the parser as is. */
-  readonly add: (chunk: Buffer, start: number, end: number) => void;
-}
-
-/** A server's octet count is a hint, not a promise: never preallocate more than this. */
-const PREALLOCATION_LIMIT = 16 * 1024 * 1024;
-const OCTETS = /^(\d{1,12})\b/;
-
-/** Copies a reply body into one buffer, sized by the `+OK <octets>` count when there is one. */
-class BodyCollector implements BodySink {
-  #target: Buffer | undefined;
-  #length = 0;
-
-  begin(status: Pop3StatusLine): void {
-    const octets = OCTETS.exec(status.text);
-    const size = octets ? Math.min(Number(octets[1]), PREALLOCATION_LIMIT) : 0;
-    if (size > 0) this.#target = Buffer.allocUnsafe(size);
-  }
-
-  readonly add = (chunk: Buffer, start: number, end: number): void => {
-    const needed = this.#length + (end - start);
-    let target = this.#target;
-    if (target === undefined || target.length < needed) {
-      const grown = Buffer.allocUnsafe(Math.max(needed, (target?.length ?? 0) * 2, 4096));
-      target?.copy(grown, 0, 0, this.#length);
-      target = grown;
-      this.#target = grown;
-    }
-    chunk.copy(target, this.#length, start, end);
-    this.#length = needed;
-  };
-
-  buffer(): Buffer {
-    const target = this.#target;
-    if (target === undefined) return Buffer.alloc(0);
-    // A count far above the real size would otherwise keep the slack alive with the message.
-    return this.#length < target.length / 2
-      ? Buffer.from(target.subarray(0, this.#length))
-      : target.subarray(0, this.#length);
-  }
-
-  text(): string {
-    return this.buffer().toString('latin1');
-  }
-}
-
 function messageNumber(number: number): number {
   if (!Number.isInteger(number) || number < 1) throw invalidArgument('message number', number);
   return number;
@@ -713,18 +589,4 @@ function invalidArgument(name: string, value: unknown): KalistoError {
     code: 'POP3_INVALID_ARGUMENT',
     hint: 'Message numbers start at 1, as STAT, LIST and UIDL report them.',
   });
-}
-
-function abortError(endpoint: Pop3Endpoint): ConnectionError {
-  return new ConnectionError(
-    `[${endpoint.protocol}] Connecting to ${endpoint.host}:${endpoint.port} was aborted.`,
-    {
-      code: 'POP3_ABORTED',
-      protocol: endpoint.protocol,
-      host: endpoint.host,
-      port: endpoint.port,
-      transient: false,
-      hint: 'The caller cancelled the connection attempt.',
-    },
-  );
 }

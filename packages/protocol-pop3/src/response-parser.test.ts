@@ -161,10 +161,62 @@ describe('Pop3ResponseParser', () => {
 
   it('refuses a status line longer than the bound before its end arrives', () => {
     const parser = new Pop3ResponseParser({ endpoint, maxLineLength: 64 });
-    parser.expect({ kind: 'single', onStatus: () => undefined });
+    parser.expect({ kind: 'single', verb: 'NOOP', onStatus: () => undefined });
+    let pushed = 0;
     expect(() => {
-      for (let i = 0; i < 10; i++) parser.push(Buffer.from('+OK '.padEnd(16, 'x')));
-    }).toThrow(expect.objectContaining({ code: 'POP3_PROTOCOL_ERROR' }));
+      for (let i = 0; i < 10; i++, pushed++) parser.push(Buffer.from('+OK '.padEnd(16, 'x')));
+    }).toThrow(expect.objectContaining({ code: 'POP3_RESPONSE_TOO_LARGE' }));
+    // Refused by the chunk that crossed 64 bytes: the fifth of 16.
+    expect(pushed).toBe(4);
+    expect(parser.buffered).toBeLessThanOrEqual(64 + 16);
+  });
+
+  it('bounds status lines by maxResponseBytes when it is below maxLineLength, naming the property', () => {
+    const parser = new Pop3ResponseParser({ endpoint, maxLineLength: 8192, maxResponseBytes: 1024 });
+    parser.expect({ kind: 'single', verb: 'STAT', onStatus: () => undefined });
+    expect(() => parser.push(Buffer.alloc(2000, 0x2b))).toThrow(
+      /sent a reply \(or a line of one\) larger than 1024 bytes \(mail\.pop3s\.maxResponseBytes\) in reply to STAT/,
+    );
+  });
+
+  it('bounds a line inside a body, however it is split, and only a line: long bodies pass', () => {
+    const limit = 1000;
+    const lineOf = (n: number) => `${'x'.repeat(n - 2)}\r\n`;
+    /** Feeds the reply in reads of the given sizes (cycled), as a socket would; returns the body bytes. */
+    const feed = (body: string, sizes: readonly number[]) => {
+      const parser = new Pop3ResponseParser({ endpoint, maxResponseBytes: limit });
+      let bytes = 0;
+      parser.expect({
+        kind: 'multi',
+        verb: 'RETR',
+        onStatus: () => undefined,
+        onBody: (_chunk, start, end) => {
+          bytes += end - start;
+        },
+      });
+      const data = Buffer.from(`+OK\r\n${body}.\r\n`);
+      for (let at = 0, i = 0; at < data.length; i++) {
+        const size = sizes[i % sizes.length] as number;
+        parser.push(Buffer.from(data.subarray(at, at + size)));
+        at += size;
+      }
+      return bytes;
+    };
+    // Reads smaller than the bound: the only slack the bound allows is one read.
+    const reads = fc.array(fc.integer({ min: 1, max: 400 }), { minLength: 1, maxLength: 8 });
+    fc.assert(
+      fc.property(reads, (sizes) => {
+        // Lines of exactly the bound (LF excluded), many of them: more than the bound in all.
+        const ok = lineOf(limit + 1).repeat(5) + lineOf(10);
+        expect(feed(ok, sizes)).toBe(ok.length);
+        const stuffed = `..${'y'.repeat(limit - 2)}\r\n`.repeat(3);
+        expect(feed(stuffed, sizes)).toBe(stuffed.length - 3);
+        expect(() => feed(lineOf(10) + lineOf(limit + 401), sizes)).toThrow(
+          expect.objectContaining({ code: 'POP3_RESPONSE_TOO_LARGE' }),
+        );
+      }),
+      { numRuns: 2_000 },
+    );
   });
 
   it('takes a + continuation only where AUTH expects one', () => {

@@ -6,7 +6,13 @@
  * chunk itself, so a chunk pushed belongs to the parser. Only lines that start with `.` cost a
  * search step, found with `Buffer.indexOf`, so the work does not depend on how TCP split the stream.
  */
-import { type Pop3Endpoint, type Pop3StatusLine, protocolError } from './errors.js';
+import {
+  type Pop3Bound,
+  type Pop3Endpoint,
+  type Pop3StatusLine,
+  protocolError,
+  responseTooLargeError,
+} from './errors.js';
 
 /** `single`: one status line. `multi`: a status line, then a body when it is `+OK`. `auth`: a status line that may also be a `+` continuation. */
 export type Pop3ReplyKind = 'single' | 'multi' | 'auth';
@@ -14,6 +20,8 @@ export type Pop3ReplyKind = 'single' | 'multi' | 'auth';
 /** What the parser tells the owner of one reply, in this order: status, body chunks, end. */
 export interface Pop3ReplyHandler {
   readonly kind: Pop3ReplyKind;
+  /** The command's verb, named in errors (never its arguments). */
+  readonly verb?: string;
   /** The status line (for `multi` + `ok`, the body follows). */
   onStatus(status: Pop3StatusLine): void;
   /**
@@ -32,6 +40,11 @@ export interface Pop3ResponseParserOptions {
   endpoint: Pop3Endpoint;
   /** Longest status line accepted, in bytes (CRLF excluded). Default 8192 (RFC 2449 allows 512). */
   maxLineLength?: number;
+  /**
+   * Longest line accepted anywhere, a body line included (bodies themselves are not held here),
+   * and the bound of status lines too when below `maxLineLength`. Default 16 MiB.
+   */
+  maxResponseBytes?: number;
 }
 
 const LF = 0x0a;
@@ -48,6 +61,9 @@ type BodyState = (typeof BodyState)[keyof typeof BodyState];
 /** The default bound of a status line. */
 export const DEFAULT_MAX_LINE_LENGTH = 8192;
 
+/** The default of `mail.<p>.maxResponseBytes`: the most of one reply a client holds in memory. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+
 /**
  * Splits a POP3 reply stream into replies for the handlers queued with `expect`, in order. Never
  * waits on anything: `push` consumes what it is given and throws `POP3_PROTOCOL_ERROR` on bytes
@@ -55,7 +71,10 @@ export const DEFAULT_MAX_LINE_LENGTH = 8192;
  */
 export class Pop3ResponseParser<H extends Pop3ReplyHandler = Pop3ReplyHandler> {
   readonly #endpoint: Pop3Endpoint;
+  /** The bound of a status line, and which setting sets it. */
   readonly #maxLineLength: number;
+  readonly #lineBound: Pop3Bound;
+  readonly #maxBodyLine: number;
   readonly #queue: H[] = [];
   /** Pieces of a status line split across chunks. */
   #partial: Buffer[] = [];
@@ -63,6 +82,8 @@ export class Pop3ResponseParser<H extends Pop3ReplyHandler = Pop3ReplyHandler> {
   /** Set while the current reply's body is being read. */
   #inBody = false;
   #bodyState: BodyState = BodyState.LineStart;
+  /** Bytes of the body line being read, from earlier chunks (a line is bounded, as status lines are). */
+  #bodyLine = 0;
   /** Bytes that came before any reply was expected (held until one is). */
   #backlog: Buffer[] = [];
   #backlogLength = 0;
@@ -70,7 +91,10 @@ export class Pop3ResponseParser<H extends Pop3ReplyHandler = Pop3ReplyHandler> {
 
   constructor(options: Pop3ResponseParserOptions) {
     this.#endpoint = options.endpoint;
-    this.#maxLineLength = options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH;
+    const maxLine = options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH;
+    this.#maxBodyLine = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    this.#maxLineLength = Math.min(maxLine, this.#maxBodyLine);
+    this.#lineBound = maxLine <= this.#maxBodyLine ? 'line' : 'response';
   }
 
   /** Replies expected and not complete yet. */
@@ -138,22 +162,23 @@ export class Pop3ResponseParser<H extends Pop3ReplyHandler = Pop3ReplyHandler> {
     if (lf < 0) {
       this.#partial.push(chunk.subarray(pos));
       this.#partialLength += chunk.length - pos;
-      this.#checkLength(this.#partialLength);
+      this.#checkLength(this.#partialLength, handler);
       return chunk.length;
     }
     let line = chunk.subarray(pos, lf);
     if (this.#partial.length > 0) {
-      this.#checkLength(this.#partialLength + line.length);
+      this.#checkLength(this.#partialLength + line.length, handler);
       line = Buffer.concat([...this.#partial, line]);
       this.#partial = [];
       this.#partialLength = 0;
     }
     const end = line.length > 0 && line[line.length - 1] === CR ? line.length - 1 : line.length;
-    this.#checkLength(end);
+    this.#checkLength(end, handler);
     const status = this.#parseStatus(line.toString('utf8', 0, end), handler.kind);
     if (handler.kind === 'multi' && status.type === 'ok') {
       this.#inBody = true;
       this.#bodyState = BodyState.LineStart;
+      this.#bodyLine = 0;
     } else {
       this.#queue.shift();
     }
@@ -161,9 +186,9 @@ export class Pop3ResponseParser<H extends Pop3ReplyHandler = Pop3ReplyHandler> {
     return lf + 1;
   }
 
-  #checkLength(length: number): void {
+  #checkLength(length: number, handler: H): void {
     if (length > this.#maxLineLength) {
-      throw protocolError(this.#endpoint, `a reply line is longer than ${this.#maxLineLength} bytes`);
+      throw responseTooLargeError(this.#endpoint, this.#lineBound, this.#maxLineLength, verbOf(handler));
     }
   }
 
@@ -226,6 +251,7 @@ export class Pop3ResponseParser<H extends Pop3ReplyHandler = Pop3ReplyHandler> {
             if (hit < 0) {
               handler.onBody?.(chunk, spanStart, write);
               this.#bodyState = endsLine ? BodyState.LineStart : BodyState.MidLine;
+              this.#measureBodyLine(chunk, spanStart, write, endsLine, handler);
               return end;
             }
             pos = hit + 2;
@@ -234,6 +260,7 @@ export class Pop3ResponseParser<H extends Pop3ReplyHandler = Pop3ReplyHandler> {
             if (next === undefined || next === CR || next === LF) {
               handler.onBody?.(chunk, spanStart, write);
               this.#bodyState = BodyState.Dot;
+              this.#bodyLine = 0;
               break;
             }
           }
@@ -244,12 +271,33 @@ export class Pop3ResponseParser<H extends Pop3ReplyHandler = Pop3ReplyHandler> {
     return pos;
   }
 
+  /**
+   * Adds what a span left of an unfinished line to its length and refuses a line beyond the bound
+   * (an endless line in a RETR body would otherwise grow every consumer that splits lines). Only the
+   * span's tail is searched, backwards to its last LF: a few bytes for ordinary mail.
+   */
+  #measureBodyLine(chunk: Buffer, start: number, end: number, endsLine: boolean, handler: H): void {
+    if (endsLine) {
+      this.#bodyLine = 0;
+      return;
+    }
+    const lf = end > start ? chunk.lastIndexOf(LF, end - 1) : -1;
+    this.#bodyLine = lf >= start ? end - 1 - lf : this.#bodyLine + (end - start);
+    if (this.#bodyLine > this.#maxBodyLine) {
+      throw responseTooLargeError(this.#endpoint, 'response', this.#maxBodyLine, verbOf(handler));
+    }
+  }
+
   #finishBody(handler: H, next: number): number {
     this.#inBody = false;
     this.#queue.shift();
     handler.onEnd?.();
     return next;
   }
+}
+
+function verbOf(handler: Pop3ReplyHandler): string {
+  return handler.verb ?? 'a command';
 }
 
 function statusType(text: string, kind: Pop3ReplyKind): Pop3StatusLine['type'] | undefined {

@@ -102,7 +102,7 @@ describe('malformed servers', () => {
   it('an endless line is refused at the bound, not buffered forever', async () => {
     const server = await serve({ greeting: 'x'.repeat(100_000) });
     await expect(connectPop3(plain(server, { maxLineLength: 1024 }))).rejects.toMatchObject({
-      code: 'POP3_PROTOCOL_ERROR',
+      code: 'POP3_RESPONSE_TOO_LARGE',
     });
   });
 
@@ -196,6 +196,26 @@ describe('transport security', () => {
       code: 'POP3_TLS_REQUIRED',
     });
     expect(server.connections[0]?.lines.some((l) => l.startsWith('AUTH'))).toBe(false);
+  });
+
+  it('a server refusing STLS is POP3_STARTTLS_REFUSED, naming the TLS settings, not message numbers', async () => {
+    const server = await serve(scripted(['STLS', 'SASL XOAUTH2'], () => '-ERR [SYS/PERM] STLS disabled\r\n'));
+    const failure = connectPop3({ host: '127.0.0.1', port: server.port, secure: false });
+    await expect(failure).rejects.toMatchObject({
+      name: 'Pop3ReplyError',
+      code: 'POP3_STARTTLS_REFUSED',
+      command: 'STLS',
+      serverText: '-ERR [SYS/PERM] STLS disabled',
+      transient: false,
+    });
+    const error = (await failure.catch((e: unknown) => e)) as Error & { hint: string };
+    expect(error.message).toContain('refused STLS');
+    for (const property of ['mail.pop3.starttls.enable', 'mail.pop3.ssl.enable', 'mail.pop3.port']) {
+      expect(error.message).toContain(property);
+      expect(error.hint).toContain(property);
+    }
+    expect(`${error.message} ${error.hint}`).not.toMatch(/message number/);
+    expect(server.connections[0]?.lines).toEqual(['CAPA', 'STLS']);
   });
 
   it('verifies the certificate: unknown CA and wrong name fail with POP3_TLS_FAILED', async () => {
