@@ -1,6 +1,6 @@
 import { ImapFlow } from 'imapflow';
 import { describe, expect, it } from 'vitest';
-import { advertisedMechanisms, narrowMechanisms } from './client.js';
+import { advertisedMechanisms, narrowMechanisms, OAuthImapFlow } from './client.js';
 
 const capabilities = (...names: string[]) => new Map<string, unknown>(names.map((n) => [n, true]));
 
@@ -33,5 +33,16 @@ describe('ImapFlow', () => {
     expect(typeof (ImapFlow.prototype as unknown as { authenticate?: unknown }).authenticate).toBe(
       'function',
     );
+  });
+
+  it('still has the parser stream and the error stamp the response bounds hook (internal too)', () => {
+    const internals = ImapFlow.prototype as unknown as { createConnectionError?: unknown };
+    expect(typeof internals.createConnectionError).toBe('function');
+    const client = new OAuthImapFlow(
+      { host: '127.0.0.1', port: 1, logger: false },
+      { mechanisms: ['XOAUTH2'], allowInsecureAuth: false, protocol: 'imap' },
+    );
+    const streamer = (client as unknown as { streamer: { write: { name: string } } }).streamer;
+    expect(streamer.write.name).toBe('guardedWrite');
   });
 });

@@ -1,11 +1,15 @@
 /**
  * ImapFlow with Kalisto's login policy: the configured SASL mechanism wins over ImapFlow's own
- * preference, and a token never goes over an unencrypted connection unless the configuration allows it.
- * It is an ImapFlow: every method and event of ImapFlow's API is unchanged.
+ * preference, a token never goes over an unencrypted connection unless the configuration allows it,
+ * and what the server sends is bounded (response-guard.ts). It is an ImapFlow: every method and event
+ * of ImapFlow's API is unchanged.
  */
 import type { SaslMechanism } from '@kalisto/core';
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
 import { mechanismUnavailableError, tlsRequiredError } from './errors.js';
+import { bindResponseGuard, type GuardedConnection } from './guarded-connection.js';
+import { IMAP_DEFAULTS, responseLimits } from './options.js';
+import type { ResponseLimits } from './response-guard.js';
 
 /** What {@link OAuthImapFlow} enforces at login. */
 export interface LoginPolicy {
@@ -49,14 +53,56 @@ export function advertisedMechanisms(capabilities: Map<string, unknown>): string
 // ImapFlow's login step; internal in its typings, but a stable method of the class since 1.0.
 const imapflowAuthenticate = (ImapFlow.prototype as unknown as { authenticate(): Promise<boolean> })
   .authenticate;
+// Where ImapFlow 2 stamps its connection errors (internal too; checked by client.test.ts).
+const imapflowCreateConnectionError = (
+  ImapFlow.prototype as unknown as {
+    createConnectionError(code: string, message: string, meta?: object): Error;
+  }
+).createConnectionError;
 
-/** An ImapFlow that authenticates with the configured mechanism, and only over TLS. */
+/**
+ * An ImapFlow that authenticates with the configured mechanism, and only over TLS, and holds no more
+ * of a server's responses than `limits` allow (defaults: `IMAP_DEFAULTS`).
+ */
 export class OAuthImapFlow extends ImapFlow {
   readonly #policy: LoginPolicy;
+  readonly #guard: GuardedConnection;
 
-  constructor(options: ImapFlowOptions, policy: LoginPolicy) {
+  constructor(
+    options: ImapFlowOptions,
+    policy: LoginPolicy,
+    limits: ResponseLimits = responseLimits(IMAP_DEFAULTS),
+  ) {
     super(options);
     this.#policy = policy;
+    this.#guard = bindResponseGuard(
+      this,
+      { protocol: policy.protocol, host: this.host, port: this.port },
+      limits,
+    );
+  }
+
+  /** Connects and logs in; a PREAUTH greeting counts as logged in. */
+  override async connect(): Promise<void> {
+    await super.connect();
+    this.#guard.authenticated();
+  }
+
+  /**
+   * @internal ImapFlow stamps every "connection gone" error here. A command in flight when the server
+   * sent too much, or closed the connection without a BYE, fails with a Kalisto `ConnectionError`
+   * instead of ImapFlow's bare `Connection not available`.
+   */
+  createConnectionError(
+    code: string,
+    message: string,
+    meta?: { rejectedFrom?: string; command?: string },
+  ): Error {
+    const error = imapflowCreateConnectionError.call(this, code, message, meta);
+    return this.#guard.explain(error, meta, {
+      byeReason: this.byeReason,
+      closedByClient: this.closedByClient,
+    });
   }
 
   /** @internal Called by ImapFlow's `connect()` between STARTTLS and NAMESPACE. */
@@ -68,6 +114,8 @@ export class OAuthImapFlow extends ImapFlow {
     if (narrowMechanisms(this.capabilities, mechanisms) === undefined) {
       throw mechanismUnavailableError(endpoint, mechanisms, offered);
     }
-    return imapflowAuthenticate.call(this);
+    const authenticated = await imapflowAuthenticate.call(this);
+    if (authenticated) this.#guard.authenticated();
+    return authenticated;
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { imapLoginError } from './errors.js';
+import { connectionClosedError, imapLoginError, responseTooLargeError } from './errors.js';
 
 /** An unsigned JWT with these claims (the classifier never verifies signatures). */
 function jwt(claims: Record<string, unknown>): string {
@@ -90,5 +90,38 @@ describe('imapLoginError', () => {
     expect(timeout.message).toContain('mail.imaps.connectiontimeout');
     const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
     expect(imapLoginError(refused, login('t'))).toBe(refused);
+  });
+});
+
+describe('responseTooLargeError and connectionClosedError', () => {
+  const endpoint = { protocol: 'imaps', host: 'imap.contoso.example', port: 993 };
+
+  it('names mail.<p>.maxResponseBytes after login, and the fixed budget before it', () => {
+    const after = responseTooLargeError(endpoint, { bound: 'response', limit: 1024, received: 1100 });
+    expect(after).toMatchObject({ name: 'ConnectionError', code: 'IMAP_RESPONSE_TOO_LARGE', limit: 1024 });
+    expect(after.message).toContain('larger than 1024 bytes (mail.imaps.maxResponseBytes)');
+    expect(after.hint).toContain('raise mail.imaps.maxResponseBytes only if the server is trusted');
+    const before = responseTooLargeError(endpoint, {
+      bound: 'pre-auth',
+      limit: 65536,
+      received: 40,
+      announced: Number.POSITIVE_INFINITY,
+    });
+    expect(before.message).toContain(
+      'more than 65536 bytes before login (it announced a literal of an impossible size)',
+    );
+    expect(before.message).toContain('mail.imaps.maxResponseBytes applies after login');
+  });
+
+  it('says where the server cut the answer off, and never quotes more than a command name', () => {
+    const cut = connectionClosedError(endpoint, { command: 'LIST', midResponse: true }, undefined);
+    expect(cut).toMatchObject({ code: 'IMAP_CONNECTION_CLOSED', transient: true });
+    expect(cut.message).toContain('closed the connection in the middle of a response to LIST, without a BYE');
+    const silent = connectionClosedError(
+      endpoint,
+      { command: 'AUTHENTICATE eyJ0.x', midResponse: false },
+      undefined,
+    );
+    expect(silent.message).toContain('closed the connection before answering the command');
   });
 });

@@ -11,6 +11,7 @@ import {
   decodeTokenClaims,
   type SaslErrorChallenge,
 } from '@kalisto/core';
+import type { LimitExceeded } from './response-guard.js';
 
 /** Where a connection goes, for messages. */
 export interface ImapEndpoint {
@@ -153,4 +154,66 @@ export function mechanismUnavailableError(
     `${label(endpoint)} ${where(endpoint)} offers SASL ${offered.join(' ') || '(none)'} but the configuration allows only ${wanted.join(', ')}. ${hint}`,
     { ...fields(endpoint), code: 'IMAP_MECHANISM_UNAVAILABLE', transient: false, hint },
   );
+}
+
+/** A {@link ConnectionError} for a response over a bound, with the figures of the bound. */
+export type ResponseTooLargeError = ConnectionError & {
+  readonly limit: number;
+  readonly received: number;
+  readonly announced?: number;
+};
+
+/**
+ * The server sent more than the client holds: before login more than the fixed budget, after it a
+ * response (or a folder listing) over `mail.<p>.maxResponseBytes`, or a message body literal over
+ * the body bound. The connection is closed at the bound, never read on.
+ */
+export function responseTooLargeError(
+  endpoint: ImapEndpoint,
+  exceeded: LimitExceeded,
+): ResponseTooLargeError {
+  const p = `mail.${endpoint.protocol}`;
+  const { bound, limit, received, announced } = exceeded;
+  const size =
+    announced !== undefined && Number.isFinite(announced) ? `${announced} bytes` : 'an impossible size';
+  const literal = announced === undefined ? '' : ` (it announced a literal of ${size})`;
+  const what = {
+    'pre-auth': `more than ${limit} bytes before login${literal}: greeting, CAPABILITY, STARTTLS and AUTHENTICATE replies never come near that (a fixed bound; ${p}.maxResponseBytes applies after login)`,
+    response: `a response larger than ${limit} bytes (${p}.maxResponseBytes)${literal}`,
+    body: `a message body literal of ${size}, more than the ${limit} bytes ImapFlow can hold`,
+  }[bound];
+  const fix =
+    bound === 'response'
+      ? `raise ${p}.maxResponseBytes only if the server is trusted and the response really is that large (message bodies are not counted)`
+      : 'no IMAP server Kalisto talks to sends that';
+  const hint = `Check that ${p}.host and ${p}.port point at the IMAP server you trust; ${fix}.`;
+  const error = new ConnectionError(
+    `${label(endpoint)} ${where(endpoint)} sent ${what}; the connection was closed. ${hint}`,
+    { ...fields(endpoint), code: 'IMAP_RESPONSE_TOO_LARGE', transient: false, hint },
+  );
+  return Object.assign(error, { limit, received, ...(announced === undefined ? {} : { announced }) });
+}
+
+/**
+ * The server closed the connection while a command waited for its answer, without a BYE: cut off in
+ * the middle of a response, or before the answer began. Worth a retry on a new connection.
+ */
+export function connectionClosedError(
+  endpoint: ImapEndpoint,
+  closed: { command?: string; midResponse: boolean },
+  cause: unknown,
+): ConnectionError {
+  const command =
+    closed.command !== undefined && /^[A-Z][A-Z ]*$/i.test(closed.command) ? closed.command : '';
+  const what = closed.midResponse
+    ? `closed the connection in the middle of a response${command ? ` to ${command}` : ''}`
+    : `closed the connection before answering ${command || 'the command'}`;
+  const hint = `Retry on a new connection; if it keeps happening, check the server's logs and any proxy or firewall in between (mail.${endpoint.protocol}.proxy.*, mail.${endpoint.protocol}.timeout).`;
+  return new ConnectionError(`${label(endpoint)} ${where(endpoint)} ${what}, without a BYE. ${hint}`, {
+    ...fields(endpoint),
+    code: 'IMAP_CONNECTION_CLOSED',
+    transient: true,
+    hint,
+    cause,
+  });
 }

@@ -1,16 +1,20 @@
 export { advertisedMechanisms, type LoginPolicy, narrowMechanisms, OAuthImapFlow } from './client.js';
 export {
+  connectionClosedError,
   type ImapEndpoint,
   type ImapLoginContext,
   imapLoginError,
   mechanismUnavailableError,
+  type ResponseTooLargeError,
+  responseTooLargeError,
   timeoutError,
   tlsError,
   tlsRequiredError,
 } from './errors.js';
 export { imapflowLogger } from './logger.js';
-export { allowedMechanisms, IMAP_DEFAULTS, imapFlowOptions } from './options.js';
+export { allowedMechanisms, IMAP_DEFAULTS, imapFlowOptions, responseLimits } from './options.js';
 export { imap, imaps, tokenExpiryOf } from './provider.js';
+export type { LimitExceeded, ResponseBound, ResponseLimits } from './response-guard.js';
 export {
   DEFAULT_WATCH_QUERY,
   renewalDelay,

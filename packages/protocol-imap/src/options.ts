@@ -12,6 +12,7 @@ import {
 } from '@kalisto/core';
 import type { ImapFlowOptions } from 'imapflow';
 import { imapflowLogger } from './logger.js';
+import type { ResponseLimits } from './response-guard.js';
 
 /** ImapFlow's own defaults where a property is absent (or 0), as data. */
 export const IMAP_DEFAULTS = {
@@ -23,9 +24,27 @@ export const IMAP_DEFAULTS = {
   socketTimeoutMs: 300_000,
   /** `mail.<p>.sasl.mechanisms` absent or naming nothing we speak. */
   saslMechanisms: ['XOAUTH2'] as readonly SaslMechanism[],
+  /** `mail.<p>.maxResponseBytes` absent: the most of one response (or folder listing) held after login. */
+  maxResponseBytes: 16 * 1024 * 1024,
+  /**
+   * Everything the server may send before login succeeds — greeting, CAPABILITY, STARTTLS and
+   * AUTHENTICATE replies, a few hundred bytes from real servers — fixed (capped by `maxResponseBytes`).
+   */
+  preAuthResponseBytes: 64 * 1024,
+  /** The largest message body literal (FETCH BODY[]/BINARY[]/RFC822) after login: ImapFlow's own cap. */
+  maxBodyLiteralBytes: 1024 * 1024 * 1024,
 } as const;
 
 const OAUTH_MECHANISMS: readonly SaslMechanism[] = ['XOAUTH2', 'OAUTHBEARER'];
+
+/** The response bounds of a connection for these settings (`mail.<p>.maxResponseBytes`). */
+export function responseLimits(settings: Pick<ProtocolSettings, 'maxResponseBytes'>): ResponseLimits {
+  return {
+    maxResponseBytes: settings.maxResponseBytes,
+    preAuthBytes: Math.min(IMAP_DEFAULTS.preAuthResponseBytes, settings.maxResponseBytes),
+    maxBodyLiteralBytes: IMAP_DEFAULTS.maxBodyLiteralBytes,
+  };
+}
 
 /** The OAuth2 SASL mechanisms a configuration allows, in its order of preference. */
 export function allowedMechanisms(settings: Pick<ProtocolSettings, 'saslMechanisms'>): SaslMechanism[] {

@@ -13,7 +13,7 @@ import {
 import type { ImapFlow } from 'imapflow';
 import { OAuthImapFlow } from './client.js';
 import { imapLoginError } from './errors.js';
-import { allowedMechanisms, imapFlowOptions } from './options.js';
+import { allowedMechanisms, imapFlowOptions, responseLimits } from './options.js';
 
 declare module '@kalisto/core' {
   interface ProtocolClients {
@@ -85,9 +85,11 @@ async function openImapFlow(context: ProtocolContext): Promise<ImapFlow> {
     allowInsecureAuth: config.allowInsecureAuth,
     protocol: settings.protocol,
   };
+  const limits = responseLimits(settings);
   const login = async (token: AccessToken): Promise<ImapFlow> => {
     signal?.throwIfAborted();
-    const client = new OAuthImapFlow({ ...options, auth: { user, accessToken: token.accessToken } }, policy);
+    const auth = { user, accessToken: token.accessToken };
+    const client = new OAuthImapFlow({ ...options, auth }, policy, limits);
     // Without a listener an 'error' event would end the process; applications add their own.
     client.on('error', (err: unknown) => logger.warn({ err }, 'IMAP connection error'));
     const abort = () => client.close();

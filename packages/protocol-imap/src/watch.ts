@@ -339,7 +339,8 @@ class MailboxWatcher {
       if (this.#stopping) throw error;
       if (error instanceof HandlerFailure) {
         // The handler used the connection as it went away: run it again for this message afterwards.
-        if (error.checkpoint || !imapConnectionGone(client, error.cause)) throw error;
+        if (error.checkpoint || !imapConnectionGone(client, error.cause) || incurable(error.cause))
+          throw error;
       } else if (!connectionLost(client, error)) {
         // A command failed because the connection went away: reconnect like after a BYE.
         throw error;
@@ -458,7 +459,16 @@ const CONNECTION_LOST = new Set(['NoConnection', 'EConnectionClosed', 'StateLogo
  * client unusable), as opposed to a command the server refused on a live connection.
  */
 function connectionLost(client: ImapFlow, error: unknown): boolean {
+  if (incurable(error)) return false;
   return imapConnectionGone(client, error) || isTransientError(error);
+}
+
+/**
+ * A Kalisto error that ended the connection and would end the next one too: a server response over
+ * `mail.<p>.maxResponseBytes` (IMAP_RESPONSE_TOO_LARGE). Reconnecting would only read it again.
+ */
+function incurable(error: unknown): boolean {
+  return isKalistoError(error) && watchFailureKind(error) === 'permanent';
 }
 
 /** Only ImapFlow's own verdict: the client is unusable, or the error is its "no connection". */
