@@ -324,8 +324,8 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   }
 
   /**
-   * One provider attempt, aborted after `attemptTimeoutMs` or what is left of the deadline,
-   * whichever is shorter (a transient failure), or with the flight.
+   * One provider attempt, aborted after `attemptTimeoutMs` or when the deadline passes, whichever
+   * comes first (a transient failure), or with the flight.
    */
   async function attempt<T>(budget: Budget, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const { signal } = budget;
@@ -333,9 +333,15 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     const controller = new AbortController();
     const onAbort = () => controller.abort(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });
-    const cancel = timer(Math.max(0, Math.min(attemptTimeoutMs, budget.remaining())), () =>
-      controller.abort(timeoutError(`No answer from the identity platform within ${attemptTimeoutMs} ms.`)),
-    );
+    // When the deadline comes first, it aborts the attempt (through `signal`) with its own message.
+    const cancel =
+      attemptTimeoutMs < budget.remaining()
+        ? timer(attemptTimeoutMs, () =>
+            controller.abort(
+              timeoutError(`No answer from the identity platform within ${attemptTimeoutMs} ms.`),
+            ),
+          )
+        : () => {};
     try {
       return await raceAbort(run(controller.signal), controller.signal);
     } finally {

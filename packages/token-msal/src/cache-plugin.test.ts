@@ -1,5 +1,5 @@
 import type { TokenCacheContext } from '@azure/msal-node';
-import type { CacheBackend, Logger } from '@kalisto/core';
+import { type CacheBackend, createCredentialVerifier, type Logger, Secret } from '@kalisto/core';
 import { describe, expect, it } from 'vitest';
 import { backendCachePlugin, MSAL_CACHE_KEY_PREFIX, msalCacheKey } from './cache-plugin.js';
 
@@ -82,31 +82,71 @@ describe('msalCacheKey', () => {
   });
 });
 
-describe('backendCachePlugin', () => {
-  it('loads the stored cache before access and stores it after a change', async () => {
-    const { backend, entries, ttls } = mapBackend();
-    entries.set('k', '{"stored":true}');
-    const plugin = backendCachePlugin({ backend, key: 'k', ttlMs: 1234, logger: recordingLogger().logger });
-    const state = { value: '' };
-    await plugin.beforeCacheAccess(context(state, false));
-    expect(state.value).toBe('{"stored":true}');
+const PASSWORD = 'Adele-Sandbox-1!';
+const verifier = (password = PASSWORD) => createCredentialVerifier([['password', new Secret(password)]]);
 
-    state.value = '{"rotated":true}';
-    await plugin.afterCacheAccess(context(state, true));
-    expect(entries.get('k')).toBe('{"rotated":true}');
+describe('backendCachePlugin', () => {
+  it('stores the cache after a change, bound to the credential, and loads it before access', async () => {
+    const { backend, entries, ttls } = mapBackend();
+    const options = { backend, key: 'k', ttlMs: 1234, logger: recordingLogger().logger };
+    const writer = backendCachePlugin({ ...options, verifier: verifier() });
+    await writer.afterCacheAccess(context({ value: '{"rotated":true}' }, true));
+    expect(entries.get('k')).toMatchObject({ cache: '{"rotated":true}', verifier: { v: 1 } });
+    expect(JSON.stringify(entries.get('k'))).not.toContain(PASSWORD);
     expect(ttls).toEqual([1234]);
+
+    const state = { value: '' };
+    await backendCachePlugin({ ...options, verifier: verifier() }).beforeCacheAccess(context(state, false));
+    expect(state.value).toBe('{"rotated":true}');
+  });
+
+  it('does not load a cache written with another credential, or in the earlier format', async () => {
+    const { backend, entries } = mapBackend();
+    const options = { backend, key: 'k', ttlMs: 1, logger: recordingLogger().logger };
+    await backendCachePlugin({ ...options, verifier: verifier() }).afterCacheAccess(
+      context({ value: '{"refresh":"good"}' }, true),
+    );
+    const stored = entries.get('k');
+    const state = { value: '{}' };
+    const wrong = backendCachePlugin({ ...options, verifier: verifier('wrong') });
+    await wrong.beforeCacheAccess(context(state, false));
+    expect(state.value).toBe('{}');
+    // Its own accesses that change nothing leave the good entry in place.
+    await wrong.afterCacheAccess(context(state, false));
+    expect(entries.get('k')).toEqual(stored);
+
+    entries.set('k', '{"refresh":"old format"}');
+    await backendCachePlugin({ ...options, verifier: verifier() }).beforeCacheAccess(context(state, false));
+    expect(state.value).toBe('{}');
+    // Moved to another key, it does not load either.
+    entries.set('other', stored);
+    const moved = backendCachePlugin({ ...options, key: 'other', verifier: verifier() });
+    await moved.beforeCacheAccess(context(state, false));
+    expect(state.value).toBe('{}');
   });
 
   it('writes nothing when MSAL changed nothing', async () => {
     const { backend, entries } = mapBackend();
-    const plugin = backendCachePlugin({ backend, key: 'k', ttlMs: 1, logger: recordingLogger().logger });
+    const plugin = backendCachePlugin({
+      backend,
+      key: 'k',
+      ttlMs: 1,
+      logger: recordingLogger().logger,
+      verifier: verifier(),
+    });
     await plugin.afterCacheAccess(context({ value: '{}' }, false));
     expect(entries.size).toBe(0);
   });
 
   it('leaves the in-memory cache alone when nothing is stored', async () => {
     const { backend } = mapBackend();
-    const plugin = backendCachePlugin({ backend, key: 'k', ttlMs: 1, logger: recordingLogger().logger });
+    const plugin = backendCachePlugin({
+      backend,
+      key: 'k',
+      ttlMs: 1,
+      logger: recordingLogger().logger,
+      verifier: verifier(),
+    });
     const state = { value: '{"memory":true}' };
     await plugin.beforeCacheAccess(context(state, false));
     expect(state.value).toBe('{"memory":true}');
@@ -115,7 +155,7 @@ describe('backendCachePlugin', () => {
   it('logs and carries on when the backend fails', async () => {
     const { backend, fail } = mapBackend();
     const { logger, warnings } = recordingLogger();
-    const plugin = backendCachePlugin({ backend, key: 'k', ttlMs: 1, logger });
+    const plugin = backendCachePlugin({ backend, key: 'k', ttlMs: 1, logger, verifier: verifier() });
     fail();
     const state = { value: '{"memory":true}' };
     await plugin.beforeCacheAccess(context(state, false));

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ICachePlugin, TokenCacheContext } from '@azure/msal-node';
-import type { CacheBackend, Logger } from '@kalisto/core';
+import type { CacheBackend, CredentialVerifier, Logger, VerifierRecord } from '@kalisto/core';
 
 /** Prefix of the cache entries holding MSAL's serialised token cache. */
 export const MSAL_CACHE_KEY_PREFIX = 'kalisto:msal-cache:v1:';
@@ -35,6 +35,14 @@ export interface BackendCachePluginOptions {
   key: string;
   ttlMs: number;
   logger: Logger;
+  /** Binds the persisted cache to the session's credential (see `credentialMaterial` in core). */
+  verifier: CredentialVerifier;
+}
+
+/** What the backend holds: MSAL's serialised cache and the proof of the credential that wrote it. */
+interface PersistedMsalCache {
+  cache: string;
+  verifier: VerifierRecord;
 }
 
 /**
@@ -42,25 +50,43 @@ export interface BackendCachePluginOptions {
  * cache backend, so that another process or a restart redeems the refresh token instead of asking
  * the user to sign in again. MSAL reads the entry before and writes it after every cache access.
  *
+ * The entry is bound to the credential that wrote it: a session with another credential (a wrong
+ * password, another client secret, no credential at all) does not load it, so its MSAL finds no
+ * account and must sign in itself; it overwrites the entry only when that sign-in succeeds. An entry
+ * in the earlier format (no verifier) is not loaded either.
+ *
  * A failing backend is logged and skipped: the process carries on with MSAL's memory.
  */
 export function backendCachePlugin(options: BackendCachePluginOptions): ICachePlugin {
-  const { backend, key, ttlMs, logger } = options;
+  const { backend, key, ttlMs, logger, verifier } = options;
   return {
     async beforeCacheAccess(context: TokenCacheContext): Promise<void> {
       let stored: unknown;
       try {
-        stored = await backend.get<string>(key);
+        stored = await backend.get(key);
       } catch (error) {
         logger.warn({ backend: backend.name, err: error }, 'Could not read the persisted MSAL token cache');
         return;
       }
-      if (typeof stored === 'string' && stored !== '') context.tokenCache.deserialize(stored);
+      if (stored === undefined) return;
+      const { cache, verifier: record } = (
+        typeof stored === 'object' && stored !== null ? stored : {}
+      ) as Partial<PersistedMsalCache>;
+      if (typeof cache === 'string' && cache !== '' && (await verifier.verify(key, cache, record))) {
+        context.tokenCache.deserialize(cache);
+        return;
+      }
+      logger.debug(
+        { backend: backend.name },
+        'The persisted MSAL token cache was written with another credential (or an earlier format); not using it',
+      );
     },
     async afterCacheAccess(context: TokenCacheContext): Promise<void> {
       if (!context.cacheHasChanged) return;
       try {
-        await backend.set(key, context.tokenCache.serialize(), ttlMs);
+        const cache = context.tokenCache.serialize();
+        const entry: PersistedMsalCache = { cache, verifier: await verifier.sign(key, cache) };
+        await backend.set(key, entry, ttlMs);
       } catch (error) {
         logger.warn(
           { backend: backend.name, err: error },

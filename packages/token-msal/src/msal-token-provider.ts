@@ -2,6 +2,8 @@ import type { AuthenticationResult, PublicClientApplication } from '@azure/msal-
 import {
   type AccessToken,
   ConfigError,
+  type CredentialMaterial,
+  credentialMaterial,
   defineTokenProvider,
   type OAuthFlow,
   type Secret,
@@ -98,7 +100,14 @@ function createFlow(
   context: TokenProviderContext,
   options: MsalTokenProviderOptions,
 ): Flow {
-  const delegated = { settings, cache: context.cache, cacheTtlMs: options.cacheTtlMs };
+  const extra = providerCredential(flow, options);
+  for (const [label, value] of extra) context.bindCredential?.(label, value);
+  const delegated = {
+    settings,
+    cache: context.cache,
+    cacheTtlMs: options.cacheTtlMs,
+    credential: credentialMaterial(settings.oauth, extra),
+  };
   switch (flow) {
     case 'client_credentials':
       return clientCredentialsFlow(settings);
@@ -141,6 +150,19 @@ function createFlow(
         { property: 'o365.oauth.flow', value: String(flow), expected: `one of ${MSAL_FLOWS.join(', ')}` },
       ]);
   }
+}
+
+/**
+ * What this provider presents beyond the configuration: the imported refresh token, the managed
+ * identity it asks for. Cached tokens (and the persisted MSAL cache) are bound to it.
+ */
+function providerCredential(flow: OAuthFlow, options: MsalTokenProviderOptions): CredentialMaterial {
+  if (flow === 'refresh_token' && options.refreshToken !== undefined) {
+    return [['refreshToken', options.refreshToken]];
+  }
+  if (flow === 'managed_identity')
+    return [['managedIdentity', JSON.stringify(options.managedIdentity ?? {})]];
+  return [];
 }
 
 /**

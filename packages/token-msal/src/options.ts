@@ -33,7 +33,9 @@ export interface MsalTokenProviderOptions {
   deviceCodeTimeoutMs?: number;
   /**
    * A refresh token to start from (flow `refresh_token`) when the cache holds none yet, e.g. one
-   * obtained by another tool. It is redeemed once; the rotated tokens then live in the cache.
+   * obtained by another tool. It is redeemed once; the rotated tokens then live in the cache, bound
+   * to it: keep it configured. Without it, the flow continues only from a device code sign-in
+   * persisted in the cache (a password sign-in's tokens are bound to the password).
    */
   refreshToken?: string | Secret;
   /** The managed identity to use (flow `managed_identity`). Default: system-assigned. */

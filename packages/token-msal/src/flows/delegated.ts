@@ -5,7 +5,13 @@ import type {
   ConfidentialClientApplication,
   PublicClientApplication,
 } from '@azure/msal-node';
-import { type CacheBackend, ConfigError, type TokenRequest } from '@kalisto/core';
+import {
+  type CacheBackend,
+  ConfigError,
+  type CredentialMaterial,
+  createCredentialVerifier,
+  type TokenRequest,
+} from '@kalisto/core';
 import { backendCachePlugin, DEFAULT_MSAL_CACHE_TTL_MS, msalCacheKey } from '../cache-plugin.js';
 import { needsSignIn } from '../errors.js';
 import {
@@ -33,6 +39,8 @@ export interface DelegatedFlowOptions {
   /** The session's cache backend: persists accounts and refresh tokens across processes. */
   cache: CacheBackend | undefined;
   cacheTtlMs?: number | undefined;
+  /** The session's credential; the persisted cache is bound to it. */
+  credential: CredentialMaterial;
   /** Device code needs a public client; the others use the client credential when one is configured. */
   client: 'public' | 'auto';
   /** Obtains a token when the cache has none for the user. */
@@ -52,6 +60,7 @@ export interface DelegatedFlowOptions {
 export function delegatedFlow(options: DelegatedFlowOptions): Flow {
   const { settings } = options;
   const apps = new Map<string, DelegatedApp>();
+  const verifier = createCredentialVerifier(options.credential);
 
   function appFor(user: string | undefined): DelegatedApp {
     const id = user?.toLowerCase() ?? '';
@@ -69,6 +78,7 @@ export function delegatedFlow(options: DelegatedFlowOptions): Flow {
               }),
               ttlMs: options.cacheTtlMs ?? DEFAULT_MSAL_CACHE_TTL_MS,
               logger: settings.logger,
+              verifier,
             });
       const appSettings = { ...settings, cachePlugin };
       const confidential = options.client === 'auto' && clientCredential(settings.oauth) !== undefined;
