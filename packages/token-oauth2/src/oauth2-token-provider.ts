@@ -1,6 +1,9 @@
 import {
   type AccessToken,
   ConfigError,
+  type CredentialMaterial,
+  createCredentialVerifier,
+  credentialMaterial,
   defineTokenProvider,
   isKalistoError,
   type OAuthFlow,
@@ -71,6 +74,13 @@ export function createOAuth2TokenProvider(
     timeoutMs: oauth.timeoutMs,
     onRequest: options.onRequest,
   };
+  // An imported refresh token is this session's credential too: what it leads to is bound to it.
+  const extra: CredentialMaterial =
+    oauth.flow === 'refresh_token' && options.refreshToken !== undefined
+      ? [['refreshToken', options.refreshToken]]
+      : [];
+  for (const [label, value] of extra) context.bindCredential?.(label, value);
+  const verifier = createCredentialVerifier(credentialMaterial(oauth, extra));
   const stores = new Map<string, RefreshTokenStore>();
   const storeFor = (user: string | undefined): RefreshTokenStore => {
     const id = user?.toLowerCase() ?? '';
@@ -81,6 +91,7 @@ export function createOAuth2TokenProvider(
         key: refreshTokenKey({ tokenUrl: oauth.tokenUrl, clientId: oauth.clientId, user }),
         ttlMs: options.refreshTokenTtlMs ?? DEFAULT_REFRESH_TOKEN_TTL_MS,
         logger,
+        verifier,
       });
       stores.set(id, store);
     }
@@ -131,7 +142,7 @@ export function createOAuth2TokenProvider(
           `[token:${PROVIDER_NAME}] No refresh token for ${user ?? 'the user'}: sign in first.`,
           {
             code: 'TOKEN_SIGN_IN_REQUIRED',
-            hint: 'Obtain a refresh token once (password flow with offline_access, or another tool) using the same persistent cache backend, or pass the refreshToken option.',
+            hint: 'Pass the refreshToken option (a refresh token obtained with offline_access, e.g. by another tool). Refresh tokens a password sign-in stored are bound to that password and serve only sessions configured with it.',
             provider: PROVIDER_NAME,
           },
         );

@@ -10,7 +10,8 @@ export interface OAuth2TokenProviderOptions {
   clientAuth?: ClientAuthMethod;
   /**
    * A refresh token to start from (flow `refresh_token`) when the cache holds none yet. It is
-   * redeemed once; the rotated tokens then live in the cache.
+   * redeemed once; the rotated tokens then live in the cache, bound to it: keep it configured (a
+   * password sign-in's refresh tokens are bound to the password and serve only that credential).
    */
   refreshToken?: string | Secret;
   /** Hosts that bypass the proxy (NO_PROXY syntax). Default: the `NO_PROXY` environment variable. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { CacheBackend, Logger } from '@kalisto/core';
+import type { CacheBackend, CredentialVerifier, Logger, VerifierRecord } from '@kalisto/core';
 
 /** Prefix of the cache entries holding a user's refresh token. */
 export const REFRESH_TOKEN_KEY_PREFIX = 'kalisto:oauth2-refresh:v1:';
@@ -29,12 +29,15 @@ interface StoredRefreshToken {
   refreshToken: string;
   /** Epoch ms of the write, for diagnostics. */
   storedAt: number;
+  /** Proves which credential obtained it (see `createCredentialVerifier` in core). */
+  verifier: VerifierRecord;
 }
 
 /** The newest refresh token of one user: in this process, and in the session's cache backend when there is one. */
 export interface RefreshTokenStore {
   get(): Promise<string | undefined>;
   set(refreshToken: string): Promise<void>;
+  /** Forgets the refresh token: here, and in the backend when the entry there is this credential's. */
   delete(): Promise<void>;
 }
 
@@ -43,27 +46,39 @@ export interface RefreshTokenStoreOptions {
   key: string;
   ttlMs: number;
   logger: Logger;
+  /** Binds stored refresh tokens to the session's credential. */
+  verifier: CredentialVerifier;
 }
 
 /**
  * Keeps the newest (rotated) refresh token where the next process finds it. The backend wins over
- * this process's memory, since another node may have rotated the token meanwhile; a failing
- * backend is logged and the memory copy used.
+ * this process's memory, since another node may have rotated the token meanwhile — but only an
+ * entry written with this session's credential: one obtained with another password, another
+ * client secret, another imported refresh token (or in the earlier format) is not used, nor
+ * deleted. A failing backend is logged and the memory copy used.
  */
 export function refreshTokenStore(options: RefreshTokenStoreOptions): RefreshTokenStore {
-  const { backend, key, ttlMs, logger } = options;
+  const { backend, key, ttlMs, logger, verifier } = options;
   let memory: string | undefined;
   const warn = (error: unknown, what: string) =>
     logger.warn(
       { provider: 'oauth2', backend: backend?.name, err: error },
       `Could not ${what} the refresh token in the cache`,
     );
+
+  /** The backend's refresh token, if this credential stored it. */
+  async function stored(backend: CacheBackend): Promise<string | undefined> {
+    const entry = await backend.get<Partial<StoredRefreshToken>>(key);
+    const refreshToken = entry?.refreshToken;
+    if (typeof refreshToken !== 'string' || refreshToken === '') return undefined;
+    return (await verifier.verify(key, refreshToken, entry?.verifier)) ? refreshToken : undefined;
+  }
+
   return {
     async get() {
       if (backend === undefined) return memory;
       try {
-        const stored = await backend.get<StoredRefreshToken>(key);
-        if (typeof stored?.refreshToken === 'string') memory = stored.refreshToken;
+        memory = (await stored(backend)) ?? memory;
       } catch (error) {
         warn(error, 'read');
       }
@@ -73,7 +88,12 @@ export function refreshTokenStore(options: RefreshTokenStoreOptions): RefreshTok
       memory = refreshToken;
       if (backend === undefined) return;
       try {
-        await backend.set(key, { refreshToken, storedAt: Date.now() } satisfies StoredRefreshToken, ttlMs);
+        const entry: StoredRefreshToken = {
+          refreshToken,
+          storedAt: Date.now(),
+          verifier: await verifier.sign(key, refreshToken),
+        };
+        await backend.set(key, entry, ttlMs);
       } catch (error) {
         warn(error, 'store');
       }
@@ -82,7 +102,7 @@ export function refreshTokenStore(options: RefreshTokenStoreOptions): RefreshTok
       memory = undefined;
       if (backend === undefined) return;
       try {
-        await backend.delete(key);
+        if ((await stored(backend)) !== undefined) await backend.delete(key);
       } catch (error) {
         warn(error, 'delete');
       }

@@ -61,6 +61,16 @@ function mapCache(): CacheBackend & { stored(): string[] } {
   };
 }
 
+/** A refresh token from a password sign-in without a cache, as another tool would hand one over. */
+async function importedRefreshToken(user: { upn: string; password: string }): Promise<string> {
+  const seed = provider({
+    ...publicAppProperties(sandbox, 'password', user.upn),
+    'o365.password': user.password,
+  });
+  await seed.getToken({ scopes: [IMAP_SCOPE, 'offline_access'] });
+  return refreshTokensOf(user.upn).at(-1) ?? '';
+}
+
 /** The refresh tokens the sandbox issued to `upn`, oldest first. */
 function refreshTokensOf(upn: string): string[] {
   return [...sandbox.state.refreshTokens.entries()].filter(([, r]) => r.upn === upn).map(([token]) => token);
@@ -105,11 +115,21 @@ describe('oauth2 provider against the sandbox (o365.oauth.url)', () => {
     expect(claimsOf(token.accessToken)).toMatchObject({ upn: adele.upn });
     expect(await imapLogin(sandbox, adele.upn, token.accessToken)).toContain('INBOX');
 
-    // A refresh_token provider sharing the cache continues from there: no password needed.
+    expect(cache.stored()).toHaveLength(1);
+
+    // That refresh token is bound to the password: a session without it cannot redeem it.
     const refresher = provider(publicAppProperties(sandbox, 'refresh_token', adele.upn), {}, cache);
-    const refreshed = await refresher.getToken({ scopes: [IMAP_SCOPE, 'offline_access'] });
-    expect(refreshed.account).toBe(adele.upn);
-    expect(await imapLogin(sandbox, adele.upn, refreshed.accessToken)).toContain('INBOX');
+    expect(await failure(refresher, [IMAP_SCOPE, 'offline_access'], cache.stored())).toMatchObject({
+      code: 'TOKEN_SIGN_IN_REQUIRED',
+    });
+    // Nor can one with another imported refresh token; its refused token leaves the entry alone.
+    const other = provider(
+      publicAppProperties(sandbox, 'refresh_token', adele.upn),
+      { refreshToken: 'not-a-refresh-token-of-this-tenant' },
+      cache,
+    );
+    expect(await failure(other, [IMAP_SCOPE], cache.stored())).toMatchObject({ oauthError: 'invalid_grant' });
+    expect(cache.stored()).toHaveLength(1);
     expect(sandbox.hooks.requestCounts()).toMatchObject({ password: 1, refresh_token: 1 });
   });
 
@@ -237,38 +257,28 @@ describe('oauth2 provider: AADSTS errors become TokenErrors with the code and a 
   it('a revoked refresh token: sign in again, and the dead token is dropped from the cache', async () => {
     const { megan } = sandbox.fixtures.users;
     const cache = mapCache();
-    const seed = provider(
-      { ...publicAppProperties(sandbox, 'password', megan.upn), 'o365.password': megan.password },
-      {},
-      cache,
-    );
-    await seed.getToken({ scopes: [IMAP_SCOPE, 'offline_access'] });
+    const imported = { refreshToken: await importedRefreshToken(megan) };
+    const properties = publicAppProperties(sandbox, 'refresh_token', megan.upn);
+    await provider(properties, imported, cache).getToken({ scopes: [IMAP_SCOPE, 'offline_access'] });
+    expect(cache.stored()).toHaveLength(1);
     sandbox.hooks.revokeUser(megan.upn);
-    const p = provider(publicAppProperties(sandbox, 'refresh_token', megan.upn), {}, cache);
-    const error = await failure(p, [IMAP_SCOPE], []);
+    const p = provider(properties, imported, cache);
+    const error = await failure(p, [IMAP_SCOPE], [imported.refreshToken, ...cache.stored()]);
     expect(error).toMatchObject({
       code: 'TOKEN_REFRESH_EXPIRED',
       aadsts: '50173',
       hint: expect.stringMatching(/Sign in again/),
     });
-    await expect(p.getToken({ scopes: [IMAP_SCOPE] })).rejects.toMatchObject({
-      code: 'TOKEN_SIGN_IN_REQUIRED',
-    });
+    expect(cache.stored()).toEqual([]);
   });
 
   it('700082 an expired refresh token (90 days unused): sign in again', async () => {
     const { alex } = sandbox.fixtures.users;
-    const cache = mapCache();
-    const seed = provider(
-      { ...publicAppProperties(sandbox, 'password', alex.upn), 'o365.password': alex.password },
-      {},
-      cache,
-    );
-    await seed.getToken({ scopes: [IMAP_SCOPE, 'offline_access'] });
+    const refreshToken = await importedRefreshToken(alex);
     now += 91 * DAY;
     try {
-      const p = provider(publicAppProperties(sandbox, 'refresh_token', alex.upn), {}, cache);
-      const error = await failure(p, [IMAP_SCOPE], cache.stored());
+      const p = provider(publicAppProperties(sandbox, 'refresh_token', alex.upn), { refreshToken });
+      const error = await failure(p, [IMAP_SCOPE], [refreshToken]);
       expect(error).toMatchObject({
         code: 'TOKEN_REFRESH_EXPIRED',
         aadsts: '700082',

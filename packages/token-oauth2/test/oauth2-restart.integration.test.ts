@@ -21,7 +21,7 @@ afterAll(async () => {
 });
 
 describe('oauth2 refresh tokens persisted in a shared encrypted file cache', () => {
-  it('a second process refreshes without the password; after revocation it is told to sign in again', async () => {
+  it('a second process continues from the rotated refresh token; other credentials cannot; after revocation: sign in again', async () => {
     const { adele } = sandbox.fixtures.users;
     const cachePath = join(dir, 'tokens.json');
     const key = randomBytes(32).toString('hex');
@@ -31,7 +31,7 @@ describe('oauth2 refresh tokens persisted in a shared encrypted file cache', () 
         ([name]) => !name.startsWith('mail.') && name !== 'o365.oauth.clientSecret',
       ),
     );
-    const env = (properties: Record<string, string>) => ({
+    const env = (properties: Record<string, string>, refreshToken = '') => ({
       KALISTO_TEST_PROPERTIES: JSON.stringify({
         ...base,
         'o365.oauth.provider': 'oauth2',
@@ -42,7 +42,9 @@ describe('oauth2 refresh tokens persisted in a shared encrypted file cache', () 
       }),
       KALISTO_TEST_CACHE_PATH: cachePath,
       KALISTO_TEST_CACHE_KEY: key,
+      KALISTO_TEST_REFRESH_TOKEN: refreshToken,
     });
+    const refreshFlow = { 'o365.oauth.flow': 'refresh_token' };
 
     // Process 1 signs in with the password; the refresh token goes to the file, encrypted.
     const first = await runChild(
@@ -50,17 +52,26 @@ describe('oauth2 refresh tokens persisted in a shared encrypted file cache', () 
       env({ 'o365.oauth.flow': 'password', 'o365.password': adele.password }),
     );
     expect(first).toEqual([expect.objectContaining({ event: 'token', account: adele.upn })]);
-    const refreshToken = [...sandbox.state.refreshTokens.keys()].at(-1) ?? '';
-    expect(await readFile(cachePath, 'utf8')).not.toContain(refreshToken);
+    const imported = [...sandbox.state.refreshTokens.keys()].at(-1) ?? '';
+    expect(await readFile(cachePath, 'utf8')).not.toContain(imported);
 
-    // Process 2 has no password at all: it redeems the persisted refresh token.
-    const second = await runChild(script, env({ 'o365.oauth.flow': 'refresh_token' }));
+    // It is bound to the password: a process without it must sign in, and asks nothing.
+    expect(await runChild(script, env(refreshFlow))).toEqual([
+      expect.objectContaining({ event: 'error', code: 'TOKEN_SIGN_IN_REQUIRED' }),
+    ]);
+    expect(sandbox.hooks.requestCounts()).toMatchObject({ password: 1, refresh_token: 0 });
+
+    // A process given a refresh token redeems it once; the next one continues from the rotated one.
+    await runChild(script, env(refreshFlow, imported));
+    const rotated = [...sandbox.state.refreshTokens.keys()].at(-1) ?? '';
+    expect(rotated).not.toBe(imported);
+    const second = await runChild(script, env(refreshFlow, imported));
     expect(second).toEqual([expect.objectContaining({ event: 'token', account: adele.upn })]);
-    expect(sandbox.hooks.requestCounts()).toMatchObject({ password: 1, refresh_token: 1 });
+    expect(sandbox.hooks.requestCounts()).toMatchObject({ password: 1, refresh_token: 2 });
 
     // Signed out everywhere: the next process is told to sign in again.
     sandbox.hooks.revokeUser(adele.upn);
-    const third = await runChild(script, env({ 'o365.oauth.flow': 'refresh_token' }));
+    const third = await runChild(script, env(refreshFlow, imported));
     expect(third).toEqual([
       expect.objectContaining({
         event: 'error',
