@@ -84,6 +84,9 @@ describe('msalCacheKey', () => {
 
 const PASSWORD = 'Adele-Sandbox-1!';
 const verifier = (password = PASSWORD) => createCredentialVerifier([['password', new Secret(password)]]);
+/** A plugin on key `k` with a 1 ms TTL and the right password. */
+const plugin1 = (backend: CacheBackend) =>
+  backendCachePlugin({ backend, key: 'k', ttlMs: 1, logger: recordingLogger().logger, verifier: verifier() });
 
 describe('backendCachePlugin', () => {
   it('stores the cache after a change, bound to the credential, and loads it before access', async () => {
@@ -127,26 +130,14 @@ describe('backendCachePlugin', () => {
 
   it('writes nothing when MSAL changed nothing', async () => {
     const { backend, entries } = mapBackend();
-    const plugin = backendCachePlugin({
-      backend,
-      key: 'k',
-      ttlMs: 1,
-      logger: recordingLogger().logger,
-      verifier: verifier(),
-    });
+    const plugin = plugin1(backend);
     await plugin.afterCacheAccess(context({ value: '{}' }, false));
     expect(entries.size).toBe(0);
   });
 
   it('leaves the in-memory cache alone when nothing is stored', async () => {
     const { backend } = mapBackend();
-    const plugin = backendCachePlugin({
-      backend,
-      key: 'k',
-      ttlMs: 1,
-      logger: recordingLogger().logger,
-      verifier: verifier(),
-    });
+    const plugin = plugin1(backend);
     const state = { value: '{"memory":true}' };
     await plugin.beforeCacheAccess(context(state, false));
     expect(state.value).toBe('{"memory":true}');

@@ -4,7 +4,7 @@ import { type CacheBackend, createKalisto, defineCacheBackend, type Kalisto } fr
 import type { Sandbox } from '@kalisto/sandbox';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { oauth2TokenProvider } from '../src/index.js';
-import { publicAppProperties, sandboxConfig, startTestSandbox } from './support.js';
+import { publicAppProperties, rejection, sandboxConfig, startTestSandbox } from './support.js';
 
 let sandbox: Sandbox;
 const instances: Kalisto[] = [];
@@ -34,12 +34,6 @@ function session(cache: CacheBackend, overrides: Record<string, string>) {
   instances.push(kalisto);
   return kalisto.session(sandboxConfig(sandbox, overrides));
 }
-
-const rejection = (promise: Promise<unknown>) =>
-  promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
 
 describe('oauth2: a cached token only for its credential', () => {
   it('a wrong password is refused by the identity platform (AADSTS50126), not served', async () => {

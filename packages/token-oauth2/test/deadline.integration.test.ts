@@ -4,7 +4,7 @@ import { type Clock, createTokenManager, type TokenManagerOptions, type TokenPro
 import type { Sandbox } from '@kalisto/sandbox';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { oauth2TokenProvider } from '../src/index.js';
-import { recordingLogger, sandboxConfig, startTestSandbox } from './support.js';
+import { recordingLogger, rejection, sandboxConfig, startTestSandbox } from './support.js';
 
 let sandbox: Sandbox;
 const open: TokenProvider[] = [];
@@ -29,12 +29,6 @@ function manager(extra: Partial<TokenManagerOptions> = {}) {
   open.push(provider);
   return { logger, manager: createTokenManager({ config, provider, logger, deadlineMs: 1_000, ...extra }) };
 }
-
-const rejection = (promise: Promise<unknown>) =>
-  promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
 
 describe('token request deadline against the sandbox', () => {
   it('a hanging token endpoint fails with TOKEN_TIMEOUT at the deadline, not after 3 × 30 s', async () => {

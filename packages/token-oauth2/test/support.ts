@@ -22,3 +22,11 @@ export function sandboxConfig(sandbox: Sandbox, overrides: Record<string, string
 export function publicAppProperties(sandbox: Sandbox, flow: string, user: string): Record<string, string> {
   return basePublicApp(sandbox, flow, user, `${IMAP_SCOPE} offline_access`);
 }
+
+/** What `promise` rejected with (`undefined` if it resolved). */
+export function rejection(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+}
