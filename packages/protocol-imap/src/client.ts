@@ -60,6 +60,21 @@ const imapflowCreateConnectionError = (
   }
 ).createConnectionError;
 
+const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
+
+/**
+ * The server ended the connection (FIN or reset), as opposed to this side closing it (an inactivity
+ * timeout, `close()`, an error).
+ */
+function serverHungUp(socket: unknown): boolean {
+  if (typeof socket !== 'object' || socket === null) return false;
+  const { readableEnded, errored } = socket as {
+    readableEnded?: unknown;
+    errored?: { code?: unknown } | null;
+  };
+  return readableEnded === true || RESET_CODES.has(String(errored?.code));
+}
+
 /**
  * An ImapFlow that authenticates with the configured mechanism, and only over TLS, and holds no more
  * of a server's responses than `limits` allow (defaults: `IMAP_DEFAULTS`).
@@ -100,6 +115,7 @@ export class OAuthImapFlow extends ImapFlow {
   ): Error {
     const error = imapflowCreateConnectionError.call(this, code, message, meta);
     return this.#guard.explain(error, meta, {
+      serverClosed: serverHungUp((this as unknown as { socket?: unknown }).socket),
       byeReason: this.byeReason,
       closedByClient: this.closedByClient,
     });

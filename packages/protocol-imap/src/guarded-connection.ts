@@ -34,12 +34,13 @@ export interface GuardedConnection {
   authenticated(): void;
   /**
    * The error a command should fail with, given the one ImapFlow made (`error`, stamped `meta`): the
-   * bound that was crossed, or the server's unannounced close, for a command in flight; else `error`.
+   * bound that was crossed, or the server's close without a BYE, for a command in flight; else `error`
+   * (a timeout, `close()`, a BYE: ImapFlow's error already says what happened).
    */
   explain(
     error: Error,
     meta: { rejectedFrom?: string; command?: string } | undefined,
-    state: { byeReason: string | undefined; closedByClient: boolean },
+    state: { serverClosed: boolean; byeReason: string | undefined; closedByClient: boolean },
   ): Error;
 }
 
@@ -79,7 +80,9 @@ export function bindResponseGuard(
     explain(error, meta, state) {
       if (!IN_FLIGHT.has(meta?.rejectedFrom ?? '')) return error;
       if (failure !== undefined) return failure;
-      if (state.byeReason || state.closedByClient || meta?.command === 'LOGOUT') return error;
+      if (!state.serverClosed || state.byeReason || state.closedByClient || meta?.command === 'LOGOUT') {
+        return error;
+      }
       return connectionClosedError(
         endpoint,
         { ...(meta?.command === undefined ? {} : { command: meta.command }), midResponse: guard.midResponse },

@@ -13,6 +13,7 @@ import { IMAP_DEFAULTS, watch } from '../src/index.js';
 import { type ImapTestBed, startTestBed } from './helpers.js';
 import {
   flood,
+  floodAndClose,
   type HostileImapServer,
   type HostileImapServerOptions,
   startHostileImapServer,
@@ -94,10 +95,7 @@ describe('before login (finding 4)', () => {
     const error = await connectTo(
       {
         commands: {
-          CAPABILITY: async ({ socket }) => {
-            await flood(socket, '* CAPABILITY IMAP4rev1 STARTTLS', ' X-ENDLESS-CAPABILITY', 16 * MiB);
-            socket.destroy();
-          },
+          CAPABILITY: floodAndClose('* CAPABILITY IMAP4rev1 STARTTLS', ' X-ENDLESS-CAPABILITY', 16 * MiB),
         },
       },
       beforeStartTls,
@@ -115,10 +113,7 @@ describe('before login (finding 4)', () => {
     const error = await connectTo(
       {
         commands: {
-          CAPABILITY: async ({ socket }) => {
-            await flood(socket, '* CAPABILITY {999999999}\r\n', 'x'.repeat(4096), 16 * MiB);
-            socket.destroy();
-          },
+          CAPABILITY: floodAndClose('* CAPABILITY {999999999}\r\n', 'x'.repeat(4096), 16 * MiB),
         },
       },
       beforeStartTls,
@@ -132,10 +127,7 @@ describe('before login (finding 4)', () => {
   it('counts the greeting too: a server that floods instead of greeting gets nowhere', async () => {
     const error = await connectTo(
       {
-        onConnect: async (socket) => {
-          await flood(socket, '* OK ', 'hello ', 16 * MiB);
-          socket.destroy();
-        },
+        onConnect: (socket) => floodAndClose('* OK ', 'hello ', 16 * MiB)({ socket }),
       },
       beforeStartTls,
     );
@@ -151,10 +143,7 @@ describe('after login (finding 11)', () => {
     const client = await loggedIn(
       {
         commands: {
-          LIST: async ({ socket }) => {
-            await flood(socket, '* LIST (\\HasNoChildren) "/" "', 'a'.repeat(1024), 8 * MiB);
-            socket.destroy();
-          },
+          LIST: floodAndClose('* LIST (\\HasNoChildren) "/" "', 'a'.repeat(1024), 8 * MiB),
         },
       },
       small,
@@ -171,10 +160,7 @@ describe('after login (finding 11)', () => {
     const client = await loggedIn(
       {
         commands: {
-          LIST: async ({ socket }) => {
-            await flood(socket, '', '* LIST (\\HasNoChildren) "/" "folder"\r\n', 8 * MiB);
-            socket.destroy();
-          },
+          LIST: floodAndClose('', '* LIST (\\HasNoChildren) "/" "folder"\r\n', 8 * MiB),
         },
       },
       small,
@@ -188,10 +174,7 @@ describe('after login (finding 11)', () => {
     const client = await loggedIn(
       {
         commands: {
-          LIST: async ({ socket }) => {
-            await flood(socket, `* LIST () "/" {${4 * limit}}\r\n`, 'x'.repeat(4096), 8 * MiB);
-            socket.destroy();
-          },
+          LIST: floodAndClose(`* LIST () "/" {${4 * limit}}\r\n`, 'x'.repeat(4096), 8 * MiB),
         },
       },
       small,
@@ -219,6 +202,15 @@ describe('after login (finding 11)', () => {
     expect(error).toMatchObject({ name: 'ConnectionError', code: 'IMAP_CONNECTION_CLOSED', transient: true });
     expect((error as Error).message).toMatch(/closed the connection/);
     expect((error as Error).message).toMatch(message);
+  });
+
+  it('leaves a silent server to the inactivity timeout: the client closed that one, not the server', async () => {
+    const client = await loggedIn(
+      { commands: { LIST: ({ socket }) => void socket.write('* LIST (\\HasNoChildren) "/" "INB') } },
+      { 'mail.imap.timeout': '300' },
+    );
+    const error = await client.list().catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'NoConnection' });
   });
 
   it('a message body cut off mid-literal fails the fetch with IMAP_CONNECTION_CLOSED', async () => {
@@ -249,10 +241,7 @@ describe('after login (finding 11)', () => {
       const total = 500 * MiB;
       server = await startHostileImapServer({
         commands: {
-          LIST: async ({ socket }) => {
-            await flood(socket, head, piece, total);
-            socket.destroy();
-          },
+          LIST: floodAndClose(head, piece, total),
         },
       });
       const report = await runClient(properties(server.port, plainLogin));

@@ -98,15 +98,13 @@ export async function startHostileImapServer(
 
 /**
  * Writes `head`, then `piece` over and over until `total` bytes were written or the client went
- * away (honouring back-pressure, so the server holds little itself), then `tail` if it is still
- * there. Resolves with the bytes written.
+ * away (honouring back-pressure, so the server holds little itself). Resolves with the bytes written.
  */
 export async function flood(
   socket: Socket,
   head: string,
   piece: string | Buffer,
   total: number,
-  tail?: string,
 ): Promise<number> {
   const chunk = typeof piece === 'string' ? Buffer.from(piece, 'latin1') : piece;
   let sent = 0;
@@ -119,8 +117,19 @@ export async function flood(
   while (sent < total && !gone()) {
     if (!write(chunk)) await drainOrClose(socket);
   }
-  if (tail !== undefined && !gone()) write(tail);
   return sent;
+}
+
+/** A command script that floods (see {@link flood}) and then drops the connection. */
+export function floodAndClose(
+  head: string,
+  piece: string | Buffer,
+  total: number,
+): (command: { socket: Socket }) => Promise<void> {
+  return async ({ socket }) => {
+    await flood(socket, head, piece, total);
+    socket.destroy();
+  };
 }
 
 function drainOrClose(socket: Socket): Promise<void> {
