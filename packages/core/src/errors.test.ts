@@ -8,6 +8,7 @@ import {
   KalistoError,
   TokenError,
 } from './errors.js';
+import { Secret } from './secret.js';
 
 describe('isKalistoError', () => {
   it('recognises every class', () => {
@@ -70,5 +71,45 @@ describe('error fields', () => {
       description: 'AADSTS50126: bad password',
     });
     expect(JSON.stringify(error)).not.toContain('hunter2');
+  });
+});
+
+describe('ConfigError: the values it shows', () => {
+  const shown = (error: ConfigError) => `${error.message}\n${JSON.stringify(error)}`;
+
+  it('hides a value that holds a secret property name followed by = or :, and says why', () => {
+    const error = new ConfigError([
+      { property: 'mail.imaps.port', value: '993o365.oauth.clientSecret=s3cr3t-joined', expected: 'a port' },
+      { property: 'mail.smtp.host', value: 'h o365.pasword: hunter22', expected: 'a host' },
+      { property: 'mail.imap.port', value: 'https://x:8080', expected: 'a port' },
+    ]);
+    expect(error.issues.map((i) => i.value)).toEqual(['***', '***', 'https://x:8080']);
+    expect(error.issues[0]?.expected).toContain('o365.oauth.clientSecret followed by = or :');
+    expect(error.issues[0]?.expected).toContain('stray \\');
+    expect(shown(error)).not.toMatch(/s3cr3t-joined|hunter22/);
+  });
+
+  it('hides a value that contains one of the secrets it is given, and any secret property value but a reference', () => {
+    const error = new ConfigError(
+      [
+        { property: 'mail.imap.user', value: 'x-known-secret-y', expected: 'a user' },
+        { property: 'o365.oauth.clientSecert', value: 'typo-secret', expected: 'nothing' },
+        { property: 'o365.password', value: 'env:O365_PASSWORD', expected: 'the variable to be set' },
+      ],
+      { secrets: [new Secret('known-secret'), undefined, 'ab'] },
+    );
+    expect(error.issues.map((i) => i.value)).toEqual(['***', '***', 'env:O365_PASSWORD']);
+    expect(shown(error)).not.toMatch(/known-secret|typo-secret/);
+  });
+
+  it('cuts a long value and escapes control characters in the message', () => {
+    const error = new ConfigError([
+      { property: 'mail.imap.host', value: `${'a'.repeat(10_000)}`, expected: 'a host' },
+      { property: 'o365.user\u001b[2J', value: 'a\u007fb\u009bc', expected: 'a user' },
+    ]);
+    expect(error.issues[0]?.value).toBe(`${'a'.repeat(256)}…(10000 characters)`);
+    expect(error.message.length).toBeLessThan(1000);
+    expect(error.message).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+    expect(error.message).toContain('o365.user\\u001b[2J');
   });
 });

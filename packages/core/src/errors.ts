@@ -1,4 +1,6 @@
 import type { ClaimsFinding, TokenClaimsSummary } from './claims.js';
+import { redactIssue } from './config/redaction.js';
+import type { Secret } from './secret.js';
 
 const BRAND = Symbol.for('kalisto.error');
 
@@ -46,21 +48,48 @@ export interface ConfigIssue {
   expected: string;
 }
 
-/** One error naming every bad property of a configuration at once. */
+/** `text` with control characters (C0, DEL, C1) as `\uXXXX`: input echoed in a message cannot drive a terminal. */
+function printable(text: string): string {
+  return text.replace(
+    /[\u0000-\u001f\u007f-\u009f]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+export interface ConfigErrorOptions extends Partial<KalistoErrorOptions> {
+  /**
+   * The configuration's secret values: an issue value that contains one is shown as `***`. Secret
+   * properties, near misses of them and values holding `<secret property>=` are redacted anyway.
+   */
+  secrets?: Iterable<string | Secret | undefined>;
+}
+
+/**
+ * One error naming every bad property of a configuration at once. Issue values are shown redacted
+ * (see {@link ConfigErrorOptions.secrets}) and cut to 256 characters; `issues` holds them as shown.
+ */
 export class ConfigError extends KalistoError {
   readonly issues: readonly ConfigIssue[];
 
-  constructor(issues: readonly ConfigIssue[], options: Partial<KalistoErrorOptions> = {}) {
-    const lines = issues.map(
-      (i) =>
+  constructor(issues: readonly ConfigIssue[], options: ConfigErrorOptions = {}) {
+    const { secrets, ...rest } = options;
+    const known: string[] = [];
+    for (const secret of secrets ?? []) {
+      const value = typeof secret === 'string' || secret === undefined ? secret : secret.reveal();
+      if (value !== undefined) known.push(value);
+    }
+    const shown = issues.map((issue) => redactIssue(issue, known));
+    const lines = shown.map((i) =>
+      printable(
         `  - ${i.property}${i.value === undefined ? '' : ` = ${JSON.stringify(i.value)}`}: expected ${i.expected}`,
+      ),
     );
     super(
-      `Invalid Kalisto configuration (${issues.length} ${issues.length === 1 ? 'problem' : 'problems'}):\n${lines.join('\n')}`,
-      { code: 'CONFIG_INVALID', hint: 'Fix the properties listed above.', ...options },
+      `Invalid Kalisto configuration (${shown.length} ${shown.length === 1 ? 'problem' : 'problems'}):\n${lines.join('\n')}`,
+      { code: 'CONFIG_INVALID', hint: 'Fix the properties listed above.', ...rest },
     );
     this.name = 'ConfigError';
-    this.issues = issues;
+    this.issues = shown;
   }
 }
 

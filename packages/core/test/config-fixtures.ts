@@ -46,3 +46,16 @@ mail.smtp.auth.plain.disable=true
 mail.smtp.host=smtp.office365.com
 mail.smtp.port=587
 `;
+
+/** A real self-signed CA certificate (P-256, valid until 2126) for `kalisto.tls.ca`; its key was thrown away. */
+export const TEST_CA_PEM = `-----BEGIN CERTIFICATE-----
+MIIBizCCATGgAwIBAgIUesV3/jBZ+/KYGsna2z3OEiVqGBIwCgYIKoZIzj0EAwIw
+GjEYMBYGA1UEAwwPS2FsaXN0byB0ZXN0IENBMCAXDTI2MTIwMzEzNDUzOFoYDzIx
+MjYxMTA5MTM0NTM4WjAaMRgwFgYDVQQDDA9LYWxpc3RvIHRlc3QgQ0EwWTATBgcq
+hkjOPQIBBggqhkjOPQMBBwNCAATjcSclVyYmAFGEnAkgs6hMD+rLMl5kCClz+faO
+U2umuEwF1lhSGYPfDwQCqj5hoQ6dwt0PAR8K9PfGSaIXvp47o1MwUTAdBgNVHQ4E
+FgQU/huq4TRKVz0e3vjQP4hvY4sZtp4wHwYDVR0jBBgwFoAU/huq4TRKVz0e3vjQ
+P4hvY4sZtp4wDwYDVR0TAQH/BAUwAwEB/zAKBggqhkjOPQQDAgNIADBFAiBgamPt
+UPrkm328zBLU0OAa+qlHJ4Ysdl7DjPCFA1SJrAIhAIY0FF27sRCnDu0zml/pc2PA
+GIO1VVjg5E0lhQzyZVMj
+-----END CERTIFICATE-----`;

@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { CLIENT_ID, CONFIG_SECRETS, TENANT } from '../../test/config-fixtures.js';
+import { CLIENT_ID, CONFIG_SECRETS, TENANT, TEST_CA_PEM } from '../../test/config-fixtures.js';
 import { ConfigError } from '../errors.js';
 import { describeConfig, formatConfig } from './describe.js';
 import { resolveConfig } from './resolve.js';
@@ -56,8 +56,7 @@ describe('describeConfig and formatConfig', () => {
   });
 
   it('prints an aligned table, one line per property, multi-line values escaped', () => {
-    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----';
-    const config = resolveWithSecrets({ 'kalisto.tls.ca': pem });
+    const config = resolveWithSecrets({ 'kalisto.tls.ca': TEST_CA_PEM });
     const lines = formatConfig(config).split('\n');
     expect(lines[0]).toMatch(/^PROPERTY\s+VALUE\s+SOURCE$/);
     expect(lines).toHaveLength(describeConfig(config).length + 1);
@@ -67,7 +66,9 @@ describe('describeConfig and formatConfig', () => {
       expect(line[valueColumn - 1]).toBe(' ');
       expect(line.slice(sourceColumn)).toMatch(/^(input|default|environment|cloud)$/);
     }
-    expect(lines.find((l) => l.startsWith('kalisto.tls.ca'))).toContain('-----BEGIN CERTIFICATE-----\\nMIIB');
+    expect(lines.find((l) => l.startsWith('kalisto.tls.ca'))).toContain(
+      '-----BEGIN CERTIFICATE-----\\nMIIBizCC',
+    );
   });
 });
 

@@ -17,12 +17,26 @@ export type ConfigInput =
   | Readonly<Record<string, PropertyValue>>
   | KalistoConfigOptions;
 
+/** A Map key that is not a string, named without calling any method of its own. */
+function describeKey(key: unknown): string {
+  if (typeof key === 'symbol') return key.toString();
+  if (typeof key === 'object' && key !== null) return Object.prototype.toString.call(key);
+  return String(key);
+}
+
 function propertyMapEntries(
-  entries: Iterable<[string, unknown]>,
+  entries: Iterable<[unknown, unknown]>,
   issues: ConfigIssue[],
 ): Map<string, string> {
   const out = new Map<string, string>();
   for (const [property, value] of entries) {
+    if (typeof property !== 'string') {
+      issues.push({
+        property: `(Map key ${describeKey(property)})`,
+        expected: 'a property name (a string such as mail.imap.host)',
+      });
+      continue;
+    }
     if (value === undefined || value === null) continue;
     if (typeof value === 'string' || typeof value === 'boolean') out.set(property, String(value));
     else if (typeof value === 'number' && Number.isFinite(value)) out.set(property, String(value));
@@ -46,7 +60,7 @@ export function inputToProperties(input: ConfigInput): {
     return { properties: new Map(Object.entries(parseProperties(input))), issues };
   }
   if (input instanceof Map) {
-    return { properties: propertyMapEntries(input.entries(), issues), issues };
+    return { properties: propertyMapEntries((input as Map<unknown, unknown>).entries(), issues), issues };
   }
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     // Nothing else can be checked without a map: report this alone.

@@ -5,14 +5,32 @@ import type { ConfigWarning } from './types.js';
 
 /** Namespaces that belong to Kalisto (and the Java library): an unknown name there is a mistake. */
 const OWN_NAMESPACES = ['o365.', 'kalisto.', 'websphere.', 'security.'];
+const PROTOCOL_PREFIX = /^mail\.[^.]+\./;
+const MAIL_TOP_LEVEL = /^mail\.[^.]+$/;
 
-/** The known names a property name should be compared with. */
-function candidatesFor(name: string, definitions: ReadonlyMap<string, PropertyDefinition>): string[] {
-  const known = [...definitions.keys()];
-  const protocolPrefix = /^mail\.[^.]+\./.exec(name)?.[0];
-  if (protocolPrefix !== undefined) return known.filter((k) => k.startsWith(protocolPrefix));
-  if (name.startsWith('mail.')) return known.filter((k) => /^mail\.[^.]+$/.test(k));
-  return known.filter((k) => OWN_NAMESPACES.some((ns) => k.startsWith(ns)));
+const isOwn = (name: string): boolean => OWN_NAMESPACES.some((ns) => name.startsWith(ns));
+
+/**
+ * The group a name is compared within: its `mail.<protocol>.` prefix, `mail.` for the session-wide
+ * JavaMail names, else `own` (Kalisto's namespaces, and names a typo took out of them).
+ * Grouping makes every lookup a map access, so checking n names costs O(n), not O(n²).
+ */
+function groupOf(name: string): string {
+  const prefix = PROTOCOL_PREFIX.exec(name)?.[0];
+  if (prefix !== undefined) return prefix;
+  return MAIL_TOP_LEVEL.test(name) ? 'mail.' : 'own';
+}
+
+/** `names` grouped by {@link groupOf}. */
+function groupNames(names: Iterable<string>): Map<string, string[]> {
+  const groups = new Map<string, string[]>();
+  for (const name of names) {
+    const group = groupOf(name);
+    const members = groups.get(group);
+    if (members === undefined) groups.set(group, [name]);
+    else members.push(name);
+  }
+  return groups;
 }
 
 /**
@@ -26,12 +44,12 @@ export function nearMissWarnings(
   definitions: ReadonlyMap<string, PropertyDefinition>,
   customProtocols: readonly string[],
 ): ConfigWarning[] {
+  const known = groupNames(definitions.keys());
   const warnings: ConfigWarning[] = [];
   for (const name of givenNames) {
     if (definitions.has(name)) continue;
-    const suggestion = suggest(name, candidatesFor(name, definitions));
-    const own = OWN_NAMESPACES.some((ns) => name.startsWith(ns));
-    if (!own && suggestion === undefined) continue;
+    const suggestion = suggest(name, known.get(groupOf(name)) ?? []);
+    if (!isOwn(name) && suggestion === undefined) continue;
     warnings.push({
       property: name,
       message: `Unknown property, ignored${suggestion === undefined ? '.' : `; did you mean ${suggestion}?`}`,
@@ -51,19 +69,46 @@ export function nearMissWarnings(
 }
 
 /**
+ * A function giving, for a missing property, the hint that names what the user probably wrote
+ * instead: an unknown given name within two edits of it (`found "o365.oauth.clientSecert": did
+ * you mean o365.oauth.clientSecret?`), or, for a custom protocol whose name is a near miss of a
+ * standard one, a given name of that protocol with the standard one put in (`found
+ * "mail.imasp.host": did you mean mail.imaps.host?`). Empty when there is none.
+ */
+export function nearMissHints(
+  givenNames: readonly string[],
+  definitions: ReadonlyMap<string, PropertyDefinition>,
+): (missing: string) => string {
+  const unknown = groupNames(givenNames.filter((name) => !definitions.has(name)));
+  const given = groupNames(givenNames);
+  const found = (wrote: string, meant: string) => ` (found "${wrote}": did you mean ${meant}?)`;
+  return (missing) => {
+    const group = groupOf(missing);
+    const protocol = PROTOCOL_PREFIX.exec(missing)?.[0].slice('mail.'.length, -1);
+    const standard =
+      protocol === undefined || (MAIL_PROTOCOLS as readonly string[]).includes(protocol)
+        ? undefined
+        : suggest(protocol, MAIL_PROTOCOLS);
+    const wrote = standard === undefined ? undefined : given.get(group)?.[0];
+    if (standard !== undefined && wrote !== undefined) {
+      return found(wrote, `mail.${standard}.${wrote.slice(group.length)}`);
+    }
+    const nearMiss = unknown.get(group)?.find((name) => suggest(name, [missing]) === missing);
+    return nearMiss === undefined ? '' : found(nearMiss, missing);
+  };
+}
+
+/**
  * Reports each required property that is absent; when a given name is a near miss of it
  * (`o365.oauth.clientID`), the issue says so.
  */
 export function checkRequired(
   reader: PropertyReader,
   definitions: ReadonlyMap<string, PropertyDefinition>,
-  givenNames: readonly string[],
 ): void {
   for (const row of definitions.values()) {
     if (!row.required || reader.string(row.name) !== undefined) continue;
-    const nearMiss = givenNames.find((given) => suggest(given, [row.name]) === row.name);
-    const hint = nearMiss === undefined ? '' : ` (found "${nearMiss}": did you mean ${row.name}?)`;
     const what = row.description.replace(/\.$/, '');
-    reader.issue(row.name, `a value: ${what.charAt(0).toLowerCase()}${what.slice(1)}${hint}`, false);
+    reader.missing(row.name, `a value: ${what.charAt(0).toLowerCase()}${what.slice(1)}`);
   }
 }

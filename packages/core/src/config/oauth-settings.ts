@@ -26,16 +26,11 @@ function checkTenant(reader: PropertyReader, tenant: string | undefined): void {
   }
 }
 
-const isGiven = (reader: PropertyReader, name: string): boolean => {
-  const source = reader.source(name);
-  return source === 'input' || source === 'environment';
-};
-
 /** The authority host URL without a trailing slash, or undefined (with an issue) if it is not plain https. */
 function authorityHost(reader: PropertyReader): string | undefined {
   const name = 'o365.oauth.authority';
   // Derived from a given token URL: that URL's own check reports any problem.
-  if (!isGiven(reader, name) && isGiven(reader, 'o365.oauth.url')) {
+  if (!reader.isGiven(name) && reader.isGiven('o365.oauth.url')) {
     const derived = reader.string(name);
     return derived?.startsWith('https://') ? derived : undefined;
   }
@@ -57,7 +52,7 @@ function tokenUrlTemplate(reader: PropertyReader): string | undefined {
   const name = 'o365.oauth.url';
   const template = reader.string(name);
   if (template === undefined) return undefined;
-  if (!isGiven(reader, name)) return template;
+  if (!reader.isGiven(name)) return template;
   if (!template.includes('%s') && (reader.string('o365.oauth.provider') ?? 'msal') === 'msal') {
     reader.issue(
       name,
@@ -81,11 +76,14 @@ function certificate(
   const hasKey = (reader.raw(CERT_KEY) ?? '') !== '';
   if (thumbprint === undefined && !hasKey) return undefined;
   if (thumbprint === undefined) {
-    reader.issue(CERT_THUMBPRINT, 'the certificate thumbprint, given with o365.oauth.certificate.privateKey');
+    reader.missing(
+      CERT_THUMBPRINT,
+      'the certificate thumbprint, given with o365.oauth.certificate.privateKey',
+    );
     return undefined;
   }
   if (!hasKey) {
-    reader.issue(
+    reader.missing(
       CERT_KEY,
       'the PEM private key of the certificate named by o365.oauth.certificate.thumbprint',
     );
@@ -103,12 +101,12 @@ function checkFlowNeeds(reader: PropertyReader, flow: string | undefined, hasCer
   const has = (name: string): boolean => (reader.raw(name) ?? '').trim() !== '';
   if (flow === 'password') {
     if (!has('o365.user'))
-      reader.issue('o365.user', 'the mailbox user name: the password grant signs in as o365.user');
+      reader.missing('o365.user', 'the mailbox user name: the password grant signs in as o365.user');
     if (!has('o365.password'))
-      reader.issue('o365.password', "the user's password: o365.oauth.flow is password");
+      reader.missing('o365.password', "the user's password: o365.oauth.flow is password");
   }
   if (flow === 'client_credentials' && !has('o365.oauth.clientSecret') && !hasCertificate) {
-    reader.issue(
+    reader.missing(
       'o365.oauth.clientSecret',
       'the application secret, or o365.oauth.certificate.thumbprint with .privateKey: client_credentials needs a credential',
     );

@@ -1,7 +1,7 @@
 import type { ConfigIssue } from '../errors.js';
 import type { PropertyDefinition } from './property-table.js';
 import { displayValue } from './redaction.js';
-import type { ConfigSource } from './types.js';
+import type { ConfigSource, ConfigWarning } from './types.js';
 
 /** One resolved property: its string value and the layer it came from. */
 export interface PropertyEntry {
@@ -19,10 +19,18 @@ const INTEGER = /^[+-]?\d+$/;
  */
 export class PropertyReader {
   readonly issues: ConfigIssue[] = [];
+  /** Problems that do not stop the configuration from working (see `ResolvedConfig.warnings`). */
+  readonly warnings: ConfigWarning[] = [];
+  readonly #reported = new Set<string>();
 
+  /**
+   * @param nearMissHint for a missing property, the hint naming what was probably meant instead
+   *   (see {@link PropertyReader.missing}).
+   */
   constructor(
     readonly entries: ReadonlyMap<string, PropertyEntry>,
     private readonly definitions: ReadonlyMap<string, PropertyDefinition>,
+    private readonly nearMissHint: (name: string) => string = () => '',
   ) {}
 
   /** Whether any layer (default included) gives the property a value. */
@@ -46,15 +54,33 @@ export class PropertyReader {
     return value === '' ? undefined : value;
   }
 
+  /** Whether the value came from the input or the environment (not a default or a preset). */
+  isGiven(name: string): boolean {
+    const source = this.source(name);
+    return source === 'input' || source === 'environment';
+  }
+
   /** Adds an issue for `name` (once per property and expectation). */
   issue(name: string, expected: string, withValue = true): void {
-    if (this.issues.some((i) => i.property === name && i.expected === expected)) return;
+    const key = `${name}\u0000${expected}`;
+    if (this.#reported.has(key)) return;
+    this.#reported.add(key);
     const value = this.raw(name);
     this.issues.push({
       property: name,
       ...(withValue && value !== undefined && { value: displayValue(name, value) }),
       expected,
     });
+  }
+
+  /** Adds an issue for a missing property, naming a given near miss of it when there is one. */
+  missing(name: string, expected: string): void {
+    this.issue(name, `${expected}${this.nearMissHint(name)}`, false);
+  }
+
+  /** Adds a warning for `name`. */
+  warn(name: string, message: string): void {
+    this.warnings.push({ property: name, message });
   }
 
   /** An integer within the row's range. */

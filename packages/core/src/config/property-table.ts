@@ -291,7 +291,16 @@ export function protocolProperties(protocol: string, defaults?: ProtocolDefaults
       kind: 'list',
       required: false,
       default: 'TLSv1.2',
-      description: 'Allowed TLS versions (TLSv1 … TLSv1.3); the lowest listed is the minimum.',
+      description:
+        'Allowed TLS versions (TLSv1 … TLSv1.3); the lowest listed is the minimum, but never below TLSv1.2 unless ssl.allowLegacyTls is true (a warning says so).',
+    },
+    {
+      name: `${p}.ssl.allowLegacyTls`,
+      kind: 'boolean',
+      required: false,
+      default: 'false',
+      description:
+        'Let ssl.protocols lower the minimum to TLSv1 or TLSv1.1 (for an old server you cannot upgrade; both versions are broken).',
     },
     {
       name: `${p}.ssl.checkserveridentity`,

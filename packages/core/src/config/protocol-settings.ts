@@ -10,15 +10,30 @@ const DEFAULT_PROXY_PORT = 80;
 /** `mail.<p>.maxResponseBytes` when it is invalid (already reported); the table's default otherwise applies. */
 const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 
-function minTlsVersion(reader: PropertyReader, name: string): TlsVersion {
+const TLS_FLOOR: TlsVersion = 'TLSv1.2';
+
+/**
+ * The lowest version `mail.<p>.ssl.protocols` lists, but not below TLS 1.2 unless
+ * `mail.<p>.ssl.allowLegacyTls` is true: a pasted Java configuration often lists TLSv1, and that
+ * must not quietly weaken the connection (a warning says what happened instead).
+ */
+function minTlsVersion(reader: PropertyReader, p: string): TlsVersion {
+  const name = `${p}.ssl.protocols`;
   const listed = reader.list(name);
   const unknown = listed.filter((v) => !(TLS_VERSIONS as readonly string[]).includes(v));
   if (listed.length === 0 || unknown.length > 0) {
     reader.issue(name, `TLS versions among ${TLS_VERSIONS.join(', ')}`);
-    return 'TLSv1.2';
+    return TLS_FLOOR;
   }
-  const lowest = Math.min(...listed.map((v) => (TLS_VERSIONS as readonly string[]).indexOf(v)));
-  return TLS_VERSIONS[lowest]!;
+  const lowest =
+    TLS_VERSIONS[Math.min(...listed.map((v) => (TLS_VERSIONS as readonly string[]).indexOf(v)))]!;
+  if (TLS_VERSIONS.indexOf(lowest) >= TLS_VERSIONS.indexOf(TLS_FLOOR)) return lowest;
+  if (reader.boolean(`${p}.ssl.allowLegacyTls`) === true) return lowest;
+  reader.warn(
+    name,
+    `lists ${lowest}, older than TLS 1.2: the minimum stays ${TLS_FLOOR} (set ${p}.ssl.allowLegacyTls=true to allow it)`,
+  );
+  return TLS_FLOOR;
 }
 
 function saslMechanisms(reader: PropertyReader, name: string): string[] {
@@ -66,12 +81,36 @@ function checkTransportSecurity(
   }
 }
 
-/** Builds the settings of one protocol from its `mail.<protocol>.*` properties. */
+/**
+ * The `mail.<protocol>.*` entries of `names` (in their order) grouped by protocol, in one pass, so
+ * that building every protocol's settings costs O(properties), not O(protocols × properties).
+ */
+export function propertiesByProtocol(
+  names: readonly string[],
+  entries: ReadonlyMap<string, { readonly value: string }>,
+): Map<string, (readonly [string, string])[]> {
+  const groups = new Map<string, (readonly [string, string])[]>();
+  for (const name of names) {
+    const protocol = /^mail\.([^.]+)\./.exec(name)?.[1];
+    if (protocol === undefined) continue;
+    const entry = [name, entries.get(name)!.value] as const;
+    const group = groups.get(protocol);
+    if (group === undefined) groups.set(protocol, [entry]);
+    else group.push(entry);
+  }
+  return groups;
+}
+
+/**
+ * Builds the settings of one protocol from its `mail.<protocol>.*` properties; `properties` are
+ * those entries (see {@link propertiesByProtocol}).
+ */
 export function buildProtocolSettings(
   reader: PropertyReader,
   protocol: string,
   defaultUser: string | undefined,
   allowInsecureAuth: boolean,
+  properties: readonly (readonly [string, string])[],
 ): ProtocolSettings {
   const p = `mail.${protocol}`;
   const isStore = (STORE_PROTOCOLS as readonly string[]).includes(protocol);
@@ -83,7 +122,6 @@ export function buildProtocolSettings(
     checkTransportSecurity(reader, p, ssl, starttls, starttlsRequired, allowInsecureAuth);
   }
 
-  const prefix = `${p}.`;
   return {
     protocol,
     host: reader.string(`${p}.host`) ?? '',
@@ -91,7 +129,7 @@ export function buildProtocolSettings(
     ssl: ssl ?? true,
     starttls: starttls ?? false,
     starttlsRequired: starttlsRequired ?? !allowInsecureAuth,
-    minTlsVersion: minTlsVersion(reader, `${p}.ssl.protocols`),
+    minTlsVersion: minTlsVersion(reader, p),
     checkServerIdentity: reader.boolean(`${p}.ssl.checkserveridentity`) ?? true,
     saslMechanisms: saslMechanisms(reader, `${p}.sasl.mechanisms`),
     auth: isStore || (reader.boolean(`${p}.auth`) ?? true),
@@ -102,12 +140,7 @@ export function buildProtocolSettings(
     from: isStore ? undefined : (reader.string(`${p}.from`) ?? reader.string('mail.from')),
     proxy: proxy(reader, p),
     providerClass: reader.string(`${p}.class`),
-    properties: redactingPropertyMap(
-      [...reader.entries]
-        .filter(([name]) => name.startsWith(prefix))
-        .map(([name, entry]) => [name, entry.value] as const)
-        .sort(([a], [b]) => (a < b ? -1 : 1)),
-    ),
+    properties: redactingPropertyMap(properties),
   };
 }
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CLIENT_ID, TENANT } from '../../test/config-fixtures.js';
+import { CLIENT_ID, TENANT, TEST_CA_PEM } from '../../test/config-fixtures.js';
 import { ConfigError } from '../errors.js';
 import { Secret } from '../secret.js';
 import { CLOUD_PRESETS } from './clouds.js';
@@ -521,7 +521,7 @@ describe('resolveConfig: result', () => {
   });
 
   it('reads kalisto.tls.ca as PEM text or file:PATH', () => {
-    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    const pem = `${TEST_CA_PEM}\n`;
     const path = join(dir, 'ca.pem');
     writeFileSync(path, pem);
     expect(resolveConfig({ ...APP, 'kalisto.tls.ca': pem }).tlsCa).toBe(pem.trim());

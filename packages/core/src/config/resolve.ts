@@ -2,16 +2,17 @@ import { ConfigError } from '../errors.js';
 import { propertiesFromEnvironment } from './environment.js';
 import { type ConfigInput, inputToProperties } from './input.js';
 import { applyDerivedDefaults, layerProperties } from './layers.js';
-import { checkRequired, nearMissWarnings } from './near-misses.js';
+import { checkRequired, nearMissHints, nearMissWarnings } from './near-misses.js';
 import { buildOAuthSettings } from './oauth-settings.js';
 import { PropertyReader } from './property-reader.js';
 import { MAIL_PROTOCOLS } from './property-table.js';
-import { buildProtocolSettings, defaultProtocol } from './protocol-settings.js';
-import { deepFreeze, redactingPropertyMap } from './redaction.js';
+import { buildProtocolSettings, defaultProtocol, propertiesByProtocol } from './protocol-settings.js';
+import { deepFreeze, isSecretProperty, redactingPropertyMap } from './redaction.js';
 import type { SecretDecoder } from './secret-decoders.js';
-import { resolveReference } from './secret-references.js';
 import { decodeSecrets } from './secrets.js';
+import { readTlsCa } from './tls-ca.js';
 import type { ConfigSource, ProtocolSettings, ResolvedConfig } from './types.js';
+import { checkValues } from './values.js';
 
 export interface ResolveConfigOptions {
   /**
@@ -25,8 +26,6 @@ export interface ResolveConfigOptions {
   secretDecoders?: readonly SecretDecoder[];
 }
 
-const PEM_CERTIFICATE = '-----BEGIN CERTIFICATE-----';
-
 function cacheName(reader: PropertyReader): string | undefined {
   const websphere = reader.string('websphere.cache');
   const kalisto = reader.string('kalisto.cache');
@@ -34,25 +33,6 @@ function cacheName(reader: PropertyReader): string | undefined {
     reader.issue('kalisto.cache', `the same name as websphere.cache ("${websphere}"): they are one setting`);
   }
   return kalisto ?? websphere;
-}
-
-function tlsCa(
-  reader: PropertyReader,
-  env: Readonly<Record<string, string | undefined>>,
-): string | undefined {
-  const name = 'kalisto.tls.ca';
-  const given = reader.string(name);
-  if (given === undefined) return undefined;
-  const resolved = resolveReference(given, env);
-  if ('problem' in resolved) {
-    reader.issue(name, resolved.problem);
-    return undefined;
-  }
-  if (!resolved.value.includes(PEM_CERTIFICATE)) {
-    reader.issue(name, `PEM certificates (${PEM_CERTIFICATE}), or file:PATH of a PEM file`);
-    return undefined;
-  }
-  return resolved.value;
 }
 
 /**
@@ -78,29 +58,37 @@ export function resolveConfig(input: ConfigInput, options: ResolveConfigOptions 
   const layers = layerProperties(given, environment);
   applyDerivedDefaults(layers);
 
-  const reader = new PropertyReader(layers.entries, layers.definitions);
+  const givenNames = [...given.keys(), ...environment.keys()];
+  const hints = nearMissHints(givenNames, layers.definitions);
+  const reader = new PropertyReader(layers.entries, layers.definitions, hints);
   reader.issues.push(...inputIssues);
   reader.validateKinds();
-  const givenNames = [...given.keys(), ...environment.keys()];
-  checkRequired(reader, layers.definitions, givenNames);
+  checkValues(reader, layers.definitions);
+  checkRequired(reader, layers.definitions);
 
   const referenceEnv = options.env ?? process.env;
   const secrets = decodeSecrets(reader, options.secretDecoders ?? [], referenceEnv);
   const oauth = buildOAuthSettings(reader, secrets, layers.cloud);
   const allowInsecureAuth = reader.boolean('kalisto.auth.allowInsecure') ?? false;
+  const names = [...layers.entries.keys()].sort();
+  const byProtocol = propertiesByProtocol(names, layers.entries);
   // Null prototypes: names come from the input, and `__proto__` must stay an ordinary key.
   const protocols: Record<string, ProtocolSettings> = Object.create(null);
   for (const protocol of [...MAIL_PROTOCOLS, ...layers.customProtocols]) {
-    protocols[protocol] = buildProtocolSettings(reader, protocol, oauth.user, allowInsecureAuth);
+    const properties = byProtocol.get(protocol) ?? [];
+    protocols[protocol] = buildProtocolSettings(reader, protocol, oauth.user, allowInsecureAuth, properties);
   }
   const storeProtocol = defaultProtocol(reader, 'store', layers.customProtocols);
   const transportProtocol = defaultProtocol(reader, 'transport', layers.customProtocols);
   const cache = cacheName(reader);
-  const ca = tlsCa(reader, referenceEnv);
+  const ca = readTlsCa(reader, referenceEnv);
 
-  if (reader.issues.length > 0) throw new ConfigError(reader.issues);
+  if (reader.issues.length > 0) {
+    // Any secret's text, decoded or as given, is kept out of the values the error shows.
+    const given = givenNames.filter(isSecretProperty).map((name) => layers.entries.get(name)?.value);
+    throw new ConfigError(reader.issues, { secrets: [...given, ...secrets.values()] });
+  }
 
-  const names = [...layers.entries.keys()].sort();
   const sources: Record<string, ConfigSource> = Object.create(null);
   for (const name of names) sources[name] = layers.entries.get(name)!.source;
   return deepFreeze({
@@ -114,6 +102,9 @@ export function resolveConfig(input: ConfigInput, options: ResolveConfigOptions 
     tlsCa: ca,
     allowInsecureAuth,
     debug: reader.boolean('mail.debug') ?? false,
-    warnings: nearMissWarnings(given.keys(), layers.definitions, layers.customProtocols),
+    warnings: [
+      ...nearMissWarnings(given.keys(), layers.definitions, layers.customProtocols),
+      ...reader.warnings,
+    ],
   });
 }

@@ -29,8 +29,9 @@ function selectDecoder(
 /**
  * Decodes the secret properties: a value `env:NAME` or `file:PATH` is first replaced by what it
  * refers to (`env` is the environment to read), then the decoder named by
- * `security.encoder.class` decodes the result. Problems become issues; no decoded value, and no
- * message of a non-Kalisto error (it might quote the value), ever reaches an issue.
+ * `security.encoder.class` decodes the result. A value given empty means "not set"; one that
+ * resolves or decodes to nothing or blanks is an issue. Problems become issues; no decoded value,
+ * and no message of a non-Kalisto error (it might quote the value), ever reaches an issue.
  */
 export function decodeSecrets(
   reader: PropertyReader,
@@ -49,12 +50,23 @@ export function decodeSecrets(
       continue;
     }
     if (decoder === undefined) continue;
+    let decoded: string;
     try {
-      secrets.set(property, new Secret(decoder.decode(resolved.value, { property })));
+      decoded = decoder.decode(resolved.value, { property });
     } catch (error) {
       const reason = isKalistoError(error) ? `: ${error.message}` : '';
       reader.issue(property, `a value the ${decoder.name} decoder accepts${reason}`);
+      continue;
     }
+    // An empty secret would reach the identity platform as one (or make a library fail obscurely).
+    if (decoded.trim() === '') {
+      reader.issue(
+        property,
+        'a secret that is not empty or only blanks (remove the property if there is none)',
+      );
+      continue;
+    }
+    secrets.set(property, new Secret(decoded));
   }
   return secrets;
 }

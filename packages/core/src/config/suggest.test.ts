@@ -23,3 +23,10 @@ describe('environmentName', () => {
     expect(environmentName('mail.smtp.socketFactory.fallback')).toBe('MAIL_SMTP_SOCKETFACTORY_FALLBACK');
   });
 });
+
+describe('suggest between equally close names', () => {
+  it('prefers the one with the same letters (a transposition), else the first', () => {
+    expect(suggest('imasp', ['imap', 'imaps'])).toBe('imaps');
+    expect(suggest('imapp', ['imap', 'imaps'])).toBe('imap');
+  });
+});

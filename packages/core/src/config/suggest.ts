@@ -21,20 +21,28 @@ function distance(a: string, b: string): number {
 /** Names that differ only in case or by at most this many edits are near misses. */
 const MAX_EDITS = 2;
 
+/** The letters of `text`, lower-case and sorted: equal for two names that differ by transpositions. */
+const letters = (text: string): string => [...text.toLowerCase()].sort().join('');
+
 /**
  * The candidate `name` most likely meant (a different case, or within two edits), if any.
- * Exact matches are not suggestions.
+ * Between equally close candidates, one with the same letters wins (`imasp` → `imaps`, not
+ * `imap`), else the first. Exact matches are not suggestions.
  */
 export function suggest(name: string, candidates: Iterable<string>): string | undefined {
   let best: string | undefined;
   let bestDistance = MAX_EDITS + 1;
+  let sorted: string | undefined;
   for (const candidate of candidates) {
     if (candidate === name || Math.abs(candidate.length - name.length) > MAX_EDITS) continue;
     const d = distance(name, candidate);
-    if (d < bestDistance) {
-      best = candidate;
-      bestDistance = d;
+    if (d > bestDistance) continue;
+    if (d === bestDistance) {
+      sorted ??= letters(name);
+      if (best === undefined || letters(best) === sorted || letters(candidate) !== sorted) continue;
     }
+    best = candidate;
+    bestDistance = d;
   }
   return best;
 }

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { CLIENT_ID, TENANT } from '../../test/config-fixtures.js';
+import { ConfigError } from '../errors.js';
+import { resolveConfig } from './resolve.js';
+
+function configError(properties: Record<string, string>): ConfigError {
+  try {
+    resolveConfig(properties);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+const APP = {
+  'o365.oauth.tenant': TENANT,
+  'o365.oauth.clientId': CLIENT_ID,
+  'o365.oauth.clientSecret': 'app-secret',
+};
+
+describe('near misses in errors', () => {
+  it('points mail.imasp.host at mail.imaps.host, not at its own sibling mail.imasp.port', () => {
+    const error = configError({ ...APP, 'mail.imasp.host': 'imap.contoso.example' });
+    const issue = error.issues.find((i) => i.property === 'mail.imasp.port');
+    expect(issue?.expected).toContain('found "mail.imasp.host": did you mean mail.imaps.host?');
+    expect(issue?.expected).not.toContain('did you mean mail.imasp.port');
+  });
+
+  it('names a misspelt client secret in the "missing secret" error', () => {
+    const error = configError({
+      'o365.oauth.tenant': TENANT,
+      'o365.oauth.clientId': CLIENT_ID,
+      'o365.oauth.clientSecert': 'typo-secret-value',
+    });
+    expect(error.issues).toHaveLength(1);
+    expect(error.issues[0]?.property).toBe('o365.oauth.clientSecret');
+    expect(error.issues[0]?.expected).toContain(
+      'found "o365.oauth.clientSecert": did you mean o365.oauth.clientSecret?',
+    );
+    expect(error.message).not.toContain('typo-secret-value');
+  });
+
+  it('names misspelt password, user and certificate key in the errors of their flows', () => {
+    const password = configError({
+      'o365.oauth.tenant': TENANT,
+      'o365.oauth.clientId': CLIENT_ID,
+      'o365.oauth.flow': 'password',
+      'o365.usr': 'someone@contoso.example',
+      'o365.pasword': 'x',
+    });
+    expect(password.issues.map((i) => i.expected).join('\n')).toContain(
+      'found "o365.usr": did you mean o365.user?',
+    );
+    expect(password.issues.map((i) => i.expected).join('\n')).toContain(
+      'found "o365.pasword": did you mean o365.password?',
+    );
+    const certificate = configError({
+      ...APP,
+      'o365.oauth.certificate.thumbprint': 'a'.repeat(40),
+      'o365.oauth.certificate.privatKey': 'x',
+    });
+    expect(certificate.issues[0]?.expected).toContain(
+      'found "o365.oauth.certificate.privatKey": did you mean o365.oauth.certificate.privateKey?',
+    );
+  });
+});
