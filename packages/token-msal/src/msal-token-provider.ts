@@ -3,6 +3,7 @@ import {
   type AccessToken,
   ConfigError,
   type CredentialMaterial,
+  createHttpAgent,
   credentialMaterial,
   defineTokenProvider,
   type OAuthFlow,
@@ -12,7 +13,7 @@ import {
   type TokenProviderContext,
   type TokenProviderDefinition,
 } from '@kalisto/core';
-import { createDispatcher } from './dispatcher.js';
+
 import { PROVIDER_NAME, toTokenError } from './errors.js';
 import { clientCredentialsFlow } from './flows/client-credentials.js';
 import { delegatedFlow, type SignInContext } from './flows/delegated.js';
@@ -50,14 +51,14 @@ export function createMsalTokenProvider(
   options: MsalTokenProviderOptions = {},
 ): TokenProvider {
   const { config, logger } = context;
-  const dispatcher = createDispatcher({
+  const agent = createHttpAgent({
     ca: config.tlsCa,
     proxy: config.oauth.proxy,
     noProxy: options.noProxy,
     timeoutMs: config.oauth.timeoutMs,
   });
   const networkClient = new UndiciNetworkClient({
-    dispatcher,
+    agent,
     timeoutMs: config.oauth.timeoutMs,
     onRequest: options.onRequest,
   });
@@ -66,7 +67,7 @@ export function createMsalTokenProvider(
   try {
     flow = createFlow(config.oauth.flow, settings, context, options);
   } catch (error) {
-    void dispatcher.close();
+    void agent.close();
     throw error;
   }
   let closing: Promise<void> | undefined;
@@ -88,7 +89,7 @@ export function createMsalTokenProvider(
       }
     },
     close() {
-      closing ??= dispatcher.close();
+      closing ??= agent.close();
       return closing;
     },
   };

@@ -20,7 +20,7 @@ export interface OutboundRequest {
 
 export interface UndiciNetworkClientOptions {
   /** Core's HTTP agent (`createHttpAgent`): trust, proxy, the deadline and the reply size cap. */
-  dispatcher: HttpAgent;
+  agent: HttpAgent;
   /** Upper bound for each request, ms (the agent's own deadline is the most it gets). */
   timeoutMs: number;
   /** Sees every request before it is sent (e.g. to prove no request leaves for another host). */
@@ -88,7 +88,7 @@ export class UndiciNetworkClient implements INetworkModule {
     const state = this.#calls.getStore();
     let response: HttpResponse;
     try {
-      response = await this.#options.dispatcher.request(url, {
+      response = await this.#options.agent.request(url, {
         method,
         headers: options?.headers,
         body: method === 'POST' ? (options?.body ?? '') : undefined,

@@ -1,3 +1,4 @@
+import { createHttpAgent } from '@kalisto/core';
 import {
   type ConnectProxy,
   json,
@@ -6,7 +7,7 @@ import {
   type TestHttpsServer,
 } from '@kalisto/test-support';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createDispatcher } from '../src/dispatcher.js';
+
 import { type OutboundRequest, type TrackedCall, UndiciNetworkClient } from '../src/network-client.js';
 
 let server: TestHttpsServer;
@@ -33,9 +34,9 @@ afterAll(async () => {
 function client(options: { ca?: string; proxy?: string; noProxy?: string; timeoutMs?: number } = {}) {
   const requests: OutboundRequest[] = [];
   const timeoutMs = options.timeoutMs ?? 5_000;
-  const dispatcher = createDispatcher({ ca: server.ca, noProxy: '', timeoutMs, ...options });
-  const network = new UndiciNetworkClient({ dispatcher, timeoutMs, onRequest: (r) => requests.push(r) });
-  return { network, requests, close: () => dispatcher.close() };
+  const agent = createHttpAgent({ ca: server.ca, noProxy: '', timeoutMs, ...options });
+  const network = new UndiciNetworkClient({ agent, timeoutMs, onRequest: (r) => requests.push(r) });
+  return { network, requests, close: () => agent.close() };
 }
 
 describe('UndiciNetworkClient', () => {
@@ -127,7 +128,7 @@ describe('UndiciNetworkClient', () => {
   });
 });
 
-describe('createDispatcher with a proxy', () => {
+describe('createHttpAgent with a proxy', () => {
   let proxy: ConnectProxy;
   let close: (() => Promise<void>) | undefined;
   beforeAll(async () => {

@@ -3,6 +3,7 @@ import {
   ConfigError,
   type CredentialMaterial,
   createCredentialVerifier,
+  createHttpAgent,
   credentialMaterial,
   defineTokenProvider,
   isKalistoError,
@@ -14,7 +15,7 @@ import {
   type TokenProviderDefinition,
   type TokenRequest,
 } from '@kalisto/core';
-import { createDispatcher } from './dispatcher.js';
+
 import type { OAuth2TokenProviderOptions } from './options.js';
 import {
   DEFAULT_REFRESH_TOKEN_TTL_MS,
@@ -59,7 +60,7 @@ export function createOAuth2TokenProvider(
     ]);
   }
 
-  const dispatcher = createDispatcher({
+  const agent = createHttpAgent({
     ca: config.tlsCa,
     proxy: oauth.proxy,
     noProxy: options.noProxy,
@@ -70,7 +71,7 @@ export function createOAuth2TokenProvider(
     clientId: oauth.clientId,
     clientSecret: oauth.clientSecret?.reveal(),
     clientAuth: options.clientAuth ?? 'body',
-    dispatcher,
+    agent,
     timeoutMs: oauth.timeoutMs,
     onRequest: options.onRequest,
   };
@@ -175,7 +176,7 @@ export function createOAuth2TokenProvider(
       };
     },
     close() {
-      closing ??= dispatcher.close();
+      closing ??= agent.close();
       return closing;
     },
   };

@@ -14,7 +14,7 @@ export interface TokenEndpointOptions {
   clientSecret?: string | undefined;
   clientAuth: ClientAuthMethod;
   /** Core's HTTP agent (`createHttpAgent`): trust, proxy, the deadline and the reply size cap. */
-  dispatcher: HttpAgent;
+  agent: HttpAgent;
   /** Upper bound for the request, body included, ms (the agent's own deadline is the most it gets). */
   timeoutMs: number;
   /** Sees every request (method and URL only: the body carries secrets). */
@@ -70,7 +70,7 @@ export async function requestToken(
 
   let response: HttpResponse;
   try {
-    response = await options.dispatcher.request(options.url, {
+    response = await options.agent.request(options.url, {
       method: 'POST',
       headers,
       body: form.toString(),
