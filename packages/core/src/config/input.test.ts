@@ -41,3 +41,18 @@ describe('property maps with keys that are not property names', () => {
     ]);
   });
 });
+
+describe('typed options named like Object.prototype members', () => {
+  it('reports toString, constructor and valueOf as unknown fields, not a TypeError', () => {
+    for (const key of ['toString', 'constructor', 'valueOf', 'hasOwnProperty']) {
+      const error = configError({ [key]: '' });
+      expect(
+        error.issues.map((i) => i.property),
+        key,
+      ).toEqual(expect.arrayContaining([key]));
+    }
+    expect(configError({ imaps: { toString: 'x' } }).issues.map((i) => i.property)).toContain(
+      'imaps.toString',
+    );
+  });
+});

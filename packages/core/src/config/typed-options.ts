@@ -180,6 +180,11 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !isSecret(value);
 }
 
+/** `table[key]` only for the table's own keys: `toString` or `__proto__` from the input is not a field. */
+function ownValue(table: Readonly<Record<string, string>>, key: string): string | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
 function addProtocol(
   protocol: string,
   options: unknown,
@@ -194,7 +199,7 @@ function addProtocol(
   const names = Object.keys(PROTOCOL_OPTION_PROPERTIES);
   for (const [key, value] of Object.entries(options)) {
     if (value === undefined) continue;
-    const suffix = (PROTOCOL_OPTION_PROPERTIES as Record<string, string>)[key];
+    const suffix = ownValue(PROTOCOL_OPTION_PROPERTIES, key);
     if (suffix === undefined) {
       issues.push({
         property: `${field}.${key}`,
@@ -237,7 +242,7 @@ export function typedOptionsToProperties(options: Readonly<Record<string, unknow
 
   for (const [key, value] of Object.entries(options)) {
     if (value === undefined || key === 'properties') continue;
-    const property = (TYPED_OPTION_PROPERTIES as Record<string, string>)[key];
+    const property = ownValue(TYPED_OPTION_PROPERTIES, key);
     if (property !== undefined) {
       const text = toPropertyValue(value, property, issues);
       if (text !== undefined) out.set(property, text);
