@@ -2,7 +2,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { flattenJson, loadProperties, parseDefine } from './config-sources.js';
+import {
+  flattenJson,
+  loadProperties,
+  MAX_CONFIG_FILE_BYTES,
+  parseDefine,
+  readConfigFile,
+} from './config-sources.js';
 
 let dir: string;
 
@@ -74,5 +80,21 @@ describe('loadProperties', () => {
     const bad = join(dir, 'bad.json');
     await writeFile(bad, '{ nope');
     await expect(loadProperties({ config: [bad] })).rejects.toThrow(/bad\.json is not valid JSON/);
+  });
+});
+
+describe('readConfigFile bounds', () => {
+  it('refuses a "file" that never ends (/dev/zero) after MAX_CONFIG_FILE_BYTES, instead of reading gigabytes', async () => {
+    const before = process.memoryUsage().rss;
+    await expect(readConfigFile('/dev/zero')).rejects.toThrow(
+      'The configuration file /dev/zero is larger than 4 MiB',
+    );
+    expect(process.memoryUsage().rss - before).toBeLessThan(64 * 1024 * 1024);
+  });
+
+  it('still reads a file of exactly the limit', async () => {
+    const file = join(dir, 'big.properties');
+    await writeFile(file, `o365.user=${'a'.repeat(MAX_CONFIG_FILE_BYTES - 'o365.user='.length)}`);
+    expect((await readConfigFile(file))['o365.user']).toHaveLength(MAX_CONFIG_FILE_BYTES - 10);
   });
 });

@@ -2,9 +2,9 @@
  * Where the CLI's configuration comes from: `.properties` and JSON files, `-D prop=value` flags and
  * (with `--env`) environment variables — all with the property names of the WebSphere table.
  */
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { ConfigError, parseProperties } from '@kalisto/core';
+import { ConfigError, isKalistoError, parseProperties } from '@kalisto/core';
 import { usageError } from './errors.js';
 
 /** The configuration options every command takes. */
@@ -35,12 +35,43 @@ export function flattenJson(value: JsonValue, file: string, prefix = '', into: R
   return into;
 }
 
+/**
+ * Largest configuration file read: 4 MiB (a properties file is a few KB). A pipe (`--config <(…)`)
+ * is read to its end like a file; something endless such as `/dev/zero` stops here.
+ */
+export const MAX_CONFIG_FILE_BYTES = 4 * 1024 * 1024;
+
+/** The file's text, read in chunks and refused past {@link MAX_CONFIG_FILE_BYTES}. */
+async function readBounded(file: string): Promise<string> {
+  const handle = await open(file, 'r');
+  try {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.alloc(64 * 1024);
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+      if (bytesRead === 0) return Buffer.concat(chunks, total).toString('utf8');
+      total += bytesRead;
+      if (total > MAX_CONFIG_FILE_BYTES) {
+        throw usageError(
+          `The configuration file ${file} is larger than 4 MiB.`,
+          'Give --config a .properties or .json file (or KALISTO_CONFIG).',
+        );
+      }
+      chunks.push(chunk.subarray(0, bytesRead));
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
 /** Reads one configuration file: `.json` as JSON, anything else as `java.util.Properties` text. */
 export async function readConfigFile(file: string): Promise<Record<string, string>> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readBounded(file);
   } catch (error) {
+    if (isKalistoError(error)) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     throw usageError(
       `Cannot read the configuration file ${file} (${code ?? 'error'}).`,
