@@ -15,6 +15,7 @@ export {
 } from './property-table.js';
 export { isSecretProperty } from './redaction.js';
 export { type ResolveConfigOptions, resolveConfig } from './resolve.js';
+export { MAX_REFERENCED_FILE_BYTES } from './secret-references.js';
 export {
   BUILT_IN_SECRET_DECODERS,
   decodeXor,
