@@ -1,7 +1,31 @@
 /** Fixtures shared by the configuration tests. */
+import { ConfigError } from '../src/errors.js';
+import { type ConfigInput, type ResolveConfigOptions, resolveConfig } from '../src/index.js';
 
 export const TENANT = '161ee23e-798c-481d-975a-39345f76032a';
 export const CLIENT_ID = '782d2e03-9066-4d59-ab6a-a2cfbc0212a1';
+
+/** A client-credentials configuration that resolves: tenant, client id and the secret `app-secret`. */
+export const APP = {
+  'o365.oauth.tenant': TENANT,
+  'o365.oauth.clientId': CLIENT_ID,
+  'o365.oauth.clientSecret': 'app-secret',
+} as const;
+
+/** The ConfigError `run` throws; anything else it throws is rethrown, and returning fails the test. */
+export function configErrorOf(run: () => unknown): ConfigError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+/** The ConfigError resolving `input` throws. */
+export const resolveError = (input: ConfigInput, options?: ResolveConfigOptions): ConfigError =>
+  configErrorOf(() => resolveConfig(input, options));
 
 /** Secrets the tests look for in every printed or serialised form; none may ever appear. */
 export const CONFIG_SECRETS = {

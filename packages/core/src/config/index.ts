@@ -15,7 +15,6 @@ export {
 } from './property-table.js';
 export { isSecretProperty } from './redaction.js';
 export { type ResolveConfigOptions, resolveConfig } from './resolve.js';
-export { MAX_REFERENCED_FILE_BYTES } from './secret-references.js';
 export {
   BUILT_IN_SECRET_DECODERS,
   decodeXor,
@@ -24,6 +23,7 @@ export {
   type SecretDecoder,
   websphereDecoder,
 } from './secret-decoders.js';
+export { MAX_REFERENCED_FILE_BYTES } from './secret-references.js';
 export {
   type KalistoConfigOptions,
   PROTOCOL_OPTION_PROPERTIES,

@@ -1,34 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { CLIENT_ID, TENANT } from '../../test/config-fixtures.js';
-import { ConfigError } from '../errors.js';
-import { resolveConfig } from './resolve.js';
-
-function configError(properties: Record<string, string>): ConfigError {
-  try {
-    resolveConfig(properties);
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
-
-const APP = {
-  'o365.oauth.tenant': TENANT,
-  'o365.oauth.clientId': CLIENT_ID,
-  'o365.oauth.clientSecret': 'app-secret',
-};
+import { APP, CLIENT_ID, resolveError, TENANT } from '../../test/config-fixtures.js';
 
 describe('near misses in errors', () => {
   it('points mail.imasp.host at mail.imaps.host, not at its own sibling mail.imasp.port', () => {
-    const error = configError({ ...APP, 'mail.imasp.host': 'imap.contoso.example' });
+    const error = resolveError({ ...APP, 'mail.imasp.host': 'imap.contoso.example' });
     const issue = error.issues.find((i) => i.property === 'mail.imasp.port');
     expect(issue?.expected).toContain('found "mail.imasp.host": did you mean mail.imaps.host?');
     expect(issue?.expected).not.toContain('did you mean mail.imasp.port');
   });
 
   it('names a misspelt client secret in the "missing secret" error', () => {
-    const error = configError({
+    const error = resolveError({
       'o365.oauth.tenant': TENANT,
       'o365.oauth.clientId': CLIENT_ID,
       'o365.oauth.clientSecert': 'typo-secret-value',
@@ -42,7 +24,7 @@ describe('near misses in errors', () => {
   });
 
   it('names misspelt password, user and certificate key in the errors of their flows', () => {
-    const password = configError({
+    const password = resolveError({
       'o365.oauth.tenant': TENANT,
       'o365.oauth.clientId': CLIENT_ID,
       'o365.oauth.flow': 'password',
@@ -55,7 +37,7 @@ describe('near misses in errors', () => {
     expect(password.issues.map((i) => i.expected).join('\n')).toContain(
       'found "o365.pasword": did you mean o365.password?',
     );
-    const certificate = configError({
+    const certificate = resolveError({
       ...APP,
       'o365.oauth.certificate.thumbprint': 'a'.repeat(40),
       'o365.oauth.certificate.privatKey': 'x',

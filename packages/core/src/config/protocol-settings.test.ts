@@ -1,13 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { CLIENT_ID, TENANT } from '../../test/config-fixtures.js';
+import { APP } from '../../test/config-fixtures.js';
 import { findProperty } from './property-table.js';
 import { resolveConfig } from './resolve.js';
-
-const APP = {
-  'o365.oauth.tenant': TENANT,
-  'o365.oauth.clientId': CLIENT_ID,
-  'o365.oauth.clientSecret': 'app-secret',
-};
 
 describe('the TLS floor (mail.<p>.ssl.protocols)', () => {
   it('keeps TLS 1.2 as the minimum when a pasted Java configuration lists TLSv1, and warns', () => {

@@ -2,34 +2,24 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CLIENT_ID, TENANT, TEST_CA_PEM } from '../../test/config-fixtures.js';
-import { ConfigError } from '../errors.js';
+import {
+  APP,
+  CLIENT_ID,
+  configErrorOf as configError,
+  TENANT,
+  TEST_CA_PEM,
+} from '../../test/config-fixtures.js';
 import { Secret } from '../secret.js';
 import { CLOUD_PRESETS } from './clouds.js';
 import { resolveConfig } from './resolve.js';
 import type { KalistoConfigOptions } from './typed-options.js';
 
-const APP = {
-  'o365.oauth.tenant': TENANT,
-  'o365.oauth.clientId': CLIENT_ID,
-  'o365.oauth.clientSecret': 'app-secret',
-};
 const USER = {
   'o365.oauth.tenant': TENANT,
   'o365.oauth.clientId': CLIENT_ID,
   'o365.user': 'someone@contoso.example',
   'o365.password': 'user-password',
 };
-
-function configError(run: () => unknown): ConfigError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 const issuesOf = (input: Record<string, string>) =>
   configError(() => resolveConfig(input)).issues.map((i) => i.property);

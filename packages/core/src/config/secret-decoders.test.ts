@@ -3,8 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CLIENT_ID, CONFIG_SECRETS, TENANT } from '../../test/config-fixtures.js';
-import { ConfigError, isKalistoError, type KalistoError } from '../errors.js';
+import {
+  CLIENT_ID,
+  CONFIG_SECRETS,
+  configErrorOf as configError,
+  TENANT,
+} from '../../test/config-fixtures.js';
+import { isKalistoError, type KalistoError } from '../errors.js';
 import { resolveConfig } from './resolve.js';
 import { decodeXor, encodeXor, type SecretDecoder } from './secret-decoders.js';
 
@@ -17,16 +22,6 @@ const appConfig = (secret: string, extra: Record<string, string> = {}) => ({
   'o365.oauth.clientSecret': secret,
   ...extra,
 });
-
-function configError(run: () => unknown): ConfigError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('WebSphere {xor}', () => {
   it('decodes the known vectors', () => {

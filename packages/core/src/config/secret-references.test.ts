@@ -3,8 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CLIENT_ID, TENANT } from '../../test/config-fixtures.js';
-import { ConfigError } from '../errors.js';
+import { CLIENT_ID, resolveError, TENANT } from '../../test/config-fixtures.js';
 import { resolveConfig } from './resolve.js';
 import { MAX_REFERENCED_FILE_BYTES, resolveReference } from './secret-references.js';
 
@@ -13,15 +12,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const APP = { 'o365.oauth.tenant': TENANT, 'o365.oauth.clientId': CLIENT_ID };
 
-function issuesFor(properties: Record<string, string>) {
-  try {
-    resolveConfig({ ...APP, ...properties });
-  } catch (error) {
-    if (error instanceof ConfigError) return error.issues;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
+const issuesFor = (properties: Record<string, string>) => resolveError({ ...APP, ...properties }).issues;
 
 describe('file: references', () => {
   it('reads a regular file, without its trailing newline', () => {
