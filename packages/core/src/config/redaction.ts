@@ -18,9 +18,8 @@ const PROTOCOL_ROW_SUFFIXES: ReadonlySet<string> = new Set(
   ),
 );
 
-/** True for a row of the table, or a protocol row of any protocol (`mail.custom.host`). */
-function isKnownName(name: string): boolean {
-  if (findProperty(name) !== undefined) return true;
+/** True for a protocol row of any protocol, a custom one included (`mail.custom.host`). */
+function isProtocolRow(name: string): boolean {
   const suffix = /^mail\.[^.]+\.(.+)$/.exec(name)?.[1];
   return suffix !== undefined && PROTOCOL_ROW_SUFFIXES.has(suffix);
 }
@@ -34,7 +33,7 @@ function isKnownName(name: string): boolean {
 export function isSecretProperty(name: string): boolean {
   const row = findProperty(name);
   if (row !== undefined) return row.kind === 'secret';
-  if (isKnownName(name)) return false;
+  if (isProtocolRow(name)) return false;
   return SECRET_WORDS.test(name) || suggest(name, SECRET_ROWS) !== undefined;
 }
 
@@ -63,7 +62,7 @@ function secretRowAtEnd(candidate: string): string | undefined {
  * by `=` or `:` (two `.properties` lines joined by a stray `\`). `name` is the secret row when the
  * name ends with one. One pass over the value.
  */
-export function embeddedSecretAssignment(value: string): { name: string | undefined } | undefined {
+function embeddedSecretAssignment(value: string): { name: string | undefined } | undefined {
   for (let at = 0; at < value.length; at++) {
     const c = value[at];
     if (c !== '=' && c !== ':') continue;

@@ -85,8 +85,8 @@ export function resolveConfig(input: ConfigInput, options: ResolveConfigOptions 
 
   if (reader.issues.length > 0) {
     // Any secret's text, decoded or as given, is kept out of the values the error shows.
-    const given = givenNames.filter(isSecretProperty).map((name) => layers.entries.get(name)?.value);
-    throw new ConfigError(reader.issues, { secrets: [...given, ...secrets.values()] });
+    const givenSecrets = givenNames.filter(isSecretProperty).map((name) => layers.entries.get(name)?.value);
+    throw new ConfigError(reader.issues, { secrets: [...givenSecrets, ...secrets.values()] });
   }
 
   const sources: Record<string, ConfigSource> = Object.create(null);
