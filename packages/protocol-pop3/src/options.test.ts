@@ -1,4 +1,5 @@
 import { resolveConfig } from '@kalisto/core';
+import { createSandboxTls } from '@kalisto/sandbox';
 import { describe, expect, it } from 'vitest';
 import { chooseMechanism, parseCapabilities } from './capabilities.js';
 import { pop3OptionsFromSettings, resolvePop3Options } from './options.js';
@@ -12,7 +13,9 @@ const base = {
 };
 
 describe('pop3OptionsFromSettings', () => {
-  it('maps the mail.pop3s.* settings and kalisto.* properties onto connect options', () => {
+  it('maps the mail.pop3s.* settings and kalisto.* properties onto connect options', async () => {
+    // kalisto.tls.ca must be a real certificate: the resolver parses it.
+    const { ca } = await createSandboxTls();
     const config = resolveConfig({
       ...base,
       'mail.pop3s.host': 'pop.contoso.example',
@@ -23,7 +26,7 @@ describe('pop3OptionsFromSettings', () => {
       'mail.pop3s.connectiontimeout': '1234',
       'mail.pop3s.timeout': '5678',
       'mail.pop3s.maxResponseBytes': '65536',
-      'kalisto.tls.ca': '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----',
+      'kalisto.tls.ca': ca,
     });
     const settings = config.protocols.pop3s;
     if (!settings) throw new Error('no pop3s settings');

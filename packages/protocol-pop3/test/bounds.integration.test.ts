@@ -6,15 +6,16 @@
  */
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connectPop3, type Pop3Client, type Pop3ConnectOptions } from '../src/index.js';
+import { connectPop3, type Pop3ConnectOptions } from '../src/index.js';
 import {
   capaReply,
   type FakeConnection,
   type FakeServer,
   type FakeServerOptions,
   type Flooded,
+  fakeServerHarness,
   flood,
-  startFakeServer,
+  plainOptions,
 } from './fake-server.js';
 
 const GREETING = '+OK POP3 ready\r\n';
@@ -23,36 +24,11 @@ const LIMIT = 64 * 1024;
 const CHUNK = 64 * 1024;
 const FLOOD_BYTES = 64 * 1024 * 1024;
 
-const servers: FakeServer[] = [];
-const clients: Pop3Client[] = [];
+const { serve, connect, cleanup } = fakeServerHarness();
+afterEach(cleanup);
 
-afterEach(async () => {
-  for (const client of clients.splice(0)) await client.close();
-  for (const server of servers.splice(0)) await server.close();
-});
-
-async function serve(options: FakeServerOptions): Promise<FakeServer> {
-  const server = await startFakeServer(options);
-  servers.push(server);
-  return server;
-}
-
-function plain(server: FakeServer, extra: Partial<Pop3ConnectOptions> = {}): Pop3ConnectOptions {
-  return {
-    host: '127.0.0.1',
-    port: server.port,
-    secure: false,
-    allowInsecureAuth: true,
-    maxResponseBytes: LIMIT,
-    ...extra,
-  };
-}
-
-async function connect(options: Pop3ConnectOptions): Promise<Pop3Client> {
-  const client = await connectPop3(options);
-  clients.push(client);
-  return client;
-}
+const plain = (server: FakeServer, extra: Partial<Pop3ConnectOptions> = {}) =>
+  plainOptions(server, { maxResponseBytes: LIMIT, ...extra });
 
 /** Lines of a listing, `size` bytes in all. */
 function listingLines(size: number): Buffer {

@@ -1,41 +1,21 @@
 import { once } from 'node:events';
 import { createSandboxTls, type SandboxTls } from '@kalisto/sandbox';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { connectPop3, type Pop3Client, type Pop3ConnectOptions } from '../src/index.js';
-import { capaReply, type FakeServer, type FakeServerOptions, startFakeServer } from './fake-server.js';
+import { connectPop3 } from '../src/index.js';
+import { capaReply, type FakeServerOptions, fakeServerHarness, plainOptions } from './fake-server.js';
 
 const GREETING = '+OK POP3 ready\r\n';
 // A JWT-shaped stand-in: long enough that a leak would be unmistakable.
 const TOKEN = `eyJhbGciOiJub25lIn0.${Buffer.from('{"aud":"https://outlook.office.com"}').toString('base64url')}.${'s'.repeat(86)}`;
 
 let tls: SandboxTls;
-const servers: FakeServer[] = [];
-const clients: Pop3Client[] = [];
+const { serve, connect, cleanup } = fakeServerHarness();
+const plain = plainOptions;
 
 beforeAll(async () => {
   tls = await createSandboxTls();
 });
-afterEach(async () => {
-  for (const client of clients.splice(0)) await client.close();
-  for (const server of servers.splice(0)) await server.close();
-});
-
-async function serve(options: FakeServerOptions): Promise<FakeServer> {
-  const server = await startFakeServer(options);
-  servers.push(server);
-  return server;
-}
-
-/** Plain POP3 to a scripted server: these tests send no token unless they use TLS. */
-function plain(server: FakeServer, extra: Partial<Pop3ConnectOptions> = {}): Pop3ConnectOptions {
-  return { host: '127.0.0.1', port: server.port, secure: false, allowInsecureAuth: true, ...extra };
-}
-
-async function connect(options: Pop3ConnectOptions): Promise<Pop3Client> {
-  const client = await connectPop3(options);
-  clients.push(client);
-  return client;
-}
+afterEach(cleanup);
 
 /** Answers CAPA with `capabilities` and everything else through `reply`. */
 function scripted(capabilities: string[], reply: (line: string) => string | undefined): FakeServerOptions {

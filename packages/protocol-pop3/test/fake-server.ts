@@ -2,6 +2,7 @@
 import { once } from 'node:events';
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
+import { connectPop3, type Pop3Client, type Pop3ConnectOptions } from '../src/index.js';
 
 /** One client connection as the script sees it. */
 export interface FakeConnection {
@@ -118,4 +119,40 @@ function drainOrClose(socket: Socket): Promise<void> {
     socket.on('drain', done);
     socket.on('close', done);
   });
+}
+
+/** The servers and clients of one test file, all closed by `cleanup()` (call it in `afterEach`). */
+export interface FakeHarness {
+  serve(options: FakeServerOptions): Promise<FakeServer>;
+  connect(options: Pop3ConnectOptions): Promise<Pop3Client>;
+  cleanup(): Promise<void>;
+}
+
+export function fakeServerHarness(): FakeHarness {
+  const servers: FakeServer[] = [];
+  const clients: Pop3Client[] = [];
+  return {
+    async serve(options) {
+      const server = await startFakeServer(options);
+      servers.push(server);
+      return server;
+    },
+    async connect(options) {
+      const client = await connectPop3(options);
+      clients.push(client);
+      return client;
+    },
+    async cleanup() {
+      for (const client of clients.splice(0)) await client.close();
+      for (const server of servers.splice(0)) await server.close();
+    },
+  };
+}
+
+/** Plain POP3 to a fake server, insecure auth allowed: tests on plain connections send no real token. */
+export function plainOptions(
+  server: FakeServer,
+  extra: Partial<Pop3ConnectOptions> = {},
+): Pop3ConnectOptions {
+  return { host: '127.0.0.1', port: server.port, secure: false, allowInsecureAuth: true, ...extra };
 }
