@@ -626,4 +626,20 @@ describe('no secret in any produced error', () => {
     expect(scrubTokenLike(text)).toBe(text);
     expect(scrubTokenLike(`x ${ACCESS_TOKEN} y ${XOAUTH2_PAYLOAD}`)).toBe('x [redacted] y [redacted]');
   });
+
+  it.each([
+    ['a', 'a'.repeat(8 * 1024 * 1024)],
+    ['eyJ', 'eyJ'.repeat(3 * 1024 * 1024)],
+    ['eyJ-', 'eyJ-'.repeat(2 * 1024 * 1024)],
+  ])('scrubTokenLike bounds an 8 MB server text of %s (no RangeError, no quadratic scan)', (_name, text) => {
+    const scrubbed = scrubTokenLike(text);
+    expect(scrubbed.length).toBeLessThanOrEqual(64 * 1024 + 1);
+  });
+
+  it('scrubTokenLike finds a JWT inside a longer run and leaves dotted host names alone', () => {
+    expect(scrubTokenLike(`token=${ACCESS_TOKEN};`)).toBe('token=[redacted];');
+    expect(scrubTokenLike('BN0PR04CA0123.namprd04.prod.outlook.com')).toBe(
+      'BN0PR04CA0123.namprd04.prod.outlook.com',
+    );
+  });
 });

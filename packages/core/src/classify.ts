@@ -12,6 +12,7 @@ import {
 import type { CloudName } from './config/types.js';
 import { AuthenticationError, ConnectionError, TokenError } from './errors.js';
 import { describeReplyBody, matchTransportFailure } from './http-failure.js';
+import { MAX_SCRUBBED_TEXT_LENGTH } from './logging.js';
 import type { SaslErrorChallenge } from './sasl.js';
 
 /** One row of the AADSTS table: Microsoft identity platform error numbers with one fix. */
@@ -493,15 +494,28 @@ interface OAuthReply {
   correlationId?: string;
 }
 
-const JWT_LIKE = /\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*/g;
+/** A run of JWT characters (base64url and dots); each is looked at once, so the work stays linear. */
+const JWT_RUN = /[A-Za-z0-9_.-]+/g;
 const LONG_OPAQUE = /[A-Za-z0-9+/_-]{64,}={0,2}/g;
+
+/** A run holding `eyJ…` followed by two more dot-separated parts: a JWT, whatever surrounds it. */
+function holdsJwt(run: string): boolean {
+  const start = run.indexOf('eyJ');
+  if (start < 0) return false;
+  const firstDot = run.indexOf('.', start);
+  return firstDot > 0 && run.indexOf('.', firstDot + 1) > 0;
+}
 
 /**
  * Removes anything that could be a token from a server text: JWTs and long base64 runs (e.g. a
- * XOAUTH2 payload echoed back in an error) become `[redacted]`.
+ * XOAUTH2 payload echoed back in an error) become `[redacted]`. Text over
+ * {@link MAX_SCRUBBED_TEXT_LENGTH} is cut first (a server may send megabytes), so the work is bounded.
  */
 export function scrubTokenLike(text: string): string {
-  return text.replace(JWT_LIKE, '[redacted]').replace(LONG_OPAQUE, '[redacted]');
+  const kept = text.length > MAX_SCRUBBED_TEXT_LENGTH ? `${text.slice(0, MAX_SCRUBBED_TEXT_LENGTH)}…` : text;
+  return kept
+    .replace(JWT_RUN, (run) => (holdsJwt(run) ? '[redacted]' : run))
+    .replace(LONG_OPAQUE, '[redacted]');
 }
 
 /**
