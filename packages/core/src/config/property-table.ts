@@ -179,7 +179,8 @@ const SESSION_PROPERTIES: readonly PropertyDefinition[] = [
     required: false,
     default: '30000',
     range: TIMEOUT_MS,
-    description: 'Timeout of one request to the identity platform, ms.',
+    description:
+      'Deadline of one token request to the identity platform, ms: every attempt, retry, backoff and lock wait of it.',
   },
   {
     name: 'kalisto.oauth.proxy',
