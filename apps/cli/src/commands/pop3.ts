@@ -1,5 +1,8 @@
-import { access, mkdir, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { access, mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { openPop3 } from '../mail-clients.js';
@@ -40,11 +43,62 @@ async function listCommand(context: CliContext, options: Pop3Options) {
   );
 }
 
+/**
+ * Saves one message as `dir/name`, streamed: written to a temporary file beside it, flushed to disk,
+ * then renamed, so the name only ever holds a whole message. On failure the temporary file goes.
+ */
+async function saveMessage(message: Readable, dir: string, name: string): Promise<number> {
+  const temporary = join(dir, `.${name}.${randomBytes(6).toString('hex')}.part`);
+  const file = await open(temporary, 'wx');
+  let bytes = 0;
+  try {
+    for await (const chunk of message) {
+      await file.write(chunk as Buffer);
+      bytes += (chunk as Buffer).length;
+    }
+    await file.sync();
+    await file.close();
+    await rename(temporary, join(dir, name));
+    return bytes;
+  } catch (error) {
+    message.destroy();
+    await file.close().catch(() => undefined);
+    await rm(temporary, { force: true });
+    throw error;
+  }
+}
+
+/** The message's bytes as they arrive: exact when piped (escaped on a terminal), and a final newline. */
+async function printSource(context: CliContext, message: Readable): Promise<void> {
+  let last = 0x0a;
+  for await (const chunk of message) {
+    const data = chunk as Buffer;
+    if (data.length === 0) continue;
+    context.output.raw(data);
+    last = data[data.length - 1] as number;
+    await context.output.ready();
+  }
+  if (last !== 0x0a) context.output.raw('\n');
+}
+
+/** `{ "number": n, "source": "…" }` as `--json` prints it, written piece by piece as the message arrives. */
+async function printSourceJson(context: CliContext, number: number, message: Readable): Promise<void> {
+  const decoder = new StringDecoder('utf8');
+  const inside = (text: string) => JSON.stringify(text).slice(1, -1);
+  context.io.stdout(`{\n  "number": ${number},\n  "source": "`);
+  for await (const chunk of message) {
+    context.io.stdout(inside(decoder.write(chunk as Buffer)));
+    await context.output.ready();
+  }
+  context.io.stdout(`${inside(decoder.end())}"\n}\n`);
+}
+
 async function retrCommand(context: CliContext, options: Pop3Options, numberText: string) {
   const number = positiveInteger(numberText, '<number>');
   const client = await openPop3(context, options.protocol);
-  const source = (await client.retrBuffer(number)).toString('utf8');
-  context.output.result({ number, source }, () => source);
+  const message = client.retr(number);
+  if (context.output.json) await printSourceJson(context, number, message);
+  else await printSource(context, message);
 }
 
 async function downloadCommand(context: CliContext, options: Pop3Options, dir: string) {
@@ -69,15 +123,28 @@ async function downloadCommand(context: CliContext, options: Pop3Options, dir: s
   bar?.start(wanted.length, 0, { bytes: formatSize(0) });
   const files: string[] = [];
   let bytes = 0;
+  // One message streams to disk while the next one's RETR is already queued (its stream holds back
+  // the connection until read), so no message is ever held whole and no round trip is idle.
+  const retr = (index: number) => {
+    const number = wanted[index];
+    if (number === undefined) return undefined;
+    const stream = client.retr(number);
+    // A failure is read from the stream when its turn comes; until then it must not go unhandled.
+    stream.on('error', () => undefined);
+    return { number, stream };
+  };
+  let next = retr(0);
   try {
-    for await (const message of client.retrMany(wanted)) {
-      const file = join(dir, emlFileName(uidOf.get(message.number), message.number));
-      await writeFile(file, message.data, { flag: 'wx' });
-      files.push(file);
-      bytes += message.data.length;
+    for (let index = 0; next !== undefined; index++) {
+      const { number, stream } = next;
+      next = retr(index + 1);
+      const name = emlFileName(uidOf.get(number), number);
+      bytes += await saveMessage(stream, dir, name);
+      files.push(join(dir, name));
       bar?.increment(1, { bytes: formatSize(bytes) });
     }
   } finally {
+    next?.stream.destroy();
     bar?.stop();
   }
   context.output.result(
@@ -104,7 +171,7 @@ export function registerPop3(program: Command, runner: CommandRunner): void {
     );
   pop3
     .command('retr')
-    .description('print one message as stored')
+    .description('print one message as stored (streamed: any size)')
     .argument('<number>', 'message number (see kalisto pop3 list)')
     .action(
       runner.action<Pop3Options>(async (context, _options, [number]) => {
@@ -114,7 +181,9 @@ export function registerPop3(program: Command, runner: CommandRunner): void {
     );
   pop3
     .command('download')
-    .description('save every message as DIR/<uidl>.eml (skips files already there), with a progress bar')
+    .description(
+      'save every message as DIR/<uidl>.eml, each streamed to a temporary file then renamed (skips files already there), with a progress bar',
+    )
     .argument('<dir>', 'directory to save to (created if missing)')
     .action(
       runner.action<Pop3Options>(async (context, _options, [dir]) => {
