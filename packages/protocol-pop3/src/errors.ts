@@ -58,21 +58,19 @@ export function protocolError(endpoint: Pop3Endpoint, problem: string): Connecti
 /** Which bound a reply went over: what it limits, and how to raise it. */
 export type Pop3Bound = 'line' | 'response' | 'message';
 
-const BOUNDS: Record<Pop3Bound, (protocol: string) => { what: string; setting: string; fix: string }> = {
-  line: () => ({
-    what: 'a reply line',
-    setting: 'the maxLineLength option (RFC 2449 allows 512 bytes)',
-    fix: 'no POP3 server sends such a line',
+/** Per bound: what went over it (with the limit), and what to do. */
+const BOUNDS: Record<Pop3Bound, (limit: number, protocol: string) => { what: string; hint: string }> = {
+  line: (limit, p) => ({
+    what: `a reply line longer than ${limit} bytes (the maxLineLength option; RFC 2449 allows 512)`,
+    hint: `No POP3 server sends such a line: check that mail.${p}.host and .port point at the POP3 server you mean.`,
   }),
-  response: (p) => ({
-    what: 'a reply (or a line of one)',
-    setting: `mail.${p}.maxResponseBytes`,
-    fix: `raise mail.${p}.maxResponseBytes only if the server is trusted and its listing really is that large`,
+  response: (limit, p) => ({
+    what: `a reply (or a line of one) larger than ${limit} bytes (mail.${p}.maxResponseBytes)`,
+    hint: `Check that mail.${p}.host and .port point at the POP3 server you mean; raise mail.${p}.maxResponseBytes only if that server is trusted and its listing really is that large.`,
   }),
-  message: () => ({
-    what: 'a message held in memory',
-    setting: 'the maxMessageBytes option',
-    fix: 'read large messages with retr(), a stream, or raise maxMessageBytes',
+  message: (limit) => ({
+    what: `a message larger than ${limit} bytes, more than is held in memory (the maxMessageBytes option)`,
+    hint: 'Read large messages with retr(), which streams them, or raise maxMessageBytes.',
   }),
 };
 
@@ -86,10 +84,9 @@ export function responseTooLargeError(
   limit: number,
   command: string,
 ): ConnectionError {
-  const { what, setting, fix } = BOUNDS[bound](endpoint.protocol);
-  const hint = `Check that mail.${endpoint.protocol}.host and .port point at the POP3 server you trust; ${fix}.`;
+  const { what, hint } = BOUNDS[bound](limit, endpoint.protocol);
   return new ConnectionError(
-    `${label(endpoint)} ${where(endpoint)} sent ${what} larger than ${limit} bytes (${setting}) in reply to ${command}; the connection was closed. ${hint}`,
+    `${label(endpoint)} ${where(endpoint)} sent ${what} in reply to ${command}; the connection was closed. ${hint}`,
     {
       ...fields(endpoint),
       code: bound === 'message' ? 'POP3_MESSAGE_TOO_LARGE' : 'POP3_RESPONSE_TOO_LARGE',
@@ -233,7 +230,16 @@ export function replyError(endpoint: Pop3Endpoint, command: string, status: Pop3
       { ...base, code: 'POP3_STARTTLS_REFUSED', transient: false, hint },
     );
   }
-  const hint = failedHint(command, endpoint.protocol);
+  if (command === GREETING) {
+    const hint = `Read the server text, check mail.${endpoint.protocol}.host and .port, and retry later.`;
+    return new Pop3ReplyError(
+      `${label(endpoint)} ${where(endpoint)} refused the connection in its greeting (server: ${quoted}). ${hint}`,
+      { ...base, code: 'POP3_COMMAND_FAILED', transient: false, hint },
+    );
+  }
+  const hint = NUMBERED_COMMANDS.has(command)
+    ? 'Read the server text: the message number may be wrong or already deleted.'
+    : 'Read the server text.';
   return new Pop3ReplyError(`${label(endpoint)} ${command} failed (server: ${quoted}). ${hint}`, {
     ...base,
     code: 'POP3_COMMAND_FAILED',
@@ -242,17 +248,11 @@ export function replyError(endpoint: Pop3Endpoint, command: string, status: Pop3
   });
 }
 
-const MESSAGE_NUMBER_HINT = 'Read the server text: the message number may be wrong or already deleted.';
+/** Commands that take a message number: only their `-ERR` may blame it. */
 const NUMBERED_COMMANDS = new Set(['RETR', 'TOP', 'DELE', 'LIST', 'UIDL']);
 
-/** The hint of a plain `-ERR`: only commands that take a message number blame it. */
-function failedHint(command: string, protocol: string): string {
-  if (NUMBERED_COMMANDS.has(command)) return MESSAGE_NUMBER_HINT;
-  if (command === 'the greeting') {
-    return `The server refused the connection: read the server text, check mail.${protocol}.host and .port, and retry later.`;
-  }
-  return 'Read the server text.';
-}
+/** The verb the greeting's reply is reported under. */
+export const GREETING = 'the greeting';
 
 /** The caller's AbortSignal ended the connection attempt. */
 export function abortError(endpoint: Pop3Endpoint): ConnectionError {

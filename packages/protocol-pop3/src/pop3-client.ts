@@ -23,6 +23,7 @@ import {
   clientClosedError,
   closedError,
   connectTimeoutError,
+  GREETING,
   mechanismError,
   type Pop3Endpoint,
   type Pop3StatusLine,
@@ -154,8 +155,8 @@ export class Pop3Client {
       if (signal?.aborted) throw abortError(this.#endpoint);
       if (proxy) await this.#tunnel(proxy);
       else await whenReady(this.#socket, this.#endpoint, this.#secure);
-      const greeting = await this.#request(undefined, 'the greeting', 'single');
-      if (greeting.type !== 'ok') throw replyError(this.#endpoint, 'the greeting', greeting);
+      const greeting = await this.#request(undefined, GREETING, 'single');
+      if (greeting.type !== 'ok') throw replyError(this.#endpoint, GREETING, greeting);
       this.#greeting = greeting.text;
       await this.#readCapabilities();
       if (!this.#secure) await this.#upgrade();

@@ -133,7 +133,7 @@ describe('maxResponseBytes: replies held in memory', () => {
     });
     const failure = connectPop3(plain(server));
     await expect(failure).rejects.toMatchObject({ code: 'POP3_RESPONSE_TOO_LARGE', transient: false });
-    await expect(failure).rejects.toThrow(/larger than 8192 bytes \(the maxLineLength option/);
+    await expect(failure).rejects.toThrow(/longer than 8192 bytes \(the maxLineLength option/);
     expect(await sent).toMatchObject({ stoppedByClient: true });
   });
 
@@ -198,7 +198,9 @@ describe('message bodies', () => {
       code: 'POP3_MESSAGE_TOO_LARGE',
       transient: false,
     });
-    expect((error as Error).message).toMatch(/larger than 1048576 bytes \(the maxMessageBytes option\)/);
+    expect((error as Error).message).toMatch(
+      /larger than 1048576 bytes, more than is held in memory \(the maxMessageBytes option\)/,
+    );
     expect((error as Error).message).toContain('retr()');
     expect(await flooded).toMatchObject({ stoppedByClient: true });
   });
