@@ -1,8 +1,8 @@
 /**
  * `kalisto pop3 retr` and `pop3 download` stream each message: an 80 MB message costs the CLI
- * process less than 64 MiB more than a small one (its peak resident set, reported by the process
- * itself on exit), so it was never held whole; it arrives byte for byte, and a download cut off
- * mid-message leaves no file under the message's name.
+ * process less than 100 MiB more than a small one (its peak resident set, reported by the process
+ * itself on exit; holding the message cost 170 to 630 MiB more), it arrives byte for byte, and a
+ * download cut off mid-message leaves no file under the message's name.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -15,7 +15,8 @@ import { type CliSandbox, runKalisto, startCliSandbox } from './helpers.js';
 
 const MiB = 1024 * 1024;
 const MESSAGE_BYTES = 80 * 1000 * 1000;
-const GROWTH_BOUND = 64 * MiB;
+// Streaming costs a few MiB, but V8's young generation alone may grow by ~48 MiB under the churn.
+const GROWTH_BOUND = 100 * MiB;
 const cliDir = fileURLToPath(new URL('..', import.meta.url));
 const reporter = fileURLToPath(new URL('./pop3-max-rss.mjs', import.meta.url));
 
@@ -118,7 +119,7 @@ async function messageNumbers(): Promise<{ number: number; uid: string; size: nu
 }
 
 describe('kalisto pop3 streams messages', () => {
-  it('retr of an 80 MB message: byte for byte on standard output, peak RSS under 64 MiB above a small one', async () => {
+  it('retr of an 80 MB message: byte for byte on standard output, peak RSS under 100 MiB above a small one', async () => {
     const messages = await messageNumbers();
     const large = messages.find((m) => m.size === big.length);
     if (!large) throw new Error('the seeded message is not in the maildrop');

@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { openPop3 } from '../mail-clients.js';
 import type { CommandRunner } from '../runner.js';
-import { plainTable } from '../table.js';
+import { rowsOf } from '../table.js';
 import { formatSize, plural, positiveInteger } from '../text.js';
 
 /** `kalisto pop3 --protocol`, which its subcommands see among their global options. */
@@ -33,13 +33,14 @@ async function listCommand(context: CliContext, options: Pop3Options) {
   const [sizes, uids] = [await client.list(), await client.uidl()];
   const uidOf = new Map(uids.map((u) => [u.number, u.uid]));
   const messages = sizes.map((m) => ({ number: m.number, uid: uidOf.get(m.number), size: m.size }));
-  context.output.result({ messages }, () =>
-    messages.length === 0
-      ? 'The maildrop is empty.'
-      : `${plainTable(
-          ['NUMBER', 'UIDL', 'SIZE'],
-          messages.map((m) => [String(m.number), m.uid ?? '-', formatSize(m.size)]),
-        )}\n${plural(messages.length, 'message')}.`,
+  await context.output.table(
+    { messages },
+    {
+      head: ['NUMBER', 'UIDL', 'SIZE'],
+      rows: rowsOf(messages, (m) => [String(m.number), m.uid ?? '-', formatSize(m.size)]),
+      empty: 'The maildrop is empty.',
+      footer: `${plural(messages.length, 'message')}.`,
+    },
   );
 }
 
