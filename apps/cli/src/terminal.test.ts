@@ -95,6 +95,15 @@ describe('guardTerminal', () => {
     expect(terminal.written.stdout).toBe('Subject: \\u001b$B\r\n\r\nbody\r\n');
   });
 
+  it('shows a character split across two exact chunks as one character on a terminal', () => {
+    const euro = Buffer.from('€ 5', 'utf8');
+    const terminal = recordingIo({ tty: true });
+    const guarded = guardTerminal(terminal.io);
+    guarded.stdoutExact?.(euro.subarray(0, 1));
+    guarded.stdoutExact?.(euro.subarray(1));
+    expect(terminal.written.stdout).toBe('€ 5');
+  });
+
   it('wraps once: guarding a guarded io keeps colours working', () => {
     const { io, written } = recordingIo();
     const twice = guardTerminal(guardTerminal(io));

@@ -6,6 +6,7 @@
  * The CLI's own colours are the only escape sequences that get through (see {@link terminalColors}).
  */
 import { randomBytes } from 'node:crypto';
+import { StringDecoder } from 'node:string_decoder';
 import type { CliIo } from './io.js';
 
 // C0 but tab, newline and a carriage return ending a line (CRLF), DEL, C1, and the bidi embeddings,
@@ -76,13 +77,15 @@ const GUARDED = Symbol('kalisto.cli.guarded');
  */
 export function guardTerminal(io: CliIo): CliIo {
   if ((io as { [GUARDED]?: boolean })[GUARDED]) return io;
+  // One decoder for the whole stream: a character split across two chunks is still one character.
+  const exactText = new StringDecoder('utf8');
   const guarded: CliIo & { [GUARDED]: boolean } = {
     [GUARDED]: true,
     stdout: (text) => io.stdout(forTerminal(text)),
     stderr: (text) => io.stderr(forTerminal(text)),
     stdoutExact: (data) => {
       if (io.stdoutIsTTY || io.stdoutExact === undefined) {
-        io.stdout(escapeControls(typeof data === 'string' ? data : Buffer.from(data).toString('utf8')));
+        io.stdout(escapeControls(typeof data === 'string' ? data : exactText.write(Buffer.from(data))));
       } else {
         io.stdoutExact(data);
       }
