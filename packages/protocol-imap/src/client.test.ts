@@ -1,6 +1,6 @@
 import { ImapFlow } from 'imapflow';
 import { describe, expect, it } from 'vitest';
-import { advertisedMechanisms, narrowMechanisms, OAuthImapFlow } from './client.js';
+import { advertisedMechanisms, narrowMechanisms, OAuthImapFlow, tokenExpiryOf } from './client.js';
 
 const capabilities = (...names: string[]) => new Map<string, unknown>(names.map((n) => [n, true]));
 
@@ -44,5 +44,24 @@ describe('ImapFlow', () => {
     );
     const streamer = (client as unknown as { streamer: { write: { name: string } } }).streamer;
     expect(streamer.write.name).toBe('guardedWrite');
+  });
+});
+
+describe('tokenExpiryOf', () => {
+  const endpoint = { host: '127.0.0.1', port: 1, logger: false } as const;
+
+  it('reads the expiry the provider recorded on the client itself', () => {
+    const client = new OAuthImapFlow(endpoint, {
+      mechanisms: ['XOAUTH2'],
+      allowInsecureAuth: false,
+      protocol: 'imap',
+    });
+    expect(tokenExpiryOf(client)).toBeUndefined();
+    client.tokenExpiresAt = 1_900_000_000_000;
+    expect(tokenExpiryOf(client)).toBe(1_900_000_000_000);
+  });
+
+  it('is undefined for a plain ImapFlow the providers did not open', () => {
+    expect(tokenExpiryOf(new ImapFlow(endpoint))).toBeUndefined();
   });
 });

@@ -82,6 +82,11 @@ function serverHungUp(socket: unknown): boolean {
 export class OAuthImapFlow extends ImapFlow {
   readonly #policy: LoginPolicy;
   readonly #guard: GuardedConnection;
+  /**
+   * When the token this client logged in with expires (epoch ms): the `imap`/`imaps` providers set it
+   * once logged in. Exchange ends the session then (`* BYE Session invalidated - AccessTokenExpired`).
+   */
+  tokenExpiresAt: number | undefined;
 
   constructor(
     options: ImapFlowOptions,
@@ -134,4 +139,25 @@ export class OAuthImapFlow extends ImapFlow {
     if (authenticated) this.#guard.authenticated();
     return authenticated;
   }
+}
+
+/**
+ * When the token a client logged in with expires (epoch ms); undefined for a client the `imap`/`imaps`
+ * providers did not open.
+ */
+export function tokenExpiryOf(client: ImapFlow): number | undefined {
+  return client instanceof OAuthImapFlow ? client.tokenExpiresAt : undefined;
+}
+
+/** LOGOUT when the connection is still up; a dead one only needs its socket closed. Never throws. */
+export async function logoutOrClose(client: ImapFlow): Promise<void> {
+  if (client.usable) {
+    try {
+      await client.logout();
+      return;
+    } catch {
+      // The server went away meanwhile: closing the socket below is all that is left to do.
+    }
+  }
+  client.close();
 }

@@ -1,4 +1,10 @@
-export { advertisedMechanisms, type LoginPolicy, narrowMechanisms, OAuthImapFlow } from './client.js';
+export {
+  advertisedMechanisms,
+  type LoginPolicy,
+  narrowMechanisms,
+  OAuthImapFlow,
+  tokenExpiryOf,
+} from './client.js';
 export {
   connectionClosedError,
   type ImapEndpoint,
@@ -13,7 +19,7 @@ export {
 } from './errors.js';
 export { imapflowLogger } from './logger.js';
 export { allowedMechanisms, IMAP_DEFAULTS, imapFlowOptions, responseLimits } from './options.js';
-export { imap, imaps, tokenExpiryOf } from './provider.js';
+export { imap, imaps } from './provider.js';
 export type { LimitExceeded, ResponseBound, ResponseLimits } from './response-guard.js';
 export {
   DEFAULT_WATCH_QUERY,

@@ -11,7 +11,7 @@ import {
   type ProtocolProvider,
 } from '@kalisto/core';
 import type { ImapFlow } from 'imapflow';
-import { OAuthImapFlow } from './client.js';
+import { logoutOrClose, OAuthImapFlow } from './client.js';
 import { imapLoginError } from './errors.js';
 import { allowedMechanisms, imapFlowOptions, responseLimits } from './options.js';
 
@@ -27,16 +27,6 @@ const JAVA_CLASSES = {
   imap: ['pl.slawas.mail.outlook.store.OutlookStore'],
   imaps: ['pl.slawas.mail.outlook.store.OutlookSSLStore'],
 } as const;
-
-const tokenExpiry = new WeakMap<ImapFlow, number>();
-
-/**
- * When the token a client logged in with expires (epoch ms); undefined for a client these providers
- * did not open. Exchange ends the session then (`* BYE Session invalidated - AccessTokenExpired`).
- */
-export function tokenExpiryOf(client: ImapFlow): number | undefined {
-  return tokenExpiry.get(client);
-}
 
 /**
  * Provider of `session.store('imap')`: STARTTLS with `mail.imap.starttls.enable`, implicit TLS with
@@ -57,7 +47,7 @@ function imapProvider(protocol: 'imap' | 'imaps'): ProtocolProvider<ImapFlow> {
     type: 'store',
     javaClasses: JAVA_CLASSES[protocol],
     create: openImapFlow,
-    close: closeImapFlow,
+    close: logoutOrClose,
     // imapflow never reconnects an instance: once closed, the session has no reason to hold it.
     onClosed: (client, forget) => client.once('close', forget),
   });
@@ -96,7 +86,7 @@ async function openImapFlow(context: ProtocolContext): Promise<ImapFlow> {
     signal?.addEventListener('abort', abort, { once: true });
     try {
       await client.connect();
-      tokenExpiry.set(client, token.expiresAt);
+      client.tokenExpiresAt = token.expiresAt;
       return client;
     } catch (error) {
       client.close();
@@ -115,17 +105,4 @@ async function openImapFlow(context: ProtocolContext): Promise<ImapFlow> {
     }
   };
   return loginWithTokenRetry(context, login);
-}
-
-/** LOGOUT when the connection is still up; a dead one only needs its socket closed. */
-async function closeImapFlow(client: ImapFlow): Promise<void> {
-  if (client.usable) {
-    try {
-      await client.logout();
-      return;
-    } catch {
-      // The server went away meanwhile: closing the socket below is all that is left to do.
-    }
-  }
-  client.close();
 }

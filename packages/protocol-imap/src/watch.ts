@@ -16,7 +16,7 @@ import {
   type Logger,
 } from '@kalisto/core';
 import type { FetchMessageObject, FetchQueryObject, ImapFlow } from 'imapflow';
-import { tokenExpiryOf } from './provider.js';
+import { logoutOrClose, tokenExpiryOf } from './client.js';
 
 /** Where a watcher is: the folder's UIDVALIDITY and the last UID the handler finished. */
 export interface WatchPosition {
@@ -350,7 +350,7 @@ class MailboxWatcher {
       for (const timer of timers) clearTimeout(timer);
       client.off('exists', onExists);
       client.off('close', onClose);
-      await endConnection(client);
+      await logoutOrClose(client);
     }
     if (renewing) await this.#forgetToken(tokenExpiryOf(client));
     if (client.byeReason !== undefined && /AccessTokenExpired/i.test(client.byeReason)) {
@@ -436,19 +436,6 @@ class MailboxWatcher {
       }
     }
   }
-}
-
-/** LOGOUT when the connection is up, else just close the socket; never throws. */
-async function endConnection(client: ImapFlow): Promise<void> {
-  if (client.usable) {
-    try {
-      await client.logout();
-      return;
-    } catch {
-      // Already gone: closing below.
-    }
-  }
-  client.close();
 }
 
 // ImapFlow's codes for a command that failed because the connection is gone.
