@@ -22,12 +22,6 @@ declare module '@kalisto/core' {
   }
 }
 
-/** The Java class names of old configurations that mean these providers. */
-const JAVA_CLASSES = {
-  imap: ['pl.slawas.mail.outlook.store.OutlookStore'],
-  imaps: ['pl.slawas.mail.outlook.store.OutlookSSLStore'],
-} as const;
-
 /**
  * Provider of `session.store('imap')`: STARTTLS with `mail.imap.starttls.enable`, implicit TLS with
  * `mail.imap.ssl.enable` (the Office 365 default: ssl on port 993).
@@ -45,7 +39,6 @@ function imapProvider(protocol: 'imap' | 'imaps'): ProtocolProvider<ImapFlow> {
   return defineProtocolProvider<ImapFlow>({
     protocol,
     type: 'store',
-    javaClasses: JAVA_CLASSES[protocol],
     create: openImapFlow,
     close: logoutOrClose,
     // imapflow never reconnects an instance: once closed, the session has no reason to hold it.

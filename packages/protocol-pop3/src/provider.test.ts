@@ -23,17 +23,11 @@ const base = {
 };
 
 describe('pop3/pop3s providers', () => {
-  it('register as store providers under their names and the JavaMail class names', () => {
-    expect(pop3s()).toMatchObject({
-      protocol: 'pop3s',
-      type: 'store',
-      javaClasses: ['com.sun.mail.pop3.POP3SSLStore'],
-    });
-    expect(pop3()).toMatchObject({
-      protocol: 'pop3',
-      type: 'store',
-      javaClasses: ['com.sun.mail.pop3.POP3Store'],
-    });
+  it("register as store providers; the JavaMail class names resolve to them through core's table", () => {
+    expect(pop3s()).toMatchObject({ protocol: 'pop3s', type: 'store' });
+    expect(pop3()).toMatchObject({ protocol: 'pop3', type: 'store' });
+    expect(kalisto.protocols.resolve('com.sun.mail.pop3.POP3SSLStore', 'store').protocol).toBe('pop3s');
+    expect(kalisto.protocols.resolve('com.sun.mail.pop3.POP3Store', 'store').protocol).toBe('pop3');
   });
 
   it('without a mailbox user, fail with a ConfigError naming mail.pop3s.user', async () => {

@@ -20,12 +20,6 @@ declare module '@kalisto/core' {
   }
 }
 
-/** The Java class names of old configurations that mean these providers. */
-const JAVA_CLASSES = {
-  pop3: ['com.sun.mail.pop3.POP3Store'],
-  pop3s: ['com.sun.mail.pop3.POP3SSLStore'],
-} as const;
-
 /** Provider of `session.store('pop3')`: port 110-style, upgraded with STLS (unless `mail.pop3.ssl.enable`). */
 export function pop3(): ProtocolProvider<Pop3Client> {
   return pop3Provider('pop3');
@@ -40,7 +34,6 @@ function pop3Provider(protocol: 'pop3' | 'pop3s'): ProtocolProvider<Pop3Client> 
   return defineProtocolProvider<Pop3Client>({
     protocol,
     type: 'store',
-    javaClasses: JAVA_CLASSES[protocol],
     create: openAuthenticatedClient,
     close: (client) => client.close(),
   });

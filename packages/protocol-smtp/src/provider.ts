@@ -12,12 +12,6 @@ declare module '@kalisto/core' {
   }
 }
 
-/** The Java class names of old configurations that mean these providers. */
-const JAVA_CLASSES = {
-  smtp: ['pl.slawas.mail.outlook.smtp.OutlookTransport', 'com.sun.mail.smtp.SMTPTransport'],
-  smtps: ['pl.slawas.mail.outlook.smtp.OutlookSSLTransport', 'com.sun.mail.smtp.SMTPSSLTransport'],
-} as const;
-
 /** Provider of `session.transport('smtp')`: port 587, STARTTLS before AUTH (unless `mail.smtp.ssl.enable`). */
 export function smtp(): ProtocolProvider<SmtpTransporter> {
   return smtpProvider('smtp');
@@ -32,7 +26,6 @@ function smtpProvider(protocol: 'smtp' | 'smtps'): ProtocolProvider<SmtpTranspor
   return defineProtocolProvider<SmtpTransporter>({
     protocol,
     type: 'transport',
-    javaClasses: JAVA_CLASSES[protocol],
     create: openSmtpTransport,
     close: async (transporter) => transporter.close(),
   });
