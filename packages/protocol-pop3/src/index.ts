@@ -16,12 +16,5 @@ export {
   Pop3ResponseParser,
   type Pop3ResponseParserOptions,
 } from './response-parser.js';
-export type {
-  Pop3BatchOptions,
-  Pop3Credentials,
-  Pop3DownloadedMessage,
-  Pop3ListEntry,
-  Pop3Message,
-  Pop3Stat,
-  Pop3UidlEntry,
-} from './types.js';
+// Every shape of the client's results is public.
+export type * from './types.js';
