@@ -116,7 +116,7 @@ async function soak(context: ScenarioContext): Promise<Findings> {
   const end = steady[steady.length - 1]?.mb ?? Number.NaN;
   findings.check(
     end - start < SOAK_BOUND_MB,
-    `retained RSS ${start.toFixed(1)} → ${end.toFixed(1)} MB (+${(end - start).toFixed(1)}; bound ${SOAK_BOUND_MB} MB)`,
+    `retained RSS ${start.toFixed(1)} → ${end.toFixed(1)} MB (${end >= start ? '+' : '−'}${Math.abs(end - start).toFixed(1)} MB; bound +${SOAK_BOUND_MB} MB)`,
   );
   findings.figure(`RSS start ${start.toFixed(0)} / peak ${run.peakMb.toFixed(0)} / end ${end.toFixed(0)} MB`);
   findings.figure(`slope ${slope(steady).toFixed(2)} MB/min over ${steady.length} readings`);
