@@ -172,13 +172,33 @@ export async function startIdentityServer(options: IdentityServerOptions): Promi
     return false;
   };
 
+  /**
+   * Answers a POST endpoint of the identity platform: counts the request as `kind`, applies the next
+   * injected fault, then sends what `run` returns, or the AADSTS error it throws.
+   */
+  const answer = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    correlationId: string | undefined,
+    kind: IdentityRequestKind,
+    run: () => Promise<unknown>,
+  ) => {
+    state.count(kind);
+    if (await applyFault(req, res, correlationId)) return;
+    try {
+      sendJson(res, 200, await run(), correlationId ? { 'client-request-id': correlationId } : {});
+    } catch (error) {
+      if (!(error instanceof AadstsError)) throw error;
+      fail(res, error, correlationId);
+    }
+  };
+
   const tokenEndpoint = async (
     req: IncomingMessage,
     res: ServerResponse,
     url: URL,
     tenantSegment: string,
   ) => {
-    const correlationId = correlationOf(req, url);
     const params = new URLSearchParams(await readBody(req));
     // client_secret_basic: Entra ID accepts the client's id and secret in an HTTP Basic header.
     const basic = basicCredentials(req);
@@ -188,17 +208,11 @@ export async function startIdentityServer(options: IdentityServerOptions): Promi
     }
     const grantType = params.get('grant_type') ?? '';
     const grant = GRANTS[grantType];
-    state.count(grant?.kind ?? 'other');
-    if (await applyFault(req, res, correlationId)) return;
-    try {
+    await answer(req, res, correlationOf(req, url), grant?.kind ?? 'other', async () => {
       if (!grantType) throw new AadstsError(900144, ['grant_type']);
       if (!grant) throw new AadstsError(70003, [grantType]);
-      const body = await grant.run({ state, issuer, params, tenantSegment, baseUrl });
-      sendJson(res, 200, body, correlationId ? { 'client-request-id': correlationId } : {});
-    } catch (error) {
-      if (!(error instanceof AadstsError)) throw error;
-      fail(res, error, correlationId);
-    }
+      return grant.run({ state, issuer, params, tenantSegment, baseUrl });
+    });
   };
 
   const deviceCodeEndpoint = async (
@@ -207,16 +221,10 @@ export async function startIdentityServer(options: IdentityServerOptions): Promi
     url: URL,
     tenantSegment: string,
   ) => {
-    const correlationId = correlationOf(req, url);
     const params = new URLSearchParams(await readBody(req));
-    state.count('devicecode_request');
-    if (await applyFault(req, res, correlationId)) return;
-    try {
-      sendJson(res, 200, await deviceAuthorization({ state, issuer, params, tenantSegment, baseUrl }));
-    } catch (error) {
-      if (!(error instanceof AadstsError)) throw error;
-      fail(res, error, correlationId);
-    }
+    await answer(req, res, correlationOf(req, url), 'devicecode_request', () =>
+      deviceAuthorization({ state, issuer, params, tenantSegment, baseUrl }),
+    );
   };
 
   const introspectionEndpoint = async (req: IncomingMessage, res: ServerResponse) => {
