@@ -70,8 +70,6 @@ export function createMsalTokenProvider(
     void agent.close();
     throw error;
   }
-  let closing: Promise<void> | undefined;
-
   return {
     name: PROVIDER_NAME,
     async getToken(request) {
@@ -88,10 +86,8 @@ export function createMsalTokenProvider(
         throw toTokenError(error, call.failure);
       }
     },
-    close() {
-      closing ??= agent.close();
-      return closing;
-    },
+    // The agent's close() is idempotent (and defineTokenProvider makes this one so too).
+    close: () => agent.close(),
   };
 }
 

@@ -161,7 +161,6 @@ export function createOAuth2TokenProvider(
   // Checked above: the flow is one of these.
   const grant = grants[oauth.flow] as (request: TokenRequest) => Promise<TokenResponse>;
 
-  let closing: Promise<void> | undefined;
   return {
     name: PROVIDER_NAME,
     async getToken(request): Promise<AccessToken> {
@@ -175,10 +174,8 @@ export function createOAuth2TokenProvider(
         ...(oauth.flow !== 'client_credentials' && account !== undefined ? { account } : {}),
       };
     },
-    close() {
-      closing ??= agent.close();
-      return closing;
-    },
+    // The agent's close() is idempotent (and defineTokenProvider makes this one so too).
+    close: () => agent.close(),
   };
 }
 
