@@ -368,3 +368,33 @@ function safeJson(value: unknown): string {
     return '[unserialisable]';
   }
 }
+
+/** How many causes {@link redactErrorChain} follows. */
+const MAX_CAUSES = 8;
+
+/**
+ * Scrubs an error and its causes in place with `redactor`: each message, stack and own string field
+ * (e.g. a token error's `description`, which quotes the identity platform). A plugin's error may
+ * carry a server text that echoes a secret; this runs before such an error leaves Kalisto.
+ */
+export function redactErrorChain<T>(error: T, redactor: Redactor): T {
+  const seen = new Set<unknown>();
+  let current: unknown = error;
+  for (let depth = 0; depth < MAX_CAUSES && current instanceof Error && !seen.has(current); depth++) {
+    seen.add(current);
+    const fields = current as unknown as Record<string, unknown>;
+    for (const key of [...Object.keys(current), 'message', 'stack']) {
+      const value = fields[key];
+      if (typeof value !== 'string') continue;
+      const scrubbed = redactor.text(value);
+      if (scrubbed === value) continue;
+      try {
+        fields[key] = scrubbed;
+      } catch {
+        // A read-only field: leave it; the message and stack are writable on every Error.
+      }
+    }
+    current = current.cause;
+  }
+  return error;
+}

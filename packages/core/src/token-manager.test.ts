@@ -587,3 +587,34 @@ describe('one deadline per token request', () => {
     expect(call.current).toMatchObject({ error: { code: 'TOKEN_TIMEOUT' } });
   });
 });
+
+describe('errors a provider throws', () => {
+  it("scrubs a provider's own TokenError whose server text quotes the secret and a JWT, causes included", async () => {
+    const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl';
+    const echo = `AADSTS7000215: Invalid client secret provided: '${FIXTURE_SECRETS.clientSecret}' (token ${jwt})`;
+    const serverError = Object.assign(new Error(echo), { errorMessage: echo });
+    const provider: TokenProvider = {
+      name: 'echoing',
+      getToken: async () => {
+        throw new TokenError(`[token:echoing] ${echo}`, {
+          code: 'TOKEN_INVALID_CLIENT_SECRET',
+          provider: 'echoing',
+          description: echo,
+          cause: serverError,
+        });
+      },
+    };
+    const manager = createTokenManager({ config: testConfig(), provider });
+    const error = await rejectionOf(manager.getToken());
+    expect(error).toBeInstanceOf(TokenError);
+    const chain: unknown[] = [];
+    for (let e: unknown = error; e instanceof Error; e = e.cause) chain.push(e);
+    const rendered = JSON.stringify(chain, (_key, value) =>
+      value instanceof Error ? { ...value, message: value.message, stack: value.stack } : value,
+    );
+    expect(chain).toHaveLength(2);
+    expect(rendered).toContain('AADSTS7000215');
+    expect(rendered).not.toContain(FIXTURE_SECRETS.clientSecret);
+    expect(rendered).not.toContain(jwt);
+  });
+});

@@ -11,7 +11,7 @@ import {
 import { wrapPluginError } from './define.js';
 import { TokenError } from './errors.js';
 import type { Logger } from './logger.js';
-import { createLogger, createRedactor, type Redactor } from './logging.js';
+import { createLogger, createRedactor, type Redactor, redactErrorChain } from './logging.js';
 import {
   abortableSleep,
   DEFAULT_RETRY,
@@ -302,12 +302,12 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
           ),
       },
     ).catch((error: unknown) => {
-      throw wrapPluginError(error, {
-        kind: 'token',
-        name: provider.name,
-        action: 'Getting a token',
+      // A provider's own TokenError passes through wrapPluginError as it is: it may quote a server
+      // text that echoes the secret, so the whole chain is scrubbed here.
+      throw redactErrorChain(
+        wrapPluginError(error, { kind: 'token', name: provider.name, action: 'Getting a token', redactor }),
         redactor,
-      });
+      );
     });
     if (!(token.expiresAt > clock.now())) {
       throw new TokenError(
