@@ -1,10 +1,14 @@
 // Starts and stops real redis-server processes for the integration tests: bounded waits, always cleaned up.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { freePort } from '@kalisto/test-support';
+
+// The outage test takes it from here, beside the server helpers.
+export { freePort };
 
 const run = promisify(execFile);
 const children = new Set<ChildProcess>();
@@ -12,20 +16,6 @@ const children = new Set<ChildProcess>();
 process.once('exit', () => {
   for (const child of children) child.kill('SIGKILL');
 });
-
-/** A port nobody listens on right now (the OS picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
 
 /** Sends one inline command and returns the raw reply ('' when nothing answers). */
 export function rawCommand(port: number, command: string, timeoutMs = 1_000): Promise<string> {

@@ -7,12 +7,12 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { isKalistoError } from '@kalisto/core';
+import { flood } from '@kalisto/test-support';
 import type { ImapFlow } from 'imapflow';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { IMAP_DEFAULTS, watch } from '../src/index.js';
 import { type ImapTestBed, startTestBed } from './helpers.js';
 import {
-  flood,
   floodAndClose,
   type HostileImapServer,
   type HostileImapServerOptions,
@@ -276,7 +276,7 @@ describe('watch() on a server that sends too much', () => {
             socket.write(`* SEARCH\r\n${tag} OK SEARCH completed\r\n`);
             return;
           }
-          await flood(socket, '* SEARCH', ' 123456789'.repeat(100), 8 * MiB);
+          await flood(socket, ' 123456789'.repeat(100), 8 * MiB, { head: '* SEARCH' });
           socket.destroy();
         },
       },

@@ -1,10 +1,12 @@
 /**
  * A scripted IMAP server on 127.0.0.1 for the hostile-server tests: a plain-text greeting, CAPABILITY
  * (XOAUTH2, SASL-IR), every AUTHENTICATE accepted, the delimiter query (`LIST "" ""`) answered and
- * `OK` to anything else, unless a script for the command says otherwise. `flood()` writes until a byte count or until the client goes away.
+ * `OK` to anything else, unless a script for the command says otherwise. `floodAndClose()` scripts an
+ * endless reply.
  */
 import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
+import { flood } from '@kalisto/test-support';
 
 /** What a command script gets: the connection, the command's tag, and its arguments. */
 export interface ImapCommand {
@@ -96,50 +98,14 @@ export async function startHostileImapServer(
   };
 }
 
-/**
- * Writes `head`, then `piece` over and over until `total` bytes were written or the client went
- * away (honouring back-pressure, so the server holds little itself). Resolves with the bytes written.
- */
-export async function flood(
-  socket: Socket,
-  head: string,
-  piece: string | Buffer,
-  total: number,
-): Promise<number> {
-  const chunk = typeof piece === 'string' ? Buffer.from(piece, 'latin1') : piece;
-  let sent = 0;
-  const gone = () => socket.destroyed || !socket.writable;
-  const write = (data: Buffer | string): boolean => {
-    sent += typeof data === 'string' ? Buffer.byteLength(data, 'latin1') : data.length;
-    return socket.write(data);
-  };
-  if (!write(head)) await drainOrClose(socket);
-  while (sent < total && !gone()) {
-    if (!write(chunk)) await drainOrClose(socket);
-  }
-  return sent;
-}
-
-/** A command script that floods (see {@link flood}) and then drops the connection. */
+/** A command script that floods (see `flood` in @kalisto/test-support) and then drops the connection. */
 export function floodAndClose(
   head: string,
   piece: string | Buffer,
   total: number,
 ): (command: { socket: Socket }) => Promise<void> {
   return async ({ socket }) => {
-    await flood(socket, head, piece, total);
+    await flood(socket, piece, total, { head });
     socket.destroy();
   };
-}
-
-function drainOrClose(socket: Socket): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      socket.off('drain', done);
-      socket.off('close', done);
-      resolve();
-    };
-    socket.on('drain', done);
-    socket.on('close', done);
-  });
 }

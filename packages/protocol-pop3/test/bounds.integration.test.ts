@@ -5,6 +5,7 @@
  * client without the bound would succeed instead of failing (no timer decides anything here).
  */
 import { once } from 'node:events';
+import { type Flooded, flood } from '@kalisto/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectPop3, type Pop3ConnectOptions } from '../src/index.js';
 import {
@@ -12,9 +13,7 @@ import {
   type FakeConnection,
   type FakeServer,
   type FakeServerOptions,
-  type Flooded,
   fakeServerHarness,
-  flood,
   plainOptions,
 } from './fake-server.js';
 
@@ -50,7 +49,7 @@ function flooding(verb: string, filler: Buffer, capabilities: string[] = ['SASL 
     onLine: (line: string, connection: FakeConnection) => {
       if (line === verb) {
         connection.send('+OK\r\n');
-        void flood(connection.socket, filler, FLOOD_BYTES, '\r\n.\r\n').then(sent);
+        void flood(connection.socket, filler, FLOOD_BYTES, { end: '\r\n.\r\n' }).then(sent);
       } else if (line === 'CAPA') connection.send(capaReply(...capabilities));
       else if (line === 'AUTH XOAUTH2') connection.send('+ \r\n');
       else if (line === 'QUIT') connection.send('+OK bye\r\n');
@@ -128,7 +127,7 @@ describe('maxResponseBytes: replies held in memory', () => {
     let sent: Promise<Flooded> | undefined;
     const server = await serve({
       onConnect: (connection) => {
-        sent = flood(connection.socket, Buffer.alloc(16 * 1024, 0x2b), FLOOD_BYTES, '\r\n');
+        sent = flood(connection.socket, Buffer.alloc(16 * 1024, 0x2b), FLOOD_BYTES, { end: '\r\n' });
       },
     });
     const failure = connectPop3(plain(server));
@@ -140,7 +139,7 @@ describe('maxResponseBytes: replies held in memory', () => {
   it('a status line is bounded by maxResponseBytes too, when that is the smaller bound', async () => {
     const server = await serve({
       onConnect: (connection) => {
-        void flood(connection.socket, Buffer.alloc(1024, 0x2b), FLOOD_BYTES, '\r\n');
+        void flood(connection.socket, Buffer.alloc(1024, 0x2b), FLOOD_BYTES, { end: '\r\n' });
       },
     });
     const failure = connectPop3(plain(server, { maxResponseBytes: 2048 }));

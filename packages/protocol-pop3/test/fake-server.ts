@@ -84,43 +84,6 @@ export function capaReply(...capabilities: string[]): string {
   return `+OK\r\n${capabilities.map((c) => `${c}\r\n`).join('')}.\r\n`;
 }
 
-/** What {@link flood} sent. */
-export interface Flooded {
-  /** Bytes of filler written to the socket (the kernel may not have delivered them all). */
-  bytes: number;
-  /** The client hung up before `total` bytes went out. */
-  stoppedByClient: boolean;
-}
-
-/**
- * Writes `filler` again and again, as fast as the client reads (waiting for `drain`), until `total`
- * bytes went out or the client hung up; then `end`, if the client is still there. A client that
- * buffers without bound takes all of it; a bounded one hangs up early.
- */
-export async function flood(socket: Socket, filler: Buffer, total: number, end = ''): Promise<Flooded> {
-  let bytes = 0;
-  while (bytes < total && !socket.destroyed) {
-    const more = socket.write(filler);
-    bytes += filler.length;
-    if (!more) await drainOrClose(socket);
-  }
-  const stoppedByClient = socket.destroyed && bytes < total;
-  if (!socket.destroyed && end !== '') socket.write(end);
-  return { bytes, stoppedByClient };
-}
-
-function drainOrClose(socket: Socket): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      socket.off('drain', done);
-      socket.off('close', done);
-      resolve();
-    };
-    socket.on('drain', done);
-    socket.on('close', done);
-  });
-}
-
 /** The servers and clients of one test file, all closed by `cleanup()` (call it in `afterEach`). */
 export interface FakeHarness {
   serve(options: FakeServerOptions): Promise<FakeServer>;

@@ -3,9 +3,9 @@
  * resident set), with the default bounds, while this process serves hundreds of megabytes.
  */
 import { fileURLToPath } from 'node:url';
-import { runChild } from '@kalisto/test-support';
+import { type Flooded, flood, runChild } from '@kalisto/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
-import { capaReply, type FakeServer, type Flooded, flood, startFakeServer } from './fake-server.js';
+import { capaReply, type FakeServer, startFakeServer } from './fake-server.js';
 
 const MiB = 1024 * 1024;
 const GROWTH_BOUND = 64 * MiB;
@@ -25,7 +25,7 @@ async function floodingServer(verb: string, filler: Buffer, total: number) {
     onLine: (line, connection) => {
       if (line === verb) {
         connection.send('+OK\r\n');
-        sent = flood(connection.socket, filler, total, '.\r\n');
+        sent = flood(connection.socket, filler, total, { end: '.\r\n' });
       } else if (line === 'CAPA') connection.send(capaReply('UIDL'));
       else connection.send('+OK\r\n');
     },

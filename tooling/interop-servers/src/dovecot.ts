@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { freePorts } from '@kalisto/test-support';
 import {
   chownTo,
-  freePorts,
   logTail,
   portAnswers,
   requireServerBinary,

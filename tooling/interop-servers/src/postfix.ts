@@ -2,10 +2,10 @@ import { execFile } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { freePorts } from '@kalisto/test-support';
 import type { RunningDovecot } from './dovecot.js';
 import {
   chownTo,
-  freePorts,
   logTail,
   portAnswers,
   requireServerBinary,
