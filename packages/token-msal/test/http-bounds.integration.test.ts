@@ -1,9 +1,13 @@
 import { fileURLToPath } from 'node:url';
 import { resolveConfig } from '@kalisto/core';
 import { recordingLogger, type TestHttpsServer } from '@kalisto/test-support';
+import {
+  type Streamed,
+  startHostileEndpoint,
+  tokenEndpointBoundsSuite,
+} from '@kalisto/test-support/token-provider';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { msalTokenProvider } from '../src/index.js';
-import { type Streamed, startHostileEndpoint, tokenEndpointBoundsSuite } from './http-bounds-suite.js';
 
 // The real msal-node against a hostile identity platform: the tenant is the authority's first path segment.
 tokenEndpointBoundsSuite({

@@ -1,6 +1,5 @@
 import { fileURLToPath } from 'node:url';
-// The suite lives beside the msal provider's tests until it moves to @kalisto/test-utils.
-import { tokenEndpointBoundsSuite } from '../../token-msal/test/http-bounds-suite.js';
+import { tokenEndpointBoundsSuite } from '@kalisto/test-support/token-provider';
 import { oauth2TokenProvider } from '../src/index.js';
 
 tokenEndpointBoundsSuite({

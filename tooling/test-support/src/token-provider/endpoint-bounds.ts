@@ -2,7 +2,8 @@
  * What a token provider must survive from a hostile token endpoint — an endless body, a huge
  * Content-Length, endless headers, a body that drips forever, an untrusted certificate, a proxy's
  * HTML error page, malformed JSON — run against a real HTTPS server on 127.0.0.1. Shared by the
- * msal and oauth2 packages (each passes its provider and how its properties point at a URL).
+ * msal and oauth2 packages (each passes its provider and how its properties point at a URL); a
+ * candidate for @kalisto/test-utils, where users' own providers could run it too.
  */
 import type { ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
@@ -12,8 +13,10 @@ import {
   type TokenProvider,
   type TokenProviderDefinition,
 } from '@kalisto/core';
-import { recordingLogger, runChild, startHttpsServer, type TestHttpsServer } from '@kalisto/test-support';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { runChild } from '../child-process.js';
+import { startHttpsServer, type TestHttpsServer } from '../https-server.js';
+import { recordingLogger } from '../sandbox-config.js';
 
 /** The endless body stops here if the client never hangs up (so that a failing run ends). */
 const SAFETY_LIMIT = 256 * 1024 * 1024;
@@ -150,7 +153,7 @@ export function tokenEndpointBoundsSuite(suite: BoundsSuiteOptions): void {
     it('aborts an endless body at the size cap: TOKEN_RESPONSE_TOO_LARGE, memory flat (child process)', async () => {
       const before = streams.length;
       const events = await runChild(
-        fileURLToPath(new URL('./http-bounds-child.ts', import.meta.url)),
+        fileURLToPath(new URL('./endpoint-bounds-child.ts', import.meta.url)),
         {
           KALISTO_TEST_PROVIDER: suite.factoryModule.join('#'),
           // The first run (a 404) warms up TLS and the HTTP stack; the second one is measured.
