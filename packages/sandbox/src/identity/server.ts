@@ -173,33 +173,33 @@ export async function startIdentityServer(options: IdentityServerOptions): Promi
   };
 
   /**
-   * Answers a POST endpoint of the identity platform: counts the request as `kind`, applies the next
-   * injected fault, then sends what `run` returns, or the AADSTS error it throws.
+   * A POST endpoint of a tenant (`/{tenant}/oauth2/v2.0/…`): reads the form, lets `endpoint` say what
+   * the request counts as and how to answer it, applies the next injected fault, then sends the body
+   * `run` returns, or the AADSTS error it throws.
    */
-  const answer = async (
-    req: IncomingMessage,
-    res: ServerResponse,
-    correlationId: string | undefined,
-    kind: IdentityRequestKind,
-    run: () => Promise<unknown>,
-  ) => {
-    state.count(kind);
-    if (await applyFault(req, res, correlationId)) return;
-    try {
-      sendJson(res, 200, await run(), correlationId ? { 'client-request-id': correlationId } : {});
-    } catch (error) {
-      if (!(error instanceof AadstsError)) throw error;
-      fail(res, error, correlationId);
-    }
-  };
+  const tenantEndpoint =
+    (
+      endpoint: (
+        params: URLSearchParams,
+        req: IncomingMessage,
+      ) => { kind: IdentityRequestKind; run: (ctx: GrantContext) => Promise<unknown> },
+    ) =>
+    async (req: IncomingMessage, res: ServerResponse, url: URL, tenantSegment: string) => {
+      const correlationId = correlationOf(req, url);
+      const params = new URLSearchParams(await readBody(req));
+      const { kind, run } = endpoint(params, req);
+      state.count(kind);
+      if (await applyFault(req, res, correlationId)) return;
+      try {
+        const body = await run({ state, issuer, params, tenantSegment, baseUrl });
+        sendJson(res, 200, body, correlationId ? { 'client-request-id': correlationId } : {});
+      } catch (error) {
+        if (!(error instanceof AadstsError)) throw error;
+        fail(res, error, correlationId);
+      }
+    };
 
-  const tokenEndpoint = async (
-    req: IncomingMessage,
-    res: ServerResponse,
-    url: URL,
-    tenantSegment: string,
-  ) => {
-    const params = new URLSearchParams(await readBody(req));
+  const tokenEndpoint = tenantEndpoint((params, req) => {
     // client_secret_basic: Entra ID accepts the client's id and secret in an HTTP Basic header.
     const basic = basicCredentials(req);
     if (basic) {
@@ -208,24 +208,17 @@ export async function startIdentityServer(options: IdentityServerOptions): Promi
     }
     const grantType = params.get('grant_type') ?? '';
     const grant = GRANTS[grantType];
-    await answer(req, res, correlationOf(req, url), grant?.kind ?? 'other', async () => {
-      if (!grantType) throw new AadstsError(900144, ['grant_type']);
-      if (!grant) throw new AadstsError(70003, [grantType]);
-      return grant.run({ state, issuer, params, tenantSegment, baseUrl });
-    });
-  };
+    return {
+      kind: grant?.kind ?? 'other',
+      run: async (ctx) => {
+        if (!grantType) throw new AadstsError(900144, ['grant_type']);
+        if (!grant) throw new AadstsError(70003, [grantType]);
+        return grant.run(ctx);
+      },
+    };
+  });
 
-  const deviceCodeEndpoint = async (
-    req: IncomingMessage,
-    res: ServerResponse,
-    url: URL,
-    tenantSegment: string,
-  ) => {
-    const params = new URLSearchParams(await readBody(req));
-    await answer(req, res, correlationOf(req, url), 'devicecode_request', () =>
-      deviceAuthorization({ state, issuer, params, tenantSegment, baseUrl }),
-    );
-  };
+  const deviceCodeEndpoint = tenantEndpoint(() => ({ kind: 'devicecode_request', run: deviceAuthorization }));
 
   const introspectionEndpoint = async (req: IncomingMessage, res: ServerResponse) => {
     state.count('introspect');
