@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Sandbox, type SandboxOptions, startSandbox } from '@kalisto/sandbox';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { type ChildEvent, runChild } from '../child-process.js';
 import { type TokenChildSpec, tokenChildEnv } from './token-child.js';
 
@@ -34,6 +34,16 @@ export interface TokenRestartBed {
   readonly cachePath: string;
   /** Runs one child with `properties` on top of the bed's; resolves with the events it reported. */
   run(properties: Record<string, string>, options?: TokenChildRun): Promise<ChildEvent[]>;
+}
+
+/** What a child reports when its user was signed out everywhere: a TokenError telling to sign in again. */
+export function signInAgainReport(): unknown {
+  return expect.objectContaining({
+    event: 'error',
+    name: 'TokenError',
+    code: 'TOKEN_REFRESH_EXPIRED',
+    hint: expect.stringMatching(/Sign in again/),
+  });
 }
 
 /** Registers the bed's set-up and clean-up (vitest `beforeAll`/`afterAll`) and returns it. */
