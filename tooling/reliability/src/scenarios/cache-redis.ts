@@ -1,6 +1,6 @@
 /** Redis down at start, killed mid-run (SIGKILL) and slow (DEBUG SLEEP): the token manager carries on. */
 import { redisCache } from '@kalisto/cache-redis';
-import { freePorts } from '@kalisto/interop-servers';
+import { freePorts } from '@kalisto/test-support';
 import { Findings, type Scenario, type ScenarioContext, scenarioOf } from '../scenario.js';
 import { cacheSession, describeCheck, tokenThrough } from '../support/cache-session.js';
 import { rawCommand, scenarioRedis } from '../support/redis.js';

@@ -3,8 +3,8 @@
  * retries, one overall deadline per token request, and a still-valid token that keeps working.
  */
 import { type Clock, type KalistoSession, systemClock } from '@kalisto/core';
-import { freePorts } from '@kalisto/interop-servers';
 import type { Sandbox, TokenFault } from '@kalisto/sandbox';
+import { freePorts } from '@kalisto/test-support';
 import {
   Findings,
   type Scenario,

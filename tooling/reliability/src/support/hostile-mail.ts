@@ -50,6 +50,8 @@ export function hostileMailScenario(c: HostileMailCase): Scenario {
       const run = await runClient(context, 'mail', input, { deadlineMs: CLIENT_DEADLINE_MS });
       const findings = new Findings();
       judgeClientFailure(findings, run, c.error);
+      // Closed first, so that every flood has ended and counted what it wrote.
+      await server.close();
       findings.figure(`server sent ${(server.bytesSent() / 1024 / 1024).toFixed(1)} MB`);
       return findings.outcome();
     },
@@ -58,10 +60,7 @@ export function hostileMailScenario(c: HostileMailCase): Scenario {
 
 /** Sends `head`, then `chunk` over and over, as fast as the client reads. */
 export function floodAfter(head: string, chunk: Buffer): (connection: HostileConnection) => void {
-  return (connection) => {
-    connection.send(head);
-    void connection.flood(() => chunk);
-  };
+  return (connection) => connection.flood(chunk, head);
 }
 
 /** Sends `text`, then resets the connection. */

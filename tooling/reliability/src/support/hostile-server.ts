@@ -5,16 +5,14 @@
 import { once } from 'node:events';
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
+import { flood } from '@kalisto/test-support';
 import type { ScenarioContext } from '../scenario.js';
 
 export interface HostileConnection {
   readonly socket: Socket;
   send(data: string | Buffer): void;
-  /**
-   * Writes what `next(i)` returns, chunk after chunk, waiting whenever the client has not read the
-   * last one; stops when the client goes away or `next` returns undefined.
-   */
-  flood(next: (i: number) => string | Buffer | undefined): Promise<void>;
+  /** Writes `head`, then `chunk` over and over, as fast as the client reads, until it goes away. */
+  flood(chunk: Buffer, head?: string): void;
   /** Writes `text` one byte every `intervalMs` until it is sent or the client goes away. */
   dribble(text: string, intervalMs: number): Promise<void>;
   /** Drops the connection at once (RST when possible). */
@@ -40,17 +38,6 @@ export interface HostileServer {
   close(): Promise<void>;
 }
 
-const waitWritable = (socket: Socket) =>
-  new Promise<void>((resolve) => {
-    const done = () => {
-      socket.off('drain', done);
-      socket.off('close', done);
-      resolve();
-    };
-    socket.on('drain', done);
-    socket.on('close', done);
-  });
-
 /** Starts the server; it is closed (every connection dropped) when the scenario ends. */
 export async function startHostileServer(
   context: ScenarioContext,
@@ -71,13 +58,11 @@ export async function startHostileServer(
         sent += data.length;
         socket.write(data);
       },
-      async flood(next) {
-        for (let i = 0; !socket.destroyed; i++) {
-          const chunk = next(i);
-          if (chunk === undefined) return;
-          sent += chunk.length;
-          if (!socket.write(chunk)) await waitWritable(socket);
-        }
+      flood(chunk, head = '') {
+        sent += head.length;
+        void flood(socket, chunk, Number.POSITIVE_INFINITY, { head }).then((done) => {
+          sent += done.bytes;
+        });
       },
       async dribble(text, intervalMs) {
         for (const char of text) {
