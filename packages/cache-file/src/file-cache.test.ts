@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import { CacheError, ConfigError, type Logger } from '@kalisto/core';
+import { CacheError, ConfigError, createKalisto, type Logger } from '@kalisto/core';
 import { runCacheBackendSuite, tokenShapedValue } from '@kalisto/test-utils';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fileCache } from './file-cache.js';
@@ -182,7 +182,7 @@ describe('fileCache', () => {
     await expect(cache.get('k')).rejects.toMatchObject({ code: 'CACHE_CLOSED' });
   });
 
-  it('says once, at creation, that tokens are stored in clear without a key, naming the option and KALISTO_CACHE_KEY', async () => {
+  it('is said to store tokens in clear without a key: once, by createKalisto, naming the option and KALISTO_CACHE_KEY', async () => {
     vi.stubEnv('KALISTO_CACHE_KEY', undefined);
     try {
       const warnings: { obj: object; msg: string | undefined }[] = [];
@@ -194,9 +194,12 @@ describe('fileCache', () => {
       };
       const cache = fileCache({ path, logger });
       expect(cache.encrypted).toBe(false);
+      // The backend's own logger stays for the file's problems: one path for this warning.
+      expect(warnings).toHaveLength(0);
+      const kalisto = createKalisto({ caches: [cache], logger });
       expect(warnings).toHaveLength(1);
       expect(warnings[0]?.obj).toMatchObject({
-        backend: 'file',
+        cache: 'file',
         option: 'encryptionKey',
         env: 'KALISTO_CACHE_KEY',
       });
@@ -204,6 +207,7 @@ describe('fileCache', () => {
       await cache.set('k', tokenShapedValue('clear'), 60_000);
       await cache.get('k');
       expect(warnings).toHaveLength(1);
+      await kalisto.close();
     } finally {
       vi.unstubAllEnvs();
     }

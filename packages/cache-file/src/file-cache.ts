@@ -8,9 +8,10 @@ import {
   CacheError,
   type CacheLock,
   ConfigError,
-  checkCacheTtl,
   createValueSealer,
+  defineCacheBackend,
   type Logger,
+  scrubbedError,
   toCacheJson,
 } from '@kalisto/core';
 import { removeLeftovers, writeFileAtomic } from './atomic-write.js';
@@ -39,8 +40,8 @@ export interface FileCacheOptions {
   /** The backend's name in errors and registries. Default `file`. */
   name?: string;
   /**
-   * Receives warnings (pino's shape): once at creation when values are stored in clear (no
-   * `encryptionKey`), and about a corrupt file or unreadable values. Silent by default.
+   * Receives warnings (pino's shape) about a corrupt file or unreadable values. Silent by default.
+   * (That values are stored in clear — `encrypted: false` — is `createKalisto`'s warning.)
    */
   logger?: Logger;
 }
@@ -103,12 +104,6 @@ export function fileCache(options: FileCacheOptions): FileCache {
   }
   const lockTimeoutMs = options.lockTimeoutMs ?? 5_000;
   const logger = options.logger;
-  if (sealer === undefined) {
-    logger?.warn(
-      { backend: name, path, option: 'encryptionKey', env: CACHE_KEY_ENV },
-      `[cache:${name}] No encryption key: access and refresh tokens are stored in clear in ${path}. Set the encryptionKey option or ${CACHE_KEY_ENV} (32 bytes, e.g. openssl rand -base64 32), and requireEncryption: true.`,
-    );
-  }
   const locksDirectory = `${path}.locks`;
 
   let snapshot: Snapshot = { id: ABSENT, document: emptyDocument(), decoded: new Map() };
@@ -118,7 +113,6 @@ export function fileCache(options: FileCacheOptions): FileCache {
   let pending: PendingWrite[] = [];
   let flushing: Promise<void> | undefined;
   let sweptLeftovers = false;
-  let closing: Promise<void> | undefined;
 
   const fail = (action: string, error: unknown): CacheError => {
     if (error instanceof CacheError) return error;
@@ -128,18 +122,11 @@ export function fileCache(options: FileCacheOptions): FileCache {
       {
         code: 'CACHE_IO',
         backend: name,
-        cause: scrubbed(error),
+        cause: scrubbedError(error),
         hint: 'Check that the directory exists, is writable by this user, and the disk is not full.',
       },
     );
   };
-
-  const closed = () =>
-    new CacheError(`[cache:${name}] The cache was closed; create a new one to use ${path} again.`, {
-      code: 'CACHE_CLOSED',
-      backend: name,
-      hint: 'Do not use a cache backend after calling close() on it.',
-    });
 
   /** Reads the file through one descriptor, so its identity and content belong together. */
   async function readCurrent(): Promise<{ id: string; document: CacheDocument; corrupt: boolean }> {
@@ -274,11 +261,12 @@ export function fileCache(options: FileCacheOptions): FileCache {
     return join(locksDirectory, `${createHash('sha256').update(key).digest('hex').slice(0, 40)}.lock`);
   }
 
-  return {
+  // defineCacheBackend checks each TTL (these get whole, positive ms), refuses calls after close()
+  // and makes close() and a lock's release() run once.
+  return defineCacheBackend({
     name,
     encrypted: sealer !== undefined,
     async get<T>(key: string): Promise<T | undefined> {
-      if (closing !== undefined) throw closed();
       await refresh();
       const { decoded, document } = snapshot;
       let hit = decoded.get(key);
@@ -289,9 +277,8 @@ export function fileCache(options: FileCacheOptions): FileCache {
       }
       return hit !== undefined && hit.expiresAt > Date.now() ? (hit.value as T) : undefined;
     },
-    async set(key: string, value: unknown, ttlMs: number): Promise<void> {
-      if (closing !== undefined) throw closed();
-      const expiresAt = Date.now() + checkCacheTtl(name, ttlMs);
+    async set(key: string, value: unknown, ttl: number): Promise<void> {
+      const expiresAt = Date.now() + ttl;
       const json = toCacheJson(name, value);
       if (json === undefined) {
         await enqueue((document) => {
@@ -305,14 +292,11 @@ export function fileCache(options: FileCacheOptions): FileCache {
       });
     },
     async delete(key: string): Promise<void> {
-      if (closing !== undefined) throw closed();
       await enqueue((document) => {
         delete document.entries[key];
       });
     },
-    async acquireLock(key: string, ttlMs: number): Promise<CacheLock | undefined> {
-      if (closing !== undefined) throw closed();
-      const ttl = checkCacheTtl(name, ttlMs);
+    async acquireLock(key: string, ttl: number): Promise<CacheLock | undefined> {
       try {
         await mkdir(locksDirectory, { recursive: true, mode: 0o700 });
         const held = await tryLockFile(lockPath(key), ttl);
@@ -330,21 +314,9 @@ export function fileCache(options: FileCacheOptions): FileCache {
         throw fail('Locking beside', error);
       }
     },
-    close(): Promise<void> {
-      closing ??= (async () => {
-        await flushing;
-      })();
-      return closing;
+    /** Waits for pending writes. */
+    close: async (): Promise<void> => {
+      await flushing;
     },
-  };
-}
-
-/** Only the error's name, message and code: never an object that could hold cached values. */
-function scrubbed(error: unknown): Error {
-  const source = error instanceof Error ? error : new Error(String(error));
-  const copy = new Error(source.message);
-  copy.name = source.name;
-  const code = (source as NodeJS.ErrnoException).code;
-  if (code !== undefined) Object.assign(copy, { code });
-  return copy;
+  });
 }

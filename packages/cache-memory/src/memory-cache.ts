@@ -1,4 +1,4 @@
-import { type CacheBackend, type CacheLock, ConfigError, checkCacheTtl } from '@kalisto/core';
+import { type CacheBackend, type CacheLock, ConfigError, defineCacheBackend } from '@kalisto/core';
 import { LRUCache } from 'lru-cache';
 import { InProcessLocks } from './in-process-locks.js';
 
@@ -16,7 +16,6 @@ export interface MemoryCache extends CacheBackend {
 }
 
 const DEFAULT_MAX = 10_000;
-const MISS: Promise<undefined> = Promise.resolve(undefined);
 
 /**
  * A process-wide token cache: pass the same instance to every session that should share tokens.
@@ -24,34 +23,29 @@ const MISS: Promise<undefined> = Promise.resolve(undefined);
  * It has no `close()`: there is nothing to release, and a shared instance must outlive any one session.
  */
 export function memoryCache(options: MemoryCacheOptions = {}): MemoryCache {
-  const name = options.name ?? 'memory';
   const max = options.max ?? DEFAULT_MAX;
   if (!Number.isInteger(max) || max < 1) {
     throw new ConfigError([
       { property: 'memoryCache.max', value: String(max), expected: 'a whole number ≥ 1' },
     ]);
   }
-  // Each value is kept inside an already-resolved promise: a hit hands that promise out as it is, so
-  // it allocates nothing and awaiting it is as cheap as awaiting a raw lru-cache get.
-  const entries = new LRUCache<string, Promise<unknown>>({ max });
+  // Values as given (lru-cache holds anything but undefined, which set() turns into a delete).
+  const entries = new LRUCache<string, {}>({ max });
   const locks = new InProcessLocks();
 
-  return {
-    name,
-    get<T>(key: string): Promise<T | undefined> {
-      return (entries.get(key) ?? MISS) as Promise<T | undefined>;
-    },
-    async set(key: string, value: unknown, ttlMs: number): Promise<void> {
-      const ttl = checkCacheTtl(name, ttlMs);
+  // defineCacheBackend checks each TTL and hands these methods whole, positive milliseconds.
+  return defineCacheBackend({
+    name: options.name ?? 'memory',
+    // Synchronous answers: a hit costs one lru-cache lookup and the one promise the helper makes.
+    get: <T>(key: string) => entries.get(key) as T | undefined,
+    set(key: string, value: unknown, ttl: number): void {
       // A stored undefined would read as a miss anyway: drop the entry instead.
       if (value === undefined) entries.delete(key);
-      else entries.set(key, Promise.resolve(value), { ttl });
+      else entries.set(key, value as {}, { ttl });
     },
-    async delete(key: string): Promise<void> {
+    delete(key: string): void {
       entries.delete(key);
     },
-    async acquireLock(key: string, ttlMs: number): Promise<CacheLock | undefined> {
-      return locks.acquire(key, checkCacheTtl(name, ttlMs));
-    },
-  };
+    acquireLock: (key: string, ttl: number) => locks.acquire(key, ttl),
+  });
 }

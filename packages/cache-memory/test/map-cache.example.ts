@@ -1,9 +1,10 @@
 // The "Writing your own backend" example of README.md, verbatim: keep the two in step.
 import { defineCacheBackend } from '@kalisto/core';
 
-export const mapCache = defineCacheBackend('map', () => {
+export function mapCache(options: { name?: string } = {}) {
   const entries = new Map<string, { value: unknown; expiresAt: number }>();
-  return {
+  return defineCacheBackend({
+    name: options.name ?? 'map',
     async get<T>(key: string) {
       const entry = entries.get(key);
       if (entry === undefined || entry.expiresAt <= Date.now()) return undefined;
@@ -15,5 +16,5 @@ export const mapCache = defineCacheBackend('map', () => {
     async delete(key: string) {
       entries.delete(key);
     },
-  };
-});
+  });
+}

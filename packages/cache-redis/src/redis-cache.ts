@@ -1,20 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import {
-  CACHE_KEY_ENV,
   type CacheBackend,
   type CacheEncryptionKey,
   type CacheLock,
-  checkCacheTtl,
+  ConfigError,
   createValueSealer,
+  defineCacheBackend,
   type Logger,
   toCacheJson,
 } from '@kalisto/core';
 import { Redis } from 'ioredis';
 import { openConnection, type RedisClient, type RedisConnection } from './connection.js';
-import { closedError, RedisDeadlineError, type RedisOperation, toCacheError } from './redis-errors.js';
+import { RedisDeadlineError, type RedisOperation, toCacheError } from './redis-errors.js';
 
-/** Options of {@link redisCache}. */
-export interface RedisCacheOptions {
+/** How the backend uses Redis, beside where Redis is (see {@link RedisConnection}). */
+export interface RedisCacheSettings {
   /** Prepended to every key we write, so several applications can share one Redis. Default `kalisto:`. */
   keyPrefix?: string;
   /**
@@ -25,7 +25,7 @@ export interface RedisCacheOptions {
   /**
    * AES-256-GCM key for values at rest (32 bytes: hex, base64, bytes or a `Secret`); an array rotates
    * keys (the first seals, all open). Default: `KALISTO_CACHE_KEY` from the environment, else none:
-   * values are then stored in clear.
+   * values are then stored in clear (`encrypted: false`, which `createKalisto` warns about).
    */
   encryptionKey?: CacheEncryptionKey | readonly CacheEncryptionKey[];
   /** Longest wait for any one Redis call, including waiting for a lost connection to come back. Default 1,000 ms. */
@@ -34,12 +34,12 @@ export interface RedisCacheOptions {
   connectTimeoutMs?: number;
   /** The backend's name in errors and registries. Default `redis`. */
   name?: string;
-  /**
-   * Receives warnings (pino's shape): once at creation when values are stored in clear (no
-   * `encryptionKey`), and connection lost/restored. Silent by default.
-   */
+  /** Receives warnings (pino's shape): connection lost/restored, unreadable values. Silent by default. */
   logger?: Logger;
 }
+
+/** Options of {@link redisCache}: where Redis is (exactly one of `url`, `client`, `cluster`, `sentinels`) and how to use it. */
+export type RedisCacheOptions = RedisConnection & RedisCacheSettings;
 
 /** A Redis cache backend: always has a distributed lock and a `close()`. */
 export interface RedisCache extends CacheBackend {
@@ -60,27 +60,30 @@ const RELEASE_IF_OWNER = `if redis.call('get', KEYS[1]) == ARGV[1] then return r
  * Values are JSON (sealed with AES-256-GCM when a key is given) with a PX expiry; a hit is one GET.
  * Every failure is a CacheError within `commandTimeoutMs`; after an outage the same backend works again.
  */
-export function redisCache(connection: RedisConnection, options: RedisCacheOptions = {}): RedisCache {
+export function redisCache(options: RedisCacheOptions, ...extra: never[]): RedisCache {
+  if (extra.length > 0) {
+    // The former redisCache(connection, options): its second argument (an encryption key!) would be lost.
+    throw new ConfigError([
+      {
+        property: 'redisCache',
+        expected:
+          'one options object, e.g. redisCache({ url, keyPrefix, encryptionKey }): where Redis is and the settings together',
+      },
+    ]);
+  }
   const name = options.name ?? 'redis';
   const prefix = options.keyPrefix ?? 'kalisto:';
   const commandTimeoutMs = options.commandTimeoutMs ?? 1_000;
   const connectTimeoutMs = options.connectTimeoutMs ?? 3_000;
   const sealer = createValueSealer({ key: options.encryptionKey, property: 'redisCache.encryptionKey' });
-  const { client, owned, where } = openConnection(connection, { commandTimeoutMs, connectTimeoutMs });
+  const { client, owned, where } = openConnection(options, { commandTimeoutMs, connectTimeoutMs });
   const context = { backend: name, where, commandTimeoutMs };
   const logger = options.logger;
-  if (sealer === undefined) {
-    logger?.warn(
-      { backend: name, option: 'encryptionKey', env: CACHE_KEY_ENV },
-      `[cache:${name}] No encryption key: access and refresh tokens are stored in clear in Redis, readable by anyone who can read it. Set the encryptionKey option or ${CACHE_KEY_ENV} (32 bytes, e.g. openssl rand -base64 32).`,
-    );
-  }
   const clientBoundsCommands = owned && boundsEachCommand(client, commandTimeoutMs);
 
   let everReady = client.status === 'ready';
   /** Why the connection we own is down: a better reason than "not ready" (e.g. WRONGPASS). */
   let connectionError: Error | undefined;
-  let closing: Promise<void> | undefined;
   let readiness: Promise<void> | undefined;
   if (owned) watch(client);
 
@@ -127,7 +130,6 @@ export function redisCache(connection: RedisConnection, options: RedisCacheOptio
    * pass may queue commands forever). A call that timed out while waiting is never sent later.
    */
   function call<T>(operation: RedisOperation, command: () => Promise<T>): Promise<T> {
-    if (closing !== undefined) return Promise.reject(closedError(name));
     // The hot path: our ready client's own commandTimeout is the deadline, so no second timer per call.
     if (clientBoundsCommands && client.status === 'ready') {
       return command().catch((error: unknown) => {
@@ -188,7 +190,9 @@ export function redisCache(connection: RedisConnection, options: RedisCacheOptio
     return undefined;
   }
 
-  return {
+  // defineCacheBackend checks each TTL (these get whole, positive ms), refuses calls after close()
+  // and makes close() and a lock's release() run once.
+  return defineCacheBackend({
     name,
     encrypted: sealer !== undefined,
     async get<T>(key: string): Promise<T | undefined> {
@@ -198,8 +202,7 @@ export function redisCache(connection: RedisConnection, options: RedisCacheOptio
       );
       return decode<T>(raw, storageKey);
     },
-    async set(key: string, value: unknown, ttlMs: number): Promise<void> {
-      const ttl = checkCacheTtl(name, ttlMs);
+    async set(key: string, value: unknown, ttl: number): Promise<void> {
       const storageKey = dataKey(key);
       const json = toCacheJson(name, value);
       if (json === undefined) {
@@ -212,27 +215,20 @@ export function redisCache(connection: RedisConnection, options: RedisCacheOptio
     async delete(key: string): Promise<void> {
       await call('DEL', () => client.del(dataKey(key)));
     },
-    async acquireLock(key: string, ttlMs: number): Promise<CacheLock | undefined> {
-      const ttl = checkCacheTtl(name, ttlMs);
+    async acquireLock(key: string, ttl: number): Promise<CacheLock | undefined> {
       const storageKey = lockKey(key);
       const owner = randomBytes(16).toString('hex');
       const taken = await call('lock', () => client.set(storageKey, owner, 'PX', ttl, 'NX'));
       if (taken !== 'OK') return undefined;
-      let released = false;
       return {
+        // Deletes only our own lock: after expiry the key may belong to the next holder.
         release: async () => {
-          if (released) return;
-          released = true;
-          // Deletes only our own lock: after expiry the key may belong to the next holder.
           await call('lock release', () => client.eval(RELEASE_IF_OWNER, 1, storageKey, owner));
         },
       };
     },
-    close(): Promise<void> {
-      closing ??= owned ? quit(client, commandTimeoutMs) : Promise.resolve();
-      return closing;
-    },
-  };
+    close: (): Promise<void> => (owned ? quit(client, commandTimeoutMs) : Promise.resolve()),
+  });
 }
 
 /**

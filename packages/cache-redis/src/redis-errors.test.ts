@@ -1,6 +1,6 @@
 import { CacheError } from '@kalisto/core';
 import { describe, expect, it } from 'vitest';
-import { closedError, RedisDeadlineError, toCacheError } from './redis-errors.js';
+import { RedisDeadlineError, toCacheError } from './redis-errors.js';
 
 const context = { backend: 'redis', where: '127.0.0.1:6379', commandTimeoutMs: 1_000 };
 
@@ -32,8 +32,7 @@ describe('toCacheError', () => {
   });
 
   it('passes a CacheError through unchanged', () => {
-    const closed = closedError('redis');
+    const closed = new CacheError('[cache:redis] closed', { code: 'CACHE_CLOSED', backend: 'redis' });
     expect(toCacheError(closed, 'GET', context)).toBe(closed);
-    expect(closed.code).toBe('CACHE_CLOSED');
   });
 });

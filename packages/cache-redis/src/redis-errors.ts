@@ -1,4 +1,4 @@
-import { CacheError } from '@kalisto/core';
+import { CacheError, scrubbedError } from '@kalisto/core';
 
 /** What the error says about where Redis is: `127.0.0.1:6379`, `cluster of 3 nodes`… Never a password. */
 export interface RedisErrorContext {
@@ -19,24 +19,6 @@ export class RedisDeadlineError extends Error {
   override readonly name = 'RedisDeadlineError';
 }
 
-/**
- * The same failure with only its name, message and code: ioredis errors carry the command's
- * arguments (`err.command.args`), which hold cached values, so the original never becomes a cause.
- */
-function scrubbed(error: unknown): Error {
-  const source = error instanceof Error ? error : new Error(String(error));
-  const copy = new Error(firstLine(source.message));
-  copy.name = source.name;
-  const code = (source as { code?: unknown }).code;
-  if (typeof code === 'string') Object.assign(copy, { code });
-  return copy;
-}
-
-function firstLine(text: string): string {
-  const line = text.split('\n', 1)[0] ?? '';
-  return line.length > 200 ? `${line.slice(0, 200)}…` : line;
-}
-
 /** Turns anything ioredis (or our deadline) throws into a CacheError that says what to do. */
 export function toCacheError(
   error: unknown,
@@ -45,7 +27,8 @@ export function toCacheError(
 ): CacheError {
   if (error instanceof CacheError) return error;
   const { backend, where } = context;
-  const cause = scrubbed(error);
+  // ioredis errors carry the command's arguments (`err.command.args`), which hold cached values.
+  const cause = scrubbedError(error);
   const reason = cause.message;
   if (error instanceof RedisDeadlineError || /timed out/i.test(reason)) {
     return new CacheError(
@@ -85,14 +68,5 @@ export function toCacheError(
     backend,
     cause,
     hint: 'Check the Redis server log and its memory/ACL settings (e.g. maxmemory, read-only replica).',
-  });
-}
-
-/** The error for any call made after `close()`. */
-export function closedError(backend: string): CacheError {
-  return new CacheError(`[cache:${backend}] The cache was closed; create a new one to use Redis again.`, {
-    code: 'CACHE_CLOSED',
-    backend,
-    hint: 'Do not use a cache backend after calling close() on it.',
   });
 }

@@ -23,8 +23,7 @@ runCacheBackendSuite(
   { describe, it, expect, afterAll },
   {
     name: 'redis (3-node cluster, hash tags, encrypted)',
-    create: () =>
-      redisCache({ cluster: cluster.nodes }, { hashtags: true, encryptionKey: Buffer.alloc(32, 1) }),
+    create: () => redisCache({ cluster: cluster.nodes, hashtags: true, encryptionKey: Buffer.alloc(32, 1) }),
   },
 );
 
@@ -32,7 +31,7 @@ describe('redisCache on a Redis Cluster', () => {
   it('spreads keys over the nodes, and with hashtags keeps a key and its lock in one slot', async () => {
     const raw = new Cluster(cluster.nodes);
     raw.on('error', () => {});
-    const cache = redisCache({ cluster: cluster.nodes }, { keyPrefix: 'slots:', hashtags: true });
+    const cache = redisCache({ cluster: cluster.nodes, keyPrefix: 'slots:', hashtags: true });
     try {
       const slots = new Set<number>();
       for (let i = 0; i < 20; i++) {
@@ -57,7 +56,7 @@ describe('redisCache on a Redis Cluster', () => {
     const own = new Cluster(cluster.nodes);
     own.on('error', () => {});
     try {
-      const cache = redisCache({ cluster: own }, { keyPrefix: 'own:' });
+      const cache = redisCache({ cluster: own, keyPrefix: 'own:' });
       await cache.set('k', tokenShapedValue('own'), 60_000);
       expect(await cache.get('k')).toEqual(tokenShapedValue('own'));
       await cache.close();

@@ -18,10 +18,11 @@ const encryptionKey = Buffer.alloc(32, 7).toString('hex');
 
 beforeAll(async () => {
   server = await startRedisServer();
-  cache = redisCache(
-    { url: `redis://:pa55word-in-url@127.0.0.1:${server.port}` },
-    { commandTimeoutMs: 500, encryptionKey },
-  );
+  cache = redisCache({
+    url: `redis://:pa55word-in-url@127.0.0.1:${server.port}`,
+    commandTimeoutMs: 500,
+    encryptionKey,
+  });
 }, 30_000);
 
 afterAll(async () => {
@@ -88,7 +89,7 @@ describe('redisCache when Redis goes away and comes back', () => {
   it('lets many callers wait for a lost connection on one listener, not one each', async () => {
     const client = new Redis('redis://127.0.0.1:1', { enableOfflineQueue: false, retryStrategy: () => 200 });
     client.on('error', () => {});
-    const borrowed = redisCache({ client }, { commandTimeoutMs: 300 });
+    const borrowed = redisCache({ client, commandTimeoutMs: 300 });
     try {
       const before = client.listenerCount('ready');
       const calls = Array.from({ length: 50 }, () => outcome(() => borrowed.get('k')));
@@ -110,7 +111,7 @@ describe('redisCache when Redis goes away and comes back', () => {
       retryStrategy: () => 100,
     });
     client.on('error', () => {});
-    const borrowed = redisCache({ client }, { commandTimeoutMs: 300, connectTimeoutMs: 300 });
+    const borrowed = redisCache({ client, commandTimeoutMs: 300, connectTimeoutMs: 300 });
     let late: RedisServer | undefined;
     try {
       // Nothing listens on the port yet: the call waits for a connection, and times out.
@@ -134,8 +135,8 @@ describe('redisCache when Redis goes away and comes back', () => {
     // A given client without commandTimeout: only the backend's own deadline bounds its calls.
     const client = new Redis(hung.url);
     client.on('error', () => {});
-    const own = redisCache({ url: hung.url }, { commandTimeoutMs: 300, encryptionKey });
-    const given = redisCache({ client }, { commandTimeoutMs: 300, keyPrefix: 'given:' });
+    const own = redisCache({ url: hung.url, commandTimeoutMs: 300, encryptionKey });
+    const given = redisCache({ client, commandTimeoutMs: 300, keyPrefix: 'given:' });
     try {
       await own.set('k', token, 60_000);
       await given.set('k', token, 60_000);
@@ -168,10 +169,7 @@ describe('redisCache when Redis goes away and comes back', () => {
   });
 
   it('fails a call made while the first connection cannot be opened, within the bound', async () => {
-    const nobody = redisCache(
-      { url: 'redis://127.0.0.1:1' },
-      { commandTimeoutMs: 300, connectTimeoutMs: 300 },
-    );
+    const nobody = redisCache({ url: 'redis://127.0.0.1:1', commandTimeoutMs: 300, connectTimeoutMs: 300 });
     try {
       const { error, ms } = await outcome(() => nobody.get('k'));
       expect(error).toBeInstanceOf(CacheError);

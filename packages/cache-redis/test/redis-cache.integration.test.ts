@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { CacheError } from '@kalisto/core';
+import { CacheError, createKalisto } from '@kalisto/core';
 import { runCacheBackendSuite, tokenShapedValue } from '@kalisto/test-utils';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -52,13 +52,13 @@ runCacheBackendSuite(
   { describe, it, expect, afterAll },
   {
     name: 'redis (standalone, encrypted)',
-    create: () => redisCache({ url }, { encryptionKey: key, keyPrefix: 'enc:' }),
+    create: () => redisCache({ url, encryptionKey: key, keyPrefix: 'enc:' }),
   },
 );
 
 describe('redisCache on a real redis-server', () => {
   it('hits with exactly one GET', async () => {
-    const cache = redisCache({ url }, { keyPrefix: 'one-get:' });
+    const cache = redisCache({ url, keyPrefix: 'one-get:' });
     const raw = rawClient();
     try {
       await cache.set('k', tokenShapedValue('one-get'), 60_000);
@@ -77,7 +77,7 @@ describe('redisCache on a real redis-server', () => {
   });
 
   it("arms one timer per hit on its own client: ioredis's commandTimeout, none of its own", async () => {
-    const cache = redisCache({ url }, { keyPrefix: 'one-timer:' });
+    const cache = redisCache({ url, keyPrefix: 'one-timer:' });
     try {
       await cache.set('k', tokenShapedValue('one-timer'), 60_000);
       const timers = vi.spyOn(globalThis, 'setTimeout');
@@ -93,7 +93,7 @@ describe('redisCache on a real redis-server', () => {
   });
 
   it('stores JSON in clear under the key prefix, with a PX expiry, when no key is given', async () => {
-    const cache = redisCache({ url }, { keyPrefix: 'clear:' });
+    const cache = redisCache({ url, keyPrefix: 'clear:' });
     const raw = rawClient();
     try {
       const token = tokenShapedValue('clear');
@@ -107,7 +107,7 @@ describe('redisCache on a real redis-server', () => {
   });
 
   it('encrypts values at rest: no token bytes in clear, in text or base64', async () => {
-    const cache = redisCache({ url }, { keyPrefix: 'sealed:', encryptionKey: key });
+    const cache = redisCache({ url, keyPrefix: 'sealed:', encryptionKey: key });
     const raw = rawClient();
     try {
       const token = tokenShapedValue('sealed-secret-part');
@@ -129,25 +129,29 @@ describe('redisCache on a real redis-server', () => {
     }
   });
 
-  it('says once, at creation, that tokens are stored in clear without a key, naming the option and KALISTO_CACHE_KEY', async () => {
+  it('is said to store tokens in clear without a key: once, by createKalisto, naming the option and KALISTO_CACHE_KEY', async () => {
     vi.stubEnv('KALISTO_CACHE_KEY', undefined);
     const { warnings, logger } = warningLogger();
-    const clear = redisCache({ url }, { keyPrefix: 'clear:', logger });
+    const clear = redisCache({ url, keyPrefix: 'clear:', logger });
     const raw = rawClient();
     try {
       expect(clear.encrypted).toBe(false);
+      // The backend's own logger stays for connection and value warnings: one path for this one.
+      expect(warnings).toHaveLength(0);
+      const kalisto = createKalisto({ caches: [clear], logger });
       expect(warnings).toHaveLength(1);
       expect(warnings[0]?.obj).toMatchObject({
-        backend: 'redis',
+        cache: 'redis',
         option: 'encryptionKey',
         env: 'KALISTO_CACHE_KEY',
       });
-      expect(warnings[0]?.msg).toMatch(/stored in clear in Redis.*encryptionKey.*KALISTO_CACHE_KEY/);
+      expect(warnings[0]?.msg).toMatch(/stored in clear.*encryptionKey.*KALISTO_CACHE_KEY/);
       await clear.set('k', tokenShapedValue('clear'), 60_000);
       await clear.get('k');
       expect(warnings).toHaveLength(1);
       // What the warning is about: the token is readable by anyone who can read Redis.
       expect(await raw.get('clear:k')).toContain(String(tokenShapedValue('clear').accessToken));
+      await kalisto.close();
     } finally {
       vi.unstubAllEnvs();
       await clear.close();
@@ -156,14 +160,15 @@ describe('redisCache on a real redis-server', () => {
 
   it('says nothing and reports encrypted with a key, given as an option or in KALISTO_CACHE_KEY', async () => {
     const { warnings, logger } = warningLogger();
-    const option = redisCache({ url }, { encryptionKey: key, logger });
+    const option = redisCache({ url, encryptionKey: key, logger });
     vi.stubEnv('KALISTO_CACHE_KEY', randomBytes(32).toString('hex'));
-    const fromEnv = redisCache({ url }, { logger });
+    const fromEnv = redisCache({ url, logger });
     vi.unstubAllEnvs();
     try {
       expect(option.encrypted).toBe(true);
       expect(fromEnv.encrypted).toBe(true);
       await option.get('k');
+      await createKalisto({ caches: { option, fromEnv }, logger }).close();
       expect(warnings).toEqual([]);
     } finally {
       await option.close();
@@ -173,8 +178,8 @@ describe('redisCache on a real redis-server', () => {
 
   it('reads a value moved to another key, or sealed with another key, as a miss', async () => {
     const { warnings, logger } = warningLogger();
-    const cache = redisCache({ url }, { keyPrefix: 'moved:', encryptionKey: key, logger });
-    const stranger = redisCache({ url }, { keyPrefix: 'moved:', encryptionKey: randomBytes(32) });
+    const cache = redisCache({ url, keyPrefix: 'moved:', encryptionKey: key, logger });
+    const stranger = redisCache({ url, keyPrefix: 'moved:', encryptionKey: randomBytes(32) });
     const raw = rawClient();
     try {
       await cache.set('a', tokenShapedValue('a'), 60_000);
@@ -191,8 +196,8 @@ describe('redisCache on a real redis-server', () => {
 
   it('opens values sealed with a previous key when keys rotate', async () => {
     const previous = randomBytes(32);
-    const before = redisCache({ url }, { keyPrefix: 'rotate:', encryptionKey: previous });
-    const after = redisCache({ url }, { keyPrefix: 'rotate:', encryptionKey: [randomBytes(32), previous] });
+    const before = redisCache({ url, keyPrefix: 'rotate:', encryptionKey: previous });
+    const after = redisCache({ url, keyPrefix: 'rotate:', encryptionKey: [randomBytes(32), previous] });
     try {
       await before.set('k', tokenShapedValue('rotate'), 60_000);
       expect(await after.get('k')).toEqual(tokenShapedValue('rotate'));
@@ -206,7 +211,7 @@ describe('redisCache on a real redis-server', () => {
     const previous = process.env.KALISTO_CACHE_KEY;
     process.env.KALISTO_CACHE_KEY = randomBytes(32).toString('hex');
     const raw = rawClient();
-    const cache = redisCache({ url }, { keyPrefix: 'env:' });
+    const cache = redisCache({ url, keyPrefix: 'env:' });
     try {
       await cache.set('k', tokenShapedValue('env'), 60_000);
       expect((await raw.getBuffer('env:k'))?.[0]).toBe(1);
@@ -220,7 +225,7 @@ describe('redisCache on a real redis-server', () => {
 
   it('never closes a client it was given', async () => {
     const client = rawClient();
-    const cache = redisCache({ client }, { keyPrefix: 'borrowed:' });
+    const cache = redisCache({ client, keyPrefix: 'borrowed:' });
     await cache.set('k', 'v', 60_000);
     await cache.close();
     await expect(cache.get('k')).rejects.toMatchObject({ code: 'CACHE_CLOSED' });
@@ -229,10 +234,10 @@ describe('redisCache on a real redis-server', () => {
 
   it('reports wrong credentials as CACHE_AUTH without echoing the password', async () => {
     const locked = await startRedisServer(['--requirepass', 'right-password']);
-    const cache = redisCache(
-      { url: `redis://:wrong-password@127.0.0.1:${locked.port}` },
-      { connectTimeoutMs: 1_000 },
-    );
+    const cache = redisCache({
+      url: `redis://:wrong-password@127.0.0.1:${locked.port}`,
+      connectTimeoutMs: 1_000,
+    });
     try {
       const error = await cache.get('k').then(
         () => undefined,

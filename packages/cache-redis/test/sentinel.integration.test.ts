@@ -18,13 +18,13 @@ runCacheBackendSuite(
   { describe, it, expect, afterAll },
   {
     name: 'redis (through Sentinel)',
-    create: () => redisCache({ sentinels: [setup.sentinel], name: setup.name }),
+    create: () => redisCache({ sentinels: [setup.sentinel], masterName: setup.name }),
   },
 );
 
 describe('redisCache through Sentinel', () => {
   it('finds the master through the sentinel and writes there', async () => {
-    const cache = redisCache({ sentinels: [setup.sentinel], name: setup.name }, { keyPrefix: 'sentinel:' });
+    const cache = redisCache({ sentinels: [setup.sentinel], masterName: setup.name, keyPrefix: 'sentinel:' });
     const master = new Redis(setup.master.url);
     master.on('error', () => {});
     try {

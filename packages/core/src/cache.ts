@@ -6,7 +6,7 @@ export interface CacheLock {
 /**
  * Where tokens are shared: a process (memory), a cluster (Redis) or restarts (file).
  * Values are JSON-serialisable; a backend may encrypt them at rest.
- * Keys never contain a secret (see `tokenCacheKey`).
+ * Keys never contain a secret (see `tokenCacheKey`). Define one with `defineCacheBackend`.
  */
 export interface CacheBackend {
   readonly name: string;
@@ -20,4 +20,10 @@ export interface CacheBackend {
    */
   acquireLock?(key: string, ttlMs: number): Promise<CacheLock | undefined>;
   close?(): Promise<void>;
+  /**
+   * Whether values are encrypted at rest. `false` says tokens are stored in clear (readable by whoever
+   * can read the store): `createKalisto` warns once and `kalisto doctor` reports it. Absent: not said
+   * (a store in this process's memory has nothing to encrypt).
+   */
+  readonly encrypted?: boolean;
 }

@@ -40,7 +40,8 @@ export function wrapPluginError(error: unknown, failure: PluginFailure): unknown
   if (isKalistoError(error) || isAbort(error)) return error;
   const redactor = failure.redactor ?? createRedactor();
   const detail = redactor.text(error instanceof Error ? error.message : String(error));
-  const cause = sanitizeCause(error, redactor);
+  // A cache driver's error may carry the command and its arguments (cached values): only its gist is kept.
+  const cause = failure.kind === 'cache' ? scrubbedError(error, redactor) : sanitizeCause(error, redactor);
   const label = `[${failure.kind}:${failure.name}]`;
   const transient = isTransientError(error);
   switch (failure.kind) {
@@ -87,6 +88,21 @@ function sanitizeCause(error: unknown, redactor: Redactor): unknown {
   copy.stack = stack;
   const code = (error as { code?: unknown }).code;
   if (code !== undefined) Object.assign(copy, { code });
+  return copy;
+}
+
+/**
+ * For plugins wrapping a library's error as a `cause`: a new Error with only the original's name, the
+ * first line of its message (redacted, at most 200 characters) and its string `code` — never the
+ * objects a driver attaches (a Redis client's `command.args` hold the values being cached).
+ */
+export function scrubbedError(error: unknown, redactor: Redactor = createRedactor()): Error {
+  const source = error instanceof Error ? error : new Error(String(error));
+  const line = redactor.text(source.message).split('\n', 1)[0] ?? '';
+  const copy = new Error(line.length > 200 ? `${line.slice(0, 200)}…` : line);
+  copy.name = source.name;
+  const code = (source as { code?: unknown }).code;
+  if (typeof code === 'string') Object.assign(copy, { code });
   return copy;
 }
 
@@ -158,66 +174,159 @@ function once(fn: () => Promise<void>): () => Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // Cache backends
 
-/** What a cache plugin implements; `defineCacheBackend` adds the name and the error handling. */
-export type CacheBackendImplementation = Omit<CacheBackend, 'name'> & { readonly name?: string };
+type MaybePromise<T> = T | Promise<T>;
 
 /**
- * Names a cache backend and makes it safe to use: checks its methods now (an error naming the missing
- * one), turns every failure it throws into a `CacheError` prefixed `[cache:<name>]` (code
- * `CACHE_UNAVAILABLE`), rejects a non-positive TTL (`CACHE_INVALID_TTL`) and makes `close()` idempotent.
- * Pass the backend object, or a factory to get a factory of checked backends.
+ * What you pass to {@link defineCacheBackend}: a {@link CacheBackend} whose methods may also answer
+ * synchronously (a store in memory need not allocate a promise per hit: the helper makes one).
+ * Asynchronous answers are native promises (what an `async` method returns).
  */
-export function defineCacheBackend(name: string, backend: CacheBackendImplementation): CacheBackend;
-export function defineCacheBackend<A extends unknown[]>(
-  name: string,
-  factory: (...args: A) => CacheBackendImplementation,
-): (...args: A) => CacheBackend;
-export function defineCacheBackend<A extends unknown[]>(
-  name: string,
-  implementation: CacheBackendImplementation | ((...args: A) => CacheBackendImplementation),
-): CacheBackend | ((...args: A) => CacheBackend) {
-  checkName('cache', name);
-  if (typeof implementation === 'function') {
-    return (...args: A) => wrapCacheBackend(name, implementation(...args));
-  }
-  return wrapCacheBackend(name, implementation);
+export interface CacheBackendDefinition {
+  readonly name: string;
+  get<T = unknown>(key: string): MaybePromise<T | undefined>;
+  /** Gets `ttlMs` already checked: a whole number of milliseconds > 0. */
+  set(key: string, value: unknown, ttlMs: number): MaybePromise<void>;
+  delete(key: string): MaybePromise<void>;
+  acquireLock?(key: string, ttlMs: number): MaybePromise<CacheLock | undefined>;
+  close?(): MaybePromise<void>;
+  readonly encrypted?: boolean;
 }
 
-function wrapCacheBackend(name: string, backend: CacheBackendImplementation): CacheBackend {
-  checkMethods('cache', name, 'cache backend', backend, ['get', 'set', 'delete'], ['acquireLock', 'close']);
-  const guard = async <T>(action: string, run: () => Promise<T>): Promise<T> => {
+type PresentMembers<B> = Extract<keyof B, keyof CacheBackend>;
+type CertainMembers<B> = {
+  [K in PresentMembers<B>]-?: undefined extends B[K] ? never : K;
+}[PresentMembers<B>];
+
+/**
+ * What `defineCacheBackend(backend)` returns: the {@link CacheBackend} members `backend` has, typed as
+ * the interface declares them (an `acquireLock` or `close` it certainly has is not optional).
+ */
+export type DefinedCacheBackend<B> = Readonly<
+  Pick<CacheBackend, PresentMembers<B>> & Required<Pick<CacheBackend, CertainMembers<B>>>
+>;
+
+/**
+ * A member `CacheBackend` does not have (a misspelt `acquirelock`, a helper of yours) is a type error:
+ * the defined backend exposes only the interface, so it would be silently lost.
+ */
+type OnlyCacheBackendMembers<B> = { [K in Exclude<keyof B, keyof CacheBackend>]: never };
+
+const CACHE_METHODS = ['get', 'set', 'delete'] as const;
+const CACHE_OPTIONAL_METHODS = ['acquireLock', 'close'] as const;
+
+/**
+ * Defines a cache backend from one object — `{ name, get, set, delete, acquireLock?, close?, encrypted? }` —
+ * and returns the backend itself, ready for `createKalisto({ caches })`; a factory of yours is a
+ * function that calls it (`const mapCache = (options) => defineCacheBackend({ … })`). It checks the
+ * object now (an error naming a missing method), and then:
+ * - turns whatever a method throws into a `CacheError` prefixed `[cache:<name>]` (`CACHE_UNAVAILABLE`,
+ *   the cause reduced to its name, first line and code: a driver's error may carry cached values);
+ *   Kalisto errors the backend throws itself pass through;
+ * - rejects a TTL that is not a positive number of ms (`CACHE_INVALID_TTL`) before `set` or
+ *   `acquireLock` runs, and hands them the TTL rounded up to whole ms;
+ * - when the backend has `close()`: makes it idempotent and fails every call after it with
+ *   `CACHE_CLOSED`; a lock's `release()` runs at most once;
+ * - passes `encrypted` through, read-only (`createKalisto` warns when it is `false`; `kalisto doctor`
+ *   reports it).
+ */
+export function defineCacheBackend<B extends CacheBackendDefinition>(
+  backend: B & OnlyCacheBackendMembers<B>,
+): DefinedCacheBackend<B> {
+  const name = (backend as Partial<CacheBackendDefinition> | undefined)?.name;
+  checkName('cache', name);
+  checkMethods('cache', name, 'cache backend', backend, CACHE_METHODS, CACHE_OPTIONAL_METHODS);
+  const { encrypted, acquireLock, close } = backend;
+  if (encrypted !== undefined && typeof encrypted !== 'boolean') {
+    throw invalidPlugin(
+      'cache',
+      name,
+      `A cache backend's "encrypted" is true, false or absent (got ${typeof encrypted}).`,
+    );
+  }
+  let closed = false;
+  const wrap = (action: string) => (error: unknown) =>
+    wrapPluginError(error, { kind: 'cache', name, action });
+  const reading = wrap('Reading the cache');
+  const failRead = (error: unknown): never => {
+    throw reading(error);
+  };
+  /** One call of the backend, sync or async: a Kalisto error for anything it throws. */
+  const run = <T>(action: string, call: () => MaybePromise<T>): Promise<T> => {
+    if (closed) return Promise.reject(closedCacheError(name));
+    const fail = wrap(action);
     try {
-      return await run();
+      return Promise.resolve(call()).then(undefined, (error: unknown) => {
+        throw fail(error);
+      });
     } catch (error) {
-      throw wrapPluginError(error, { kind: 'cache', name, action });
+      return Promise.reject(fail(error));
     }
   };
-  const wrapLock = (lock: CacheLock): CacheLock => {
+  const wrapLock = (lock: CacheLock | undefined): CacheLock | undefined => {
+    if (lock === undefined) return undefined;
     checkMethods('cache', name, 'lock from acquireLock()', lock, ['release']);
-    return { release: once(() => guard('Releasing a lock', () => lock.release())) };
+    return { release: once(() => run('Releasing a lock', () => lock.release())) };
   };
-  const { acquireLock, close } = backend;
-  return {
+  const defined: CacheBackend = {
     name,
-    get: <T>(key: string) => guard('Reading the cache', () => backend.get<T>(key)),
-    set: async (key, value, ttlMs) => {
-      checkCacheTtl(name, ttlMs);
-      return guard('Writing the cache', () => backend.set(key, value, ttlMs));
+    // The hot path, written out: a value answered synchronously costs one resolved promise.
+    get<T>(key: string): Promise<T | undefined> {
+      if (closed) return Promise.reject(closedCacheError(name));
+      try {
+        const answer = backend.get<T>(key);
+        // Only a native promise is chained (a thenable is adopted as is): the hit path stays one promise.
+        return answer instanceof Promise ? answer.then(undefined, failRead) : Promise.resolve(answer);
+      } catch (error) {
+        return Promise.reject(reading(error));
+      }
     },
-    delete: (key) => guard('Deleting from the cache', () => backend.delete(key)),
+    set: (key, value, ttlMs) =>
+      run('Writing the cache', () => backend.set(key, value, checkCacheTtl(name, ttlMs))),
+    delete: (key) => run('Deleting from the cache', () => backend.delete(key)),
     ...(acquireLock === undefined
       ? {}
       : {
           acquireLock: (key: string, ttlMs: number) =>
-            guard('Taking a lock', async () => {
-              const lock = await acquireLock.call(backend, key, ttlMs);
-              return lock === undefined ? undefined : wrapLock(lock);
-            }),
+            run('Taking a lock', () => acquireLock.call(backend, key, checkCacheTtl(name, ttlMs))).then(
+              wrapLock,
+            ),
         }),
     ...(close === undefined
       ? {}
-      : { close: once(() => guard('Closing the cache', () => close.call(backend))) }),
+      : {
+          close: once(() => {
+            const closing = run('Closing the cache', () => close.call(backend));
+            closed = true;
+            return closing;
+          }),
+        }),
+    ...(encrypted === undefined ? {} : { encrypted }),
   };
+  return Object.freeze(defined) as DefinedCacheBackend<B>;
+}
+
+/**
+ * Checks what `createKalisto({ caches })` was given under `registeredAs`: a cache backend, not the
+ * factory that makes one (`memoryCache` where `memoryCache()` belongs).
+ */
+export function checkCacheBackend(registeredAs: string, value: unknown): asserts value is CacheBackend {
+  if (typeof value === 'function') {
+    throw invalidPlugin(
+      'cache',
+      registeredAs,
+      `Got a function where a cache backend belongs: pass ${value.name || 'the factory'}() (the backend it returns), not the factory.`,
+    );
+  }
+  checkMethods('cache', registeredAs, 'cache backend', value, CACHE_METHODS, CACHE_OPTIONAL_METHODS);
+}
+
+/** The error of any call to a cache backend after its `close()`. */
+function closedCacheError(backend: string): CacheError {
+  return new CacheError(`[cache:${backend}] The cache was closed; create a new one to use it again.`, {
+    code: 'CACHE_CLOSED',
+    backend,
+    hint: 'Do not use a cache backend after calling close() on it (createKalisto().close() closes its caches).',
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

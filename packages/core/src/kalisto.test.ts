@@ -183,6 +183,29 @@ describe('session cache and token provider', () => {
     );
   });
 
+  it('warns once, at creation, about each cache that keeps tokens in clear', () => {
+    const clear = { ...testCache({ clock, name: 'redis' }), encrypted: false };
+    const sealed = { ...testCache({ clock, name: 'file' }), encrypted: true };
+    const { logger } = setup({ caches: { a: clear, b: clear, c: sealed, d: testCache({ clock }) } });
+    const warnings = logger.lines.filter((line) => line.level === 'warn');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]?.obj).toEqual({ cache: 'redis', option: 'encryptionKey', env: 'KALISTO_CACHE_KEY' });
+    expect(warnings[0]?.msg).toMatch(
+      /^\[cache:redis\] No encryption key: access and refresh tokens are stored in clear.*encryptionKey option or KALISTO_CACHE_KEY/,
+    );
+  });
+
+  it('refuses a cache factory passed where its backend belongs, naming the call to make', async () => {
+    const mapCache = () => testCache({ clock, name: 'map' });
+    const error = await thrownBy(() => setup({ caches: [mapCache as never] }));
+    expect(error.code).toBe('PLUGIN_INVALID');
+    expect(error.message).toBe(
+      '[cache:mapCache] Got a function where a cache backend belongs: pass mapCache() (the backend it returns), not the factory.',
+    );
+    const incomplete = await thrownBy(() => setup({ caches: { mine: { name: 'mine' } as never } }));
+    expect(incomplete.message).toBe('[cache:mine] A cache backend needs a "get" method (it has: none).');
+  });
+
   it('shares tokens between sessions through the cache', async () => {
     const cache = testCache({ clock, name: 'memory' });
     const { kalisto } = setup({ caches: [cache], clock });

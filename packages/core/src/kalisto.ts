@@ -1,4 +1,5 @@
 import type { CacheBackend } from './cache.js';
+import { CACHE_KEY_ENV } from './cache-sealing.js';
 import {
   type ConfigInput,
   type ResolveConfigOptions,
@@ -7,6 +8,7 @@ import {
 } from './config/index.js';
 import type { ResolvedConfig } from './config/types.js';
 import { createSession, type SessionTokenOptions } from './create-session.js';
+import { checkCacheBackend } from './define.js';
 import { KalistoError } from './errors.js';
 import type { Logger } from './logger.js';
 import { silentLogger, withRedaction } from './logging.js';
@@ -24,6 +26,7 @@ export interface CreateKalistoOptions {
   /**
    * Cache backends: an array (each registered under its `name`) or a record from the name a config
    * uses in `websphere.cache` to the backend, e.g. `{ 'services/cache/tokenO365': redisCache({ url }) }`.
+   * A backend that reports `encrypted: false` is warned about once, here, through `logger`.
    */
   caches?: readonly CacheBackend[] | Readonly<Record<string, CacheBackend>>;
   /** Extra secret decoders selectable by `security.encoder.class` (besides plain and WebSphere `{xor}`). */
@@ -69,7 +72,11 @@ export function createKalisto(options: CreateKalistoOptions = {}): Kalisto {
   const named: [string, CacheBackend][] = isCacheList(given)
     ? given.map((backend) => [backend.name, backend])
     : Object.entries(given);
-  for (const [name, backend] of named) caches.register(name, backend);
+  for (const [name, backend] of named) {
+    checkCacheBackend(name, backend);
+    caches.register(name, backend);
+  }
+  for (const backend of caches.values()) if (backend.encrypted === false) warnInClear(logger, backend.name);
 
   const sessions = new Set<KalistoSession>();
   let closing: Promise<void> | undefined;
@@ -120,6 +127,14 @@ export function createKalisto(options: CreateKalistoOptions = {}): Kalisto {
       return closing;
     },
   };
+}
+
+/** The one warning about a cache that keeps tokens in clear (`encrypted: false`), at creation. */
+function warnInClear(logger: Logger, cache: string): void {
+  logger.warn(
+    { cache, option: 'encryptionKey', env: CACHE_KEY_ENV },
+    `[cache:${cache}] No encryption key: access and refresh tokens are stored in clear, readable by whoever can read the cache. Set the cache's encryptionKey option or ${CACHE_KEY_ENV} (32 bytes, e.g. openssl rand -base64 32).`,
+  );
 }
 
 /** A resolved config has `oauth` and `sources`; no property map (dotted keys) or typed options does. */

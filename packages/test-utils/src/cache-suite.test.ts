@@ -1,4 +1,4 @@
-import type { CacheBackend, CacheLock } from '@kalisto/core';
+import { type CacheBackend, type CacheLock, defineCacheBackend } from '@kalisto/core';
 import { describe, expect, it } from 'vitest';
 import { type CacheSuiteOptions, runCacheBackendSuite } from './cache-suite.js';
 
@@ -40,26 +40,37 @@ interface Flaws {
   sharedLock?: boolean;
   anyoneReleases?: boolean;
   locksNeverExpire?: boolean;
+  /** Not defined through `defineCacheBackend`: no TTL check, and still working after `close()`. */
+  undefined?: boolean;
+  /** Says it encrypts with something other than a boolean. */
+  encryptedText?: boolean;
 }
 
-/** A correct backend, or one with the flaw a test must catch. */
+/** A correct backend (defined as users define theirs), or one with the flaw a test must catch. */
 function mapBackend(flaws: Flaws = {}): CacheBackend {
+  const backend = mapImplementation(flaws);
+  return flaws.undefined ? backend : defineCacheBackend(backend);
+}
+
+function mapImplementation(flaws: Flaws) {
   const entries = new Map<string, { value: unknown; expiresAt: number }>();
   const locks = new Map<string, { owner: object; expiresAt: number }>();
   return {
     name: 'map',
+    ...(flaws.encryptedText ? { encrypted: 'AES' as never } : { encrypted: false }),
+    async close() {},
     async get<T>(key: string) {
       const entry = entries.get(key);
       if (entry === undefined || (!flaws.ignoresTtl && entry.expiresAt <= Date.now())) return undefined;
       return entry.value as T;
     },
-    async set(key, value, ttlMs) {
+    async set(key: string, value: unknown, ttlMs: number) {
       entries.set(key, { value: structuredClone(value), expiresAt: Date.now() + ttlMs });
     },
-    async delete(key) {
+    async delete(key: string) {
       entries.delete(key);
     },
-    async acquireLock(key, ttlMs): Promise<CacheLock | undefined> {
+    async acquireLock(key: string, ttlMs: number): Promise<CacheLock | undefined> {
       const held = locks.get(key);
       const expired = held !== undefined && !flaws.locksNeverExpire && held.expiresAt <= Date.now();
       if (held !== undefined && !expired && !flaws.sharedLock) return undefined;
@@ -103,6 +114,24 @@ describe('runCacheBackendSuite', () => {
     expect(failing(results)).toEqual([
       "locks > an expired holder's release does not free the next holder's lock",
     ]);
+  });
+
+  it('catches a backend that does not check TTLs nor refuse calls after close (one not defined through defineCacheBackend)', async () => {
+    const results = await outcomes({ name: 'raw', create: () => mapBackend({ undefined: true }) });
+    expect(failing(results)).toEqual([
+      'refuses a TTL that is not a positive number of ms with CACHE_INVALID_TTL',
+      'after close(), every call fails with CACHE_CLOSED (a backend without close() has none)',
+    ]);
+  });
+
+  it('catches an encrypted flag that is not a boolean', async () => {
+    const results = await outcomes({
+      name: 'text',
+      create: () => mapBackend({ undefined: true, encryptedText: true }),
+    });
+    expect(failing(results)).toContain(
+      'says whether it encrypts at rest: encrypted is true, false or absent',
+    );
   });
 
   it('catches a lock that never expires', async () => {

@@ -1,4 +1,4 @@
-import type { CacheBackend, CacheLock } from '@kalisto/core';
+import { type CacheBackend, type CacheLock, isKalistoError } from '@kalisto/core';
 
 /** The few matchers the suite uses; vitest's and jest's `expect` both fit. */
 export interface CacheSuiteAssertion {
@@ -39,6 +39,17 @@ export interface CacheSuiteOptions {
 }
 
 const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** What a call rejected with: its code and the `[cache:name]` its message starts with. */
+async function failureOf(call: () => Promise<unknown> | undefined): Promise<string> {
+  try {
+    await call();
+    return 'resolved';
+  } catch (error) {
+    if (!isKalistoError(error)) return `not a Kalisto error: ${String(error)}`;
+    return `${error.code} ${/^\[cache:[^\]]*\]/.exec(error.message)?.[0] ?? '(no [cache:<name>] prefix)'}`;
+  }
+}
 
 /** A token as the token manager caches it, with the awkward bits a serialiser can get wrong. */
 export function tokenShapedValue(seed: string): Record<string, unknown> {
@@ -211,6 +222,38 @@ export function runCacheBackendSuite(runner: CacheSuiteRunner, options: CacheSui
       try {
         const outcomes = [await settle(extra.close?.()), await settle(extra.close?.())];
         expect(outcomes).toEqual(['closed', 'closed']);
+      } finally {
+        await options.cleanup?.(extra);
+      }
+    });
+
+    test('refuses a TTL that is not a positive number of ms with CACHE_INVALID_TTL', async (cache, key) => {
+      for (const ttl of [0, -1, Number.NaN]) {
+        const failure = await failureOf(() => cache.set(key('bad-ttl'), { v: 1 }, ttl));
+        expect(failure).toBe(`CACHE_INVALID_TTL [cache:${cache.name}]`);
+      }
+      expect(await cache.get(key('bad-ttl'))).toBeUndefined();
+    });
+
+    test('says whether it encrypts at rest: encrypted is true, false or absent', async (cache) => {
+      expect(['true', 'false', 'undefined'].includes(String(cache.encrypted))).toBe(true);
+    });
+
+    test('after close(), every call fails with CACHE_CLOSED (a backend without close() has none)', async () => {
+      const extra = await options.create();
+      try {
+        await extra.close?.();
+        if (extra.close === undefined) return;
+        const key = keys();
+        const failures = [
+          await failureOf(() => extra.get(key('closed'))),
+          await failureOf(() => extra.set(key('closed'), 1, 60_000)),
+          await failureOf(() => extra.delete(key('closed'))),
+          ...(extra.acquireLock === undefined
+            ? []
+            : [await failureOf(() => extra.acquireLock?.(key('closed'), 1_000))]),
+        ];
+        expect(failures).toEqual(failures.map(() => `CACHE_CLOSED [cache:${extra.name}]`));
       } finally {
         await options.cleanup?.(extra);
       }

@@ -39,7 +39,8 @@ afterAll(async () => {
 function memoryBackend(): CacheBackend {
   const entries = new Map<string, { value: unknown; until: number }>();
   const locks = new Map<string, number>();
-  return defineCacheBackend('memory', {
+  return defineCacheBackend({
+    name: 'memory',
     get: async <T>(key: string) => {
       const entry = entries.get(key);
       return entry !== undefined && entry.until > Date.now()

@@ -22,7 +22,8 @@ afterAll(async () => {
 
 function sharedMemory(): CacheBackend {
   const entries = new Map<string, unknown>();
-  return defineCacheBackend('memory', {
+  return defineCacheBackend({
+    name: 'memory',
     get: async <T>(key: string) => structuredClone(entries.get(key)) as T | undefined,
     set: async (key, value) => void entries.set(key, structuredClone(value)),
     delete: async (key) => void entries.delete(key),

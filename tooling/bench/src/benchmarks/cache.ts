@@ -47,7 +47,7 @@ export const redisCacheHit: Benchmark = {
   async run(context) {
     const { url } = await context.redis();
     const value = cachedTokenEntry();
-    const ours = redisCache({ url }, { keyPrefix: 'kalisto:' });
+    const ours = redisCache({ url, keyPrefix: 'kalisto:' });
     const raw = new Redis(url, { lazyConnect: false });
     const admin = new Redis(url);
     raw.on('error', () => {});
