@@ -5,16 +5,11 @@ import {
   resolveConfig,
   trustedSecureContext,
 } from '@kalisto/core';
+import { OFFLINE_PROPERTIES } from '@kalisto/test-support';
 import { describe, expect, it } from 'vitest';
 import { allowedMechanisms, IMAP_DEFAULTS, imapFlowOptions } from './options.js';
 
-const base = {
-  'o365.oauth.tenant': 'contoso.example',
-  'o365.oauth.clientId': '00000000-0000-0000-0000-000000000001',
-  'o365.oauth.clientSecret': 'not-a-real-secret',
-  'o365.oauth.flow': 'client_credentials',
-  'o365.user': 'adele@contoso.example',
-};
+const base = OFFLINE_PROPERTIES;
 
 const lines: string[] = [];
 const logger: Logger = {

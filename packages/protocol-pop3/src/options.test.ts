@@ -1,16 +1,11 @@
 import { resolveConfig } from '@kalisto/core';
 import { createSandboxTls } from '@kalisto/sandbox';
+import { OFFLINE_PROPERTIES } from '@kalisto/test-support';
 import { describe, expect, it } from 'vitest';
 import { chooseMechanism, parseCapabilities } from './capabilities.js';
 import { pop3OptionsFromSettings, resolvePop3Options } from './options.js';
 
-const base = {
-  'o365.oauth.tenant': 'contoso.example',
-  'o365.oauth.clientId': '00000000-0000-0000-0000-000000000001',
-  'o365.oauth.clientSecret': 'not-a-real-secret',
-  'o365.oauth.flow': 'client_credentials',
-  'o365.user': 'adele@contoso.example',
-};
+const base = OFFLINE_PROPERTIES;
 
 describe('pop3OptionsFromSettings', () => {
   it('maps the mail.pop3s.* settings and kalisto.* properties onto connect options', async () => {

@@ -4,5 +4,6 @@ export * from './flood.js';
 export * from './https-server.js';
 export * from './lock-contention.js';
 export * from './node-script.js';
+export * from './offline-properties.js';
 export * from './ports.js';
 export * from './sandbox-config.js';
