@@ -299,30 +299,25 @@ export class SandboxState {
 
   /** A user by UPN in any tenant. */
   findUser(upn: string): SandboxUser | undefined {
-    const key = upn.toLowerCase();
-    for (const tenant of this.tenants.values()) {
-      const user = tenant.users.get(key);
-      if (user) return user;
-    }
-    return undefined;
+    return this.#findInTenants((tenant) => tenant.users, upn);
   }
 
   /** An app by client id in any tenant (first match). */
   findApp(clientId: string): SandboxApp | undefined {
-    const key = clientId.toLowerCase();
-    for (const tenant of this.tenants.values()) {
-      const app = tenant.apps.get(key);
-      if (app) return app;
-    }
-    return undefined;
+    return this.#findInTenants((tenant) => tenant.apps, clientId);
   }
 
   /** A mailbox (user or shared) by address in any tenant. */
   findMailbox(address: string): SandboxMailboxEntry | undefined {
-    const key = address.toLowerCase();
+    return this.#findInTenants((tenant) => tenant.mailboxes, address);
+  }
+
+  /** The first entry under `key` (case-insensitive) in the table `tableOf` picks from each tenant. */
+  #findInTenants<T>(tableOf: (tenant: SandboxTenant) => Map<string, T>, key: string): T | undefined {
+    const lower = key.toLowerCase();
     for (const tenant of this.tenants.values()) {
-      const mailbox = tenant.mailboxes.get(key);
-      if (mailbox) return mailbox;
+      const entry = tableOf(tenant).get(lower);
+      if (entry) return entry;
     }
     return undefined;
   }

@@ -49,14 +49,12 @@ function tokenEndpoints(ctx: GrantContext, tenant: SandboxTenant): string[] {
   return [tenant.id, tenant.domain, ctx.tenantSegment].map((t) => `${ctx.baseUrl}/${t}/oauth2/v2.0/token`);
 }
 
-async function authenticate(
-  ctx: GrantContext,
-  tenant: SandboxTenant,
-  app: SandboxApp,
-  publicAllowed: boolean,
-) {
+/** The app calling the token endpoint, in the tenant of the path, authenticated (a public client with no credential when `publicAllowed`). */
+async function callingClient(ctx: GrantContext, publicAllowed: boolean) {
+  const tenant = resolveTenant(ctx);
+  const app = resolveApp(tenant, required(ctx.params, 'client_id'));
   const p = ctx.params;
-  return authenticateClient(
+  const clientAuth = await authenticateClient(
     ctx.state,
     app,
     {
@@ -67,6 +65,19 @@ async function authenticate(
     publicAllowed,
     tokenEndpoints(ctx, tenant),
   );
+  return { tenant, app, clientAuth };
+}
+
+/** The record `key` names in `records`, when it was issued to this app in this tenant (else AADSTS70000). */
+function issuedTo<R extends { clientId: string; tenantId: string }>(
+  records: ReadonlyMap<string, R>,
+  key: string,
+  { tenant, app }: { tenant: SandboxTenant; app: SandboxApp },
+): R {
+  const record = records.get(key);
+  if (!record || record.clientId !== app.clientId || record.tenantId !== tenant.id)
+    throw new AadstsError(70000);
+  return record;
 }
 
 /** The user of a delegated grant, in this tenant (AADSTS50020 for another tenant's user, 50034 for nobody). */
@@ -121,9 +132,7 @@ async function delegatedResponse(
 
 /** Client credentials: an app-only token whose `roles` are the app's consented application permissions. */
 export async function clientCredentialsGrant(ctx: GrantContext): Promise<TokenResponseBody> {
-  const tenant = resolveTenant(ctx);
-  const app = resolveApp(tenant, required(ctx.params, 'client_id'));
-  const clientAuth = await authenticate(ctx, tenant, app, false);
+  const { tenant, app, clientAuth } = await callingClient(ctx, false);
   const scope = required(ctx.params, 'scope');
   const request = parseScopes(scope, tenant.domain);
   const roles = grantApplication(app, request, scope);
@@ -134,9 +143,7 @@ export async function clientCredentialsGrant(ctx: GrantContext): Promise<TokenRe
 
 /** Resource owner password credentials (ROPC): refused for MFA users (AADSTS50076), as in Entra ID. */
 export async function passwordGrant(ctx: GrantContext): Promise<TokenResponseBody> {
-  const tenant = resolveTenant(ctx);
-  const app = resolveApp(tenant, required(ctx.params, 'client_id'));
-  const clientAuth = await authenticate(ctx, tenant, app, true);
+  const { tenant, app, clientAuth } = await callingClient(ctx, true);
   const username = required(ctx.params, 'username');
   const password = required(ctx.params, 'password');
   const request = parseScopes(required(ctx.params, 'scope'), tenant.domain);
@@ -151,12 +158,8 @@ export async function passwordGrant(ctx: GrantContext): Promise<TokenResponseBod
  * stays valid itself until its own expiry; revoking the user (revokeSignInSessions) ends both.
  */
 export async function refreshTokenGrant(ctx: GrantContext): Promise<TokenResponseBody> {
-  const tenant = resolveTenant(ctx);
-  const app = resolveApp(tenant, required(ctx.params, 'client_id'));
-  const clientAuth = await authenticate(ctx, tenant, app, true);
-  const record = ctx.state.refreshTokens.get(required(ctx.params, 'refresh_token'));
-  if (!record || record.clientId !== app.clientId || record.tenantId !== tenant.id)
-    throw new AadstsError(70000);
+  const { tenant, app, clientAuth } = await callingClient(ctx, true);
+  const record = issuedTo(ctx.state.refreshTokens, required(ctx.params, 'refresh_token'), { tenant, app });
   const now = ctx.state.nowSeconds();
   const issued = aadTimestamp(new Date(record.iat * 1000));
   if (record.exp <= now) {
@@ -213,12 +216,8 @@ export async function deviceAuthorization(ctx: GrantContext): Promise<TokenRespo
 
 /** The device code grant: `authorization_pending` until a test (or /devicelogin) approves it. */
 export async function deviceCodeGrant(ctx: GrantContext): Promise<TokenResponseBody> {
-  const tenant = resolveTenant(ctx);
-  const app = resolveApp(tenant, required(ctx.params, 'client_id'));
-  const clientAuth = await authenticate(ctx, tenant, app, true);
-  const record = ctx.state.deviceCodes.get(required(ctx.params, 'device_code'));
-  if (!record || record.clientId !== app.clientId || record.tenantId !== tenant.id)
-    throw new AadstsError(70000);
+  const { tenant, app, clientAuth } = await callingClient(ctx, true);
+  const record = issuedTo(ctx.state.deviceCodes, required(ctx.params, 'device_code'), { tenant, app });
   if (record.expiresAt <= ctx.state.now()) throw new AadstsError(70019);
   if (record.status === 'pending') throw new AadstsError(70016);
   if (record.status === 'denied') throw new AadstsError(70020);

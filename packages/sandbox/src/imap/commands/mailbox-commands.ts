@@ -172,6 +172,22 @@ function append(session: ImapSession, command: ParsedCommand): void {
   session.complete(command, 'OK', `[APPENDUID ${folder.uidValidity} ${stored.uid}] APPEND completed.`);
 }
 
+/** SUBSCRIBE or UNSUBSCRIBE a folder: whether LSUB lists it. */
+function subscription(verb: 'SUBSCRIBE' | 'UNSUBSCRIBE'): CommandSpec {
+  return {
+    states: AUTHENTICATED,
+    run(session, command) {
+      const folder = mailboxOf(session).folder(folderArg(command.args[0]));
+      if (!folder) return session.complete(command, 'NO', 'Folder not found.');
+      const unsubscribed = unsubscribedOf(session);
+      const name = folder.name.toLowerCase();
+      if (verb === 'SUBSCRIBE') unsubscribed.delete(name);
+      else unsubscribed.add(name);
+      session.complete(command, 'OK', `${verb} completed.`);
+    },
+  };
+}
+
 export const mailboxCommands: Record<string, CommandSpec> = {
   LIST: { states: AUTHENTICATED, run: (session, command) => listFolders(session, command, false) },
   LSUB: { states: AUTHENTICATED, run: (session, command) => listFolders(session, command, true) },
@@ -196,24 +212,8 @@ export const mailboxCommands: Record<string, CommandSpec> = {
       storeChange(session, command, () => mailboxOf(session).renameFolder(from, to), 'RENAME completed.');
     },
   },
-  SUBSCRIBE: {
-    states: AUTHENTICATED,
-    run(session, command) {
-      const folder = mailboxOf(session).folder(folderArg(command.args[0]));
-      if (!folder) return session.complete(command, 'NO', 'Folder not found.');
-      unsubscribedOf(session).delete(folder.name.toLowerCase());
-      session.complete(command, 'OK', 'SUBSCRIBE completed.');
-    },
-  },
-  UNSUBSCRIBE: {
-    states: AUTHENTICATED,
-    run(session, command) {
-      const folder = mailboxOf(session).folder(folderArg(command.args[0]));
-      if (!folder) return session.complete(command, 'NO', 'Folder not found.');
-      unsubscribedOf(session).add(folder.name.toLowerCase());
-      session.complete(command, 'OK', 'UNSUBSCRIBE completed.');
-    },
-  },
+  SUBSCRIBE: subscription('SUBSCRIBE'),
+  UNSUBSCRIBE: subscription('UNSUBSCRIBE'),
   STATUS: {
     states: AUTHENTICATED,
     run(session, command) {
