@@ -28,12 +28,32 @@ export interface NamedScenario {
   scenario: Scenario;
 }
 
+/** Stands for a module that does not load (a package it imports is broken): it fails, the run goes on. */
+function unloadable(module: string, error: unknown): NamedScenario {
+  const reason = error instanceof Error ? error.message : String(error);
+  return {
+    name: `${module}/load`,
+    scenario: {
+      id: 'load',
+      title: `${module}: the scenario module loads`,
+      injected: '-',
+      expected: 'the module and the packages it imports load',
+      deadlineMs: 60_000,
+      run: async () => ({ observed: [reason], figures: [], failures: ['the module does not load'] }),
+    },
+  };
+}
+
 /** Every scenario, in report order. */
 export async function allScenarios(): Promise<NamedScenario[]> {
   const named: NamedScenario[] = [];
   for (const [module, load] of Object.entries(MODULES)) {
-    for (const scenario of (await load()).scenarios)
-      named.push({ name: `${module}/${scenario.id}`, scenario });
+    try {
+      for (const scenario of (await load()).scenarios)
+        named.push({ name: `${module}/${scenario.id}`, scenario });
+    } catch (error) {
+      named.push(unloadable(module, error));
+    }
   }
   return named;
 }
