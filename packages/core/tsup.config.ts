@@ -1,3 +1,4 @@
 import { packageConfig } from '@kalisto/tsup-config';
 
-export default packageConfig();
+// Two public entries, `@kalisto/core` and `@kalisto/core/plugin`, sharing chunks.
+export default packageConfig({ entry: ['src/index.ts', 'src/plugin.ts'] });

@@ -4,14 +4,12 @@
  */
 import {
   consoleLogger,
-  createRedactor,
   type Kalisto,
   type KalistoSession,
-  type Redactor,
   type ResolvedConfig,
   resolveConfig,
-  withRedaction,
 } from '@kalisto/core';
+import { createRedactor, type Redactor, withRedaction } from '@kalisto/core/plugin';
 import { loadProperties } from './config-sources.js';
 import type { CliIo } from './io.js';
 import { createCliKalisto } from './kalisto.js';

@@ -1,4 +1,5 @@
-import { createRedactor, TokenError } from '@kalisto/core';
+import { TokenError } from '@kalisto/core';
+import { createRedactor } from '@kalisto/core/plugin';
 import { describe, expect, it } from 'vitest';
 import { errorJson, formatError } from './errors.js';
 

@@ -1,4 +1,5 @@
-import { isKalistoError, KalistoError, type Redactor } from '@kalisto/core';
+import { isKalistoError, KalistoError } from '@kalisto/core';
+import type { Redactor } from '@kalisto/core/plugin';
 
 /** A mistake on the command line (missing option, bad value): exit code 2. */
 export function usageError(message: string, hint?: string): KalistoError {

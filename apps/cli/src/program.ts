@@ -3,7 +3,7 @@
  * own errors (unknown option, missing argument) mapped to exit code 2.
  */
 import { createRequire } from 'node:module';
-import { createRedactor } from '@kalisto/core';
+import { createRedactor } from '@kalisto/core/plugin';
 import { Command, CommanderError } from 'commander';
 import { registerConfig } from './commands/config.js';
 import { registerDoctor } from './commands/doctor.js';

@@ -1,19 +1,15 @@
 import { createHash } from 'node:crypto';
 import { mkdir, open, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { type CacheBackend, CacheError, type CacheLock, ConfigError, type Logger } from '@kalisto/core';
 import {
   CACHE_KEY_ENV,
-  type CacheBackend,
   type CacheEncryptionKey,
-  CacheError,
-  type CacheLock,
-  ConfigError,
   createValueSealer,
   defineCacheBackend,
-  type Logger,
   scrubbedError,
   toCacheJson,
-} from '@kalisto/core';
+} from '@kalisto/core/plugin';
 import { removeLeftovers, writeFileAtomic } from './atomic-write.js';
 import {
   type CacheDocument,

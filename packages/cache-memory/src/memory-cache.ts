@@ -1,4 +1,5 @@
-import { type CacheBackend, type CacheLock, ConfigError, defineCacheBackend } from '@kalisto/core';
+import { type CacheBackend, type CacheLock, ConfigError } from '@kalisto/core';
+import { defineCacheBackend } from '@kalisto/core/plugin';
 import { LRUCache } from 'lru-cache';
 import { InProcessLocks } from './in-process-locks.js';
 

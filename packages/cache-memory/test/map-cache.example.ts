@@ -1,5 +1,5 @@
 // The "Writing your own backend" example of README.md, verbatim: keep the two in step.
-import { defineCacheBackend } from '@kalisto/core';
+import { defineCacheBackend } from '@kalisto/core/plugin';
 
 export function mapCache(options: { name?: string } = {}) {
   const entries = new Map<string, { value: unknown; expiresAt: number }>();

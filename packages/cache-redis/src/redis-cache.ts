@@ -1,14 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { type CacheBackend, type CacheLock, ConfigError, type Logger } from '@kalisto/core';
 import {
-  type CacheBackend,
   type CacheEncryptionKey,
-  type CacheLock,
-  ConfigError,
   createValueSealer,
   defineCacheBackend,
-  type Logger,
   toCacheJson,
-} from '@kalisto/core';
+} from '@kalisto/core/plugin';
 import { Redis } from 'ioredis';
 import { openConnection, type RedisClient, type RedisConnection } from './connection.js';
 import { RedisDeadlineError, type RedisOperation, toCacheError } from './redis-errors.js';

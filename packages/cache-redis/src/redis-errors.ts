@@ -1,4 +1,5 @@
-import { CacheError, scrubbedError } from '@kalisto/core';
+import { CacheError } from '@kalisto/core';
+import { scrubbedError } from '@kalisto/core/plugin';
 
 /** What the error says about where Redis is: `127.0.0.1:6379`, `cluster of 3 nodes`… Never a password. */
 export interface RedisErrorContext {

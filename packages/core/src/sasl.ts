@@ -1,6 +1,7 @@
 /**
- * SASL XOAUTH2 (Google/Microsoft) and OAUTHBEARER (RFC 7628) payloads, for both sides of the wire:
- * our IMAP/POP3/SMTP clients encode them, the sandbox's servers parse them. Pure functions only.
+ * SASL XOAUTH2 (Google/Microsoft) and OAUTHBEARER (RFC 7628) payloads as our IMAP/POP3/SMTP clients
+ * send them, and the error challenge a server answers a refused token with (read by clients, written
+ * by the sandbox). Parsing what clients send is the sandbox's (`@kalisto/sandbox`). Pure functions only.
  */
 import { KalistoError } from './errors.js';
 
@@ -44,23 +45,9 @@ export interface SaslAuthExchange {
   continuation?: string;
 }
 
-/** A parsed `AUTHENTICATE`/`AUTH` command line, as a server sees it. */
-export interface ParsedSaslAuthCommand {
-  /** The IMAP tag (absent for POP3 and SMTP). */
-  tag?: string;
-  /** The mechanism, upper-case, e.g. `XOAUTH2`. */
-  mechanism: string;
-  /**
-   * The base64 initial response given on the command line: `''` for RFC 4959's `=` (empty response),
-   * absent when the client waits for a `+` continuation.
-   */
-  initialResponse?: string;
-}
-
 const KVSEP = '\x01';
 const CONTROL_CHARACTERS = /[\x00-\x1f\x7f]/;
 const STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-const BEARER = /^bearer (.+)$/is;
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /** The base64 XOAUTH2 initial response: `user=U\x01auth=Bearer T\x01\x01`. */
@@ -84,58 +71,6 @@ export function oauthBearerInitialResponse(credentials: OAuthBearerCredentials):
   return toBase64(`n,a=${escapeSaslName(user)},${KVSEP}${pairs.join(KVSEP)}${KVSEP}${KVSEP}`);
 }
 
-/** The initial response for either mechanism. */
-export function saslInitialResponse(mechanism: SaslMechanism, credentials: OAuthBearerCredentials): string {
-  return mechanism === 'XOAUTH2'
-    ? xoauth2InitialResponse(credentials)
-    : oauthBearerInitialResponse(credentials);
-}
-
-/**
- * Server side: parses a base64 XOAUTH2 response. Throws a KalistoError `SASL_MALFORMED` (whose message
- * never contains the payload) for anything that is not `user=U\x01auth=Bearer T\x01\x01`.
- */
-export function parseXOAuth2Response(base64: string): XOAuth2Credentials {
-  const text = decodeBase64('XOAUTH2', base64);
-  if (!text.endsWith(KVSEP + KVSEP)) throw malformed('XOAUTH2', 'it must end with two \\x01 separators');
-  const pairs = parsePairs('XOAUTH2', text.slice(0, -2).split(KVSEP));
-  const user = pairs.get('user');
-  if (!user) throw malformed('XOAUTH2', 'the user key is missing or empty');
-  return { user: checkParsed('XOAUTH2', 'user', user), accessToken: bearerToken('XOAUTH2', pairs) };
-}
-
-/**
- * Server side: parses a base64 OAUTHBEARER response (RFC 7628). Kalisto requires the GS2 authzid
- * (`a=`): mail servers authorise the mailbox it names. Channel binding (`p=`) is refused, as RFC 7628
- * defines none. Throws a KalistoError `SASL_MALFORMED` on malformed input.
- */
-export function parseOAuthBearerResponse(base64: string): OAuthBearerCredentials {
-  const text = decodeBase64('OAUTHBEARER', base64);
-  const headerEnd = text.indexOf(KVSEP);
-  if (headerEnd < 0 || !text.endsWith(KVSEP + KVSEP) || text.length < headerEnd + 2) {
-    throw malformed('OAUTHBEARER', 'it must be a GS2 header and key/value pairs ending with two \\x01');
-  }
-  const user = parseGs2Header(text.slice(0, headerEnd));
-  const body = text.slice(headerEnd + 1, -2);
-  const pairs = parsePairs('OAUTHBEARER', body === '' ? [] : body.split(KVSEP));
-  const result: OAuthBearerCredentials = { user, accessToken: bearerToken('OAUTHBEARER', pairs) };
-  const host = pairs.get('host');
-  if (host !== undefined) result.host = checkParsed('OAUTHBEARER', 'host', host);
-  const port = pairs.get('port');
-  if (port !== undefined) {
-    if (!/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535) {
-      throw malformed('OAUTHBEARER', 'the port key is not a port number');
-    }
-    result.port = Number(port);
-  }
-  return result;
-}
-
-/** Server side: parses the response of either mechanism. */
-export function parseSaslResponse(mechanism: SaslMechanism, base64: string): OAuthBearerCredentials {
-  return mechanism === 'XOAUTH2' ? parseXOAuth2Response(base64) : parseOAuthBearerResponse(base64);
-}
-
 /**
  * The client's lines for one SASL exchange. `inline` is the one-line SASL-IR form
  * (`AUTHENTICATE XOAUTH2 <b64>` / `AUTH XOAUTH2 <b64>`); `continuation` sends the command alone and
@@ -156,25 +91,6 @@ export function saslAuthCommand(options: {
   if (form === 'continuation') return { command, continuation: options.initialResponse };
   // RFC 4959 and RFC 4954 spell an empty initial response as "=".
   return { command: `${command} ${options.initialResponse === '' ? '=' : options.initialResponse}` };
-}
-
-/**
- * Server side: parses an `AUTHENTICATE` (IMAP, tagged) or `AUTH` (POP3, SMTP) command line; undefined
- * when the line is not one.
- */
-export function parseSaslAuthCommand(
-  protocol: SaslProtocol,
-  line: string,
-): ParsedSaslAuthCommand | undefined {
-  const words = line.trim().split(/ +/);
-  const tag = protocol === 'imap' ? words.shift() : undefined;
-  const [verb, mechanism, initialResponse, ...rest] = words;
-  const expected = protocol === 'imap' ? 'AUTHENTICATE' : 'AUTH';
-  if (verb?.toUpperCase() !== expected || !mechanism || rest.length > 0) return undefined;
-  const parsed: ParsedSaslAuthCommand = { mechanism: mechanism.toUpperCase() };
-  if (tag !== undefined) parsed.tag = tag;
-  if (initialResponse !== undefined) parsed.initialResponse = initialResponse === '=' ? '' : initialResponse;
-  return parsed;
 }
 
 /**
@@ -211,7 +127,7 @@ export function parseSaslErrorChallenge(base64: string): SaslErrorChallenge | un
   return challenge;
 }
 
-/** Server side: the base64 error challenge to send after refusing a token (the inverse of the parser). */
+/** The base64 error challenge a server sends after refusing a token (the inverse of the parser). */
 export function encodeSaslErrorChallenge(challenge: SaslErrorChallenge): string {
   const { openidConfiguration, ...rest } = challenge;
   const json =
@@ -244,68 +160,11 @@ function invalidInput(problem: string, argument: string): KalistoError {
   });
 }
 
-function malformed(mechanism: SaslMechanism, problem: string): KalistoError {
-  return new KalistoError(`[sasl] Malformed ${mechanism} response: ${problem}.`, {
-    code: 'SASL_MALFORMED',
-    hint: `The client sent a payload that is not a valid ${mechanism} initial response.`,
-  });
-}
-
 function toBase64(text: string): string {
   return Buffer.from(text, 'utf8').toString('base64');
-}
-
-function decodeBase64(mechanism: SaslMechanism, base64: unknown): string {
-  const trimmed = typeof base64 === 'string' ? base64.trim() : '';
-  if (trimmed === '' || !STRICT_BASE64.test(trimmed)) throw malformed(mechanism, 'it is not base64');
-  try {
-    return UTF8.decode(Buffer.from(trimmed, 'base64'));
-  } catch {
-    throw malformed(mechanism, 'it is not UTF-8');
-  }
-}
-
-function parsePairs(mechanism: SaslMechanism, items: readonly string[]): Map<string, string> {
-  const pairs = new Map<string, string>();
-  for (const item of items) {
-    const eq = item.indexOf('=');
-    const key = item.slice(0, eq);
-    if (eq < 1 || !/^[A-Za-z]+$/.test(key)) throw malformed(mechanism, 'a key/value pair is not key=value');
-    if (pairs.has(key)) throw malformed(mechanism, `the ${key} key appears twice`);
-    pairs.set(key, item.slice(eq + 1));
-  }
-  return pairs;
-}
-
-function bearerToken(mechanism: SaslMechanism, pairs: Map<string, string>): string {
-  const match = BEARER.exec(pairs.get('auth') ?? '');
-  if (!match?.[1]) throw malformed(mechanism, 'the auth key is missing or not "Bearer <token>"');
-  if (CONTROL_CHARACTERS.test(match[1])) throw malformed(mechanism, 'the token contains a control character');
-  return match[1];
-}
-
-function checkParsed(mechanism: SaslMechanism, key: string, value: string): string {
-  if (value === '') throw malformed(mechanism, `the ${key} is empty`);
-  if (CONTROL_CHARACTERS.test(value)) throw malformed(mechanism, `the ${key} contains a control character`);
-  return value;
-}
-
-function parseGs2Header(header: string): string {
-  const parts = header.split(',');
-  if (parts.length !== 3 || parts[2] !== '')
-    throw malformed('OAUTHBEARER', 'the GS2 header is not "n,a=user,"');
-  const [flag, authzid] = parts as [string, string, string];
-  if (flag !== 'n' && flag !== 'y') throw malformed('OAUTHBEARER', 'channel binding is not supported');
-  if (!authzid.startsWith('a=')) throw malformed('OAUTHBEARER', 'the GS2 header names no user (a=)');
-  return checkParsed('OAUTHBEARER', 'user', unescapeSaslName(authzid.slice(2)));
 }
 
 /** RFC 5801 saslname: `,` → `=2C`, `=` → `=3D`. */
 function escapeSaslName(name: string): string {
   return name.replace(/=/g, '=3D').replace(/,/g, '=2C');
-}
-
-function unescapeSaslName(name: string): string {
-  if (/=(?!2C|3D)/i.test(name)) throw malformed('OAUTHBEARER', 'the user has a bad =XX escape');
-  return name.replace(/=2C/gi, ',').replace(/=3D/gi, '=');
 }

@@ -11,10 +11,9 @@ import type {
   OAuthSettings,
   ProtocolSettings,
   ResolvedConfig,
-  TokenProvider,
-  TokenRequest,
 } from '../src/index.js';
 import { Secret, TokenError } from '../src/index.js';
+import type { TokenProvider, TokenRequest } from '../src/plugin.js';
 
 /** Values that must never show up in a log line or an error. */
 export const FIXTURE_SECRETS = {

@@ -4,7 +4,7 @@
  * and what the server sends is bounded (response-guard.ts). It is an ImapFlow: every method and event
  * of ImapFlow's API is unchanged.
  */
-import type { SaslMechanism } from '@kalisto/core';
+import type { SaslMechanism } from '@kalisto/core/plugin';
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
 import { mechanismUnavailableError, tlsRequiredError } from './errors.js';
 import { bindResponseGuard, type GuardedConnection } from './guarded-connection.js';

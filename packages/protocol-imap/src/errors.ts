@@ -3,14 +3,8 @@
  * (classified by @kalisto/core with the token's claims) and the transport's failures. No message
  * quotes a command's arguments, so neither the token nor the SASL payload can reach one.
  */
-import {
-  type AuthenticationError,
-  type CloudName,
-  ConnectionError,
-  classifyMailError,
-  decodeTokenClaims,
-  type SaslErrorChallenge,
-} from '@kalisto/core';
+import { type AuthenticationError, type CloudName, ConnectionError, decodeTokenClaims } from '@kalisto/core';
+import { classifyMailError, type SaslErrorChallenge } from '@kalisto/core/plugin';
 import type { LimitExceeded } from './response-guard.js';
 
 /** Where a connection goes, for messages. */

@@ -1,10 +1,5 @@
-import {
-  ConfigError,
-  type Logger,
-  type ProtocolSettings,
-  resolveConfig,
-  trustedSecureContext,
-} from '@kalisto/core';
+import { ConfigError, type Logger, type ProtocolSettings, resolveConfig } from '@kalisto/core';
+import { trustedSecureContext } from '@kalisto/core/plugin';
 import { OFFLINE_PROPERTIES } from '@kalisto/test-support';
 import { describe, expect, it } from 'vitest';
 import { allowedMechanisms, IMAP_DEFAULTS, imapFlowOptions } from './options.js';

@@ -2,14 +2,8 @@
  * How a session's `mail.<protocol>.*` settings and `kalisto.*` properties become ImapFlow options.
  * Pure: no socket is opened here.
  */
-import {
-  ConfigError,
-  type Logger,
-  type ProtocolSettings,
-  type ResolvedConfig,
-  type SaslMechanism,
-  trustedSecureContext,
-} from '@kalisto/core';
+import { ConfigError, type Logger, type ProtocolSettings, type ResolvedConfig } from '@kalisto/core';
+import { type SaslMechanism, trustedSecureContext } from '@kalisto/core/plugin';
 import type { ImapFlowOptions } from 'imapflow';
 import { imapflowLogger } from './logger.js';
 import type { ResponseLimits } from './response-guard.js';

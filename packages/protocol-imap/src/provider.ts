@@ -2,14 +2,8 @@
  * The `imap` and `imaps` protocol providers: the session's token, the `mail.<protocol>.*` settings,
  * one ImapFlow login, and on a refused token one forced refresh and one more try.
  */
-import {
-  type AccessToken,
-  ConfigError,
-  defineProtocolProvider,
-  loginWithTokenRetry,
-  type ProtocolContext,
-  type ProtocolProvider,
-} from '@kalisto/core';
+import { type AccessToken, ConfigError, type ProtocolProvider } from '@kalisto/core';
+import { defineProtocolProvider, loginWithTokenRetry, type ProtocolContext } from '@kalisto/core/plugin';
 import type { ImapFlow } from 'imapflow';
 import { logoutOrClose, OAuthImapFlow } from './client.js';
 import { imapLoginError } from './errors.js';

@@ -5,16 +5,14 @@
  * the handler finished.
  */
 import {
-  abortableSleep,
-  backoffDelay,
   ConfigError,
   ConnectionError,
   isKalistoError,
-  isTransientError,
   KalistoError,
   type KalistoSession,
   type Logger,
 } from '@kalisto/core';
+import { abortableSleep, backoffDelay, isTransientError } from '@kalisto/core/plugin';
 import type { FetchMessageObject, FetchQueryObject, ImapFlow } from 'imapflow';
 import { logoutOrClose, tokenExpiryOf } from './client.js';
 

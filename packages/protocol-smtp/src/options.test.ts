@@ -1,4 +1,5 @@
-import { type ProtocolSettings, resolveConfig, trustedSecureContext } from '@kalisto/core';
+import { type ProtocolSettings, resolveConfig } from '@kalisto/core';
+import { trustedSecureContext } from '@kalisto/core/plugin';
 import { describe, expect, it } from 'vitest';
 import { poolSettings, smtpConnectionOptions, tlsMode } from './options.js';
 

@@ -2,7 +2,8 @@
  * How a session's `mail.<protocol>.*` settings become nodemailer's SMTP transport options: TLS,
  * timeouts, proxy, EHLO name and the connection pool. Pure: no sockets, no tokens.
  */
-import { type ProtocolSettings, type ResolvedConfig, trustedSecureContext } from '@kalisto/core';
+import type { ProtocolSettings, ResolvedConfig } from '@kalisto/core';
+import { trustedSecureContext } from '@kalisto/core/plugin';
 import type { SMTPPoolOptions } from 'nodemailer';
 
 /** The pool settings of one protocol; `undefined` when pooling is off. */

@@ -1,4 +1,5 @@
-import { createKalisto, defineProtocolProvider } from '@kalisto/core';
+import { createKalisto } from '@kalisto/core';
+import { defineProtocolProvider } from '@kalisto/core/plugin';
 import { afterAll, describe, expect, it } from 'vitest';
 import { smtp, smtps } from './provider.js';
 

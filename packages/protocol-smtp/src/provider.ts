@@ -2,7 +2,8 @@
  * The `smtp` (submission, STARTTLS required, 587) and `smtps` (implicit TLS, 465) transport
  * providers: `session.transport('smtp')` is a verified nodemailer transporter.
  */
-import { defineProtocolProvider, type ProtocolProvider } from '@kalisto/core';
+import type { ProtocolProvider } from '@kalisto/core';
+import { defineProtocolProvider } from '@kalisto/core/plugin';
 import { openSmtpTransport, type SmtpTransporter } from './transport.js';
 
 declare module '@kalisto/core' {

@@ -7,15 +7,13 @@ import {
   type AccessToken,
   AuthenticationError,
   ConnectionError,
-  classifyMailError,
-  createRedactor,
   decodeTokenClaims,
   isKalistoError,
   type KalistoError,
   type ProtocolSettings,
   type ResolvedConfig,
-  scrubTokenLike,
 } from '@kalisto/core';
+import { classifyMailError, createRedactor, scrubTokenLike } from '@kalisto/core/plugin';
 import { tokenFailureOf } from './token-provisioner.js';
 
 /** What a nodemailer error carries (all optional: anything may be thrown). */

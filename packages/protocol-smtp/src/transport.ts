@@ -2,13 +2,8 @@
  * Opens a nodemailer transporter for a session: XOAUTH2 with the session's tokens, the
  * `mail.<protocol>.*` settings, a verified login, and `sendMail` errors turned into Kalisto errors.
  */
-import {
-  type AccessToken,
-  ConfigError,
-  isKalistoError,
-  type ProtocolContext,
-  RETRYABLE_REFUSAL_CODES,
-} from '@kalisto/core';
+import { type AccessToken, ConfigError, isKalistoError } from '@kalisto/core';
+import { type ProtocolContext, RETRYABLE_REFUSAL_CODES } from '@kalisto/core/plugin';
 import {
   createTransport,
   type SendMailOptions,

@@ -5,7 +5,8 @@
 import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
-import { createKalisto, defineTokenProvider, type Kalisto } from '@kalisto/core';
+import { createKalisto, type Kalisto } from '@kalisto/core';
+import { defineTokenProvider } from '@kalisto/core/plugin';
 import { createSandboxTls } from '@kalisto/sandbox';
 import { afterEach, describe, expect, it } from 'vitest';
 import { smtp, smtps } from '../src/index.js';

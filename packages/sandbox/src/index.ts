@@ -10,6 +10,13 @@ export * from './options.js';
 export { type Pop3Behaviour, type Pop3ServerOptions, startPop3Server } from './pop3/index.js';
 export * from './properties.js';
 export * from './sandbox.js';
+export {
+  type ParsedSaslAuthCommand,
+  parseOAuthBearerResponse,
+  parseSaslAuthCommand,
+  parseSaslResponse,
+  parseXOAuth2Response,
+} from './sasl.js';
 export { type SmtpBehaviour, type SmtpServerOptions, startSmtpServer } from './smtp/index.js';
 export type {
   DeviceCodeRecord,

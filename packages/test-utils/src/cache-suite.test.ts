@@ -1,4 +1,5 @@
-import { type CacheBackend, type CacheLock, defineCacheBackend } from '@kalisto/core';
+import type { CacheBackend, CacheLock } from '@kalisto/core';
+import { defineCacheBackend } from '@kalisto/core/plugin';
 import { describe, expect, it } from 'vitest';
 import { type CacheSuiteOptions, runCacheBackendSuite } from './cache-suite.js';
 

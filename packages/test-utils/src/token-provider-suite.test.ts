@@ -1,4 +1,5 @@
-import { type AccessToken, TokenError, type TokenProvider, type TokenRequest } from '@kalisto/core';
+import { type AccessToken, TokenError } from '@kalisto/core';
+import type { TokenProvider, TokenRequest } from '@kalisto/core/plugin';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTokenProviderSuite, type TokenProviderSuiteOptions } from './token-provider-suite.js';
 

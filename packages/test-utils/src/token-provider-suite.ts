@@ -1,4 +1,5 @@
-import { type AccessToken, isKalistoError, type TokenProvider, type TokenRequest } from '@kalisto/core';
+import { type AccessToken, isKalistoError } from '@kalisto/core';
+import type { TokenProvider, TokenRequest } from '@kalisto/core/plugin';
 
 /** The few matchers the suite uses; vitest's and jest's `expect` both fit. */
 export interface TokenProviderSuiteAssertion {

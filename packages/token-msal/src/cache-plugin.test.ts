@@ -1,5 +1,6 @@
 import type { TokenCacheContext } from '@azure/msal-node';
-import { type CacheBackend, createCredentialVerifier, type Logger, Secret } from '@kalisto/core';
+import { type CacheBackend, type Logger, Secret } from '@kalisto/core';
+import { createCredentialVerifier } from '@kalisto/core/plugin';
 import { describe, expect, it } from 'vitest';
 import { backendCachePlugin, MSAL_CACHE_KEY_PREFIX, msalCacheKey } from './cache-plugin.js';
 

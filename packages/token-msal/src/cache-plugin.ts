@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ICachePlugin, TokenCacheContext } from '@azure/msal-node';
-import type { CacheBackend, CredentialVerifier, Logger, VerifierRecord } from '@kalisto/core';
+import type { CacheBackend, Logger } from '@kalisto/core';
+import type { CredentialVerifier, VerifierRecord } from '@kalisto/core/plugin';
 
 /** Prefix of the cache entries holding MSAL's serialised token cache. */
 export const MSAL_CACHE_KEY_PREFIX = 'kalisto:msal-cache:v1:';

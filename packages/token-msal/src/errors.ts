@@ -1,5 +1,6 @@
 import { AuthError, InteractionRequiredAuthError } from '@azure/msal-node';
-import { classifyTokenError, isKalistoError, TokenError } from '@kalisto/core';
+import { isKalistoError, TokenError } from '@kalisto/core';
+import { classifyTokenError } from '@kalisto/core/plugin';
 import type { HttpFailure } from './network-client.js';
 
 /** The provider name every error and log line carries. */

@@ -2,17 +2,19 @@ import type { AuthenticationResult, PublicClientApplication } from '@azure/msal-
 import {
   type AccessToken,
   ConfigError,
+  type OAuthFlow,
+  type Secret,
+  TokenError,
+  type TokenProviderDefinition,
+} from '@kalisto/core';
+import {
   type CredentialMaterial,
   createHttpAgent,
   credentialMaterial,
   defineTokenProvider,
-  type OAuthFlow,
-  type Secret,
-  TokenError,
   type TokenProvider,
   type TokenProviderContext,
-  type TokenProviderDefinition,
-} from '@kalisto/core';
+} from '@kalisto/core/plugin';
 
 import { PROVIDER_NAME, toTokenError } from './errors.js';
 import { clientCredentialsFlow } from './flows/client-credentials.js';

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from '@azure/msal-node';
-import type { HttpAgent, HttpResponse } from '@kalisto/core';
+import type { HttpAgent, HttpResponse } from '@kalisto/core/plugin';
 
 /** What the identity platform answered (or why it could not), for classifying a failure. */
 export interface HttpFailure {

@@ -6,13 +6,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileCache } from '@kalisto/cache-file';
-import {
-  type CacheBackend,
-  createKalisto,
-  defineCacheBackend,
-  type Kalisto,
-  type TokenError,
-} from '@kalisto/core';
+import { type CacheBackend, createKalisto, type Kalisto, type TokenError } from '@kalisto/core';
+import { defineCacheBackend } from '@kalisto/core/plugin';
 import type { Sandbox } from '@kalisto/sandbox';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { msalTokenProvider } from '../src/index.js';

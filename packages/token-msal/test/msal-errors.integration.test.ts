@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { TokenError, TokenProvider } from '@kalisto/core';
+import type { TokenError } from '@kalisto/core';
+import type { TokenProvider } from '@kalisto/core/plugin';
 import type { Sandbox } from '@kalisto/sandbox';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { msalTokenProvider } from '../src/index.js';

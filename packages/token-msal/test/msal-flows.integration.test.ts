@@ -1,4 +1,4 @@
-import type { TokenProvider } from '@kalisto/core';
+import type { TokenProvider } from '@kalisto/core/plugin';
 import type { Sandbox } from '@kalisto/sandbox';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {

@@ -1,4 +1,5 @@
-import { resolveConfig, type TokenProvider } from '@kalisto/core';
+import { resolveConfig } from '@kalisto/core';
+import type { TokenProvider } from '@kalisto/core/plugin';
 import { json, startHttpsServer, type TestHttpsServer } from '@kalisto/test-support';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { msalTokenProvider } from '../src/index.js';

@@ -1,4 +1,4 @@
-import { createTokenManager, type TokenProvider } from '@kalisto/core';
+import { createTokenManager, type TokenProvider } from '@kalisto/core/plugin';
 import type { Sandbox } from '@kalisto/sandbox';
 import { type ConnectProxy, startConnectProxy } from '@kalisto/test-support';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-import { createHttpAgent } from '@kalisto/core';
+import { createHttpAgent } from '@kalisto/core/plugin';
 import {
   type ConnectProxy,
   json,

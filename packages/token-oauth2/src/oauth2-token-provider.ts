@@ -1,20 +1,22 @@
 import {
   type AccessToken,
   ConfigError,
+  isKalistoError,
+  type OAuthFlow,
+  type Secret,
+  TokenError,
+  type TokenProviderDefinition,
+} from '@kalisto/core';
+import {
   type CredentialMaterial,
   createCredentialVerifier,
   createHttpAgent,
   credentialMaterial,
   defineTokenProvider,
-  isKalistoError,
-  type OAuthFlow,
-  type Secret,
-  TokenError,
   type TokenProvider,
   type TokenProviderContext,
-  type TokenProviderDefinition,
   type TokenRequest,
-} from '@kalisto/core';
+} from '@kalisto/core/plugin';
 
 import type { OAuth2TokenProviderOptions } from './options.js';
 import {

@@ -1,4 +1,5 @@
-import { type CacheBackend, createCredentialVerifier, type Logger, Secret } from '@kalisto/core';
+import { type CacheBackend, type Logger, Secret } from '@kalisto/core';
+import { createCredentialVerifier } from '@kalisto/core/plugin';
 import { describe, expect, it } from 'vitest';
 import { REFRESH_TOKEN_KEY_PREFIX, refreshTokenKey, refreshTokenStore } from './refresh-token-store.js';
 

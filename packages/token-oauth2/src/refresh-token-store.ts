@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { CacheBackend, CredentialVerifier, Logger, VerifierRecord } from '@kalisto/core';
+import type { CacheBackend, Logger } from '@kalisto/core';
+import type { CredentialVerifier, VerifierRecord } from '@kalisto/core/plugin';
 
 /** Prefix of the cache entries holding a user's refresh token. */
 export const REFRESH_TOKEN_KEY_PREFIX = 'kalisto:oauth2-refresh:v1:';

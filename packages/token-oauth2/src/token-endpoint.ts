@@ -1,4 +1,4 @@
-import { classifyTokenError, type HttpAgent, type HttpResponse } from '@kalisto/core';
+import { classifyTokenError, type HttpAgent, type HttpResponse } from '@kalisto/core/plugin';
 import { parseTokenResponse, type TokenResponse } from './token-response.js';
 
 /** How the client authenticates (RFC 6749 §2.3.1). */

@@ -1,6 +1,7 @@
 // Issue 10, finding 1 with the oauth2 provider: a shared cache serves a token only to the session
 // presenting the credential that obtained it; a wrong password or client secret reaches the sandbox.
-import { type CacheBackend, createKalisto, defineCacheBackend, type Kalisto } from '@kalisto/core';
+import { type CacheBackend, createKalisto, type Kalisto } from '@kalisto/core';
+import { defineCacheBackend } from '@kalisto/core/plugin';
 import type { Sandbox } from '@kalisto/sandbox';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { oauth2TokenProvider } from '../src/index.js';

@@ -1,6 +1,7 @@
 // Issue 10: one overall deadline per token request against a hanging or throttling identity platform
 // (the sandbox's fault injection), and a still-valid token kept while a refresh fails.
-import { type Clock, createTokenManager, type TokenManagerOptions, type TokenProvider } from '@kalisto/core';
+import type { Clock } from '@kalisto/core';
+import { createTokenManager, type TokenManagerOptions, type TokenProvider } from '@kalisto/core/plugin';
 import type { Sandbox } from '@kalisto/sandbox';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { oauth2TokenProvider } from '../src/index.js';

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { resolveConfig, type TokenProvider } from '@kalisto/core';
+import { resolveConfig } from '@kalisto/core';
+import type { TokenProvider } from '@kalisto/core/plugin';
 import { json, startHttpsServer, type TestHttpsServer } from '@kalisto/test-support';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type OAuth2TokenProviderOptions, oauth2TokenProvider } from '../src/index.js';

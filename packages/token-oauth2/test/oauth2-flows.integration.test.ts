@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { type CacheBackend, createTokenManager, type TokenError, type TokenProvider } from '@kalisto/core';
+import type { CacheBackend, TokenError } from '@kalisto/core';
+import { createTokenManager, type TokenProvider } from '@kalisto/core/plugin';
 import type { Sandbox } from '@kalisto/sandbox';
 import { type ConnectProxy, startConnectProxy } from '@kalisto/test-support';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';

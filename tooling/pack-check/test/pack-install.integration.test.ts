@@ -112,7 +112,7 @@ describe('packed packages installed in a clean project', () => {
         });
         const result = JSON.parse(stdout);
         expect(result.error).toBeUndefined();
-        expect(result).toMatchObject({ format, cachedTokens: 1 });
+        expect(result).toMatchObject({ format, cachedTokens: 1, oneErrorClass: true });
         expect(result.folders).toContain('INBOX');
       },
     );

@@ -2,8 +2,9 @@
  * One POP3 conversation (RFC 1939, CAPA/RESP-CODES of RFC 2449, STLS of RFC 2595, AUTH of
  * RFC 5034), independent of sockets: it consumes command lines and writes replies to a transport.
  */
-import { encodeSaslErrorChallenge, type OAuthBearerCredentials, parseSaslResponse } from '@kalisto/core';
+import { encodeSaslErrorChallenge, type OAuthBearerCredentials } from '@kalisto/core/plugin';
 import type { MailAuthResult, MailAuthVerifier, MailStore, StoredMessage } from '../contracts.js';
+import { parseSaslResponse } from '../sasl.js';
 import { Maildrop, messageTop, multilineBody } from './maildrop.js';
 import type { ResolvedPop3Behaviour } from './options.js';
 import { POP3_REPLIES as R } from './replies.js';

@@ -3,14 +3,11 @@
  * smtp-server looks mechanisms up by name (`SASL_<NAME>`) in its SASL table at AUTH time, so the
  * mechanism is added to that table; it only runs on servers that list it in `authMethods`.
  */
-import {
-  encodeSaslErrorChallenge,
-  type OAuthBearerCredentials,
-  parseOAuthBearerResponse,
-} from '@kalisto/core';
+import { encodeSaslErrorChallenge, type OAuthBearerCredentials } from '@kalisto/core/plugin';
 import type { SMTPServerAuthentication, SMTPServerAuthenticationResponse } from 'smtp-server';
 import SASL from 'smtp-server/lib/sasl.js';
 import type { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
+import { parseOAuthBearerResponse } from '../sasl.js';
 import { SMTP_SCOPE } from './replies.js';
 
 type Done = () => void;

@@ -5,13 +5,8 @@ import type {
   ConfidentialClientApplication,
   PublicClientApplication,
 } from '@azure/msal-node';
-import {
-  type CacheBackend,
-  ConfigError,
-  type CredentialMaterial,
-  createCredentialVerifier,
-  type TokenRequest,
-} from '@kalisto/core';
+import { type CacheBackend, ConfigError } from '@kalisto/core';
+import { type CredentialMaterial, createCredentialVerifier, type TokenRequest } from '@kalisto/core/plugin';
 import { backendCachePlugin, DEFAULT_MSAL_CACHE_TTL_MS, msalCacheKey } from '../cache-plugin.js';
 import { needsSignIn } from '../errors.js';
 import {

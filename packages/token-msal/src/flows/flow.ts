@@ -1,5 +1,5 @@
 import type { AuthenticationResult } from '@azure/msal-node';
-import type { TokenRequest } from '@kalisto/core';
+import type { TokenRequest } from '@kalisto/core/plugin';
 import type { TrackedCall } from '../network-client.js';
 
 /** One way of obtaining a token (an OAuth2 grant run through MSAL). */

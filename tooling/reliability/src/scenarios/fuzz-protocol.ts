@@ -1,12 +1,8 @@
 /** Fuzzing what servers and tokens send: SASL parsers, the POP3 reply parser, claims, token responses. */
-import {
-  decodeTokenClaims,
-  parseOAuthBearerResponse,
-  parseSaslAuthCommand,
-  parseSaslErrorChallenge,
-  parseXOAuth2Response,
-} from '@kalisto/core';
+import { decodeTokenClaims } from '@kalisto/core';
+import { parseSaslErrorChallenge } from '@kalisto/core/plugin';
 import { type Pop3ReplyKind, Pop3ResponseParser } from '@kalisto/protocol-pop3';
+import { parseOAuthBearerResponse, parseSaslAuthCommand, parseXOAuth2Response } from '@kalisto/sandbox';
 import { parseTokenResponse } from '@kalisto/token-oauth2';
 import fc from 'fast-check';
 import type { Scenario } from '../scenario.js';

@@ -2,7 +2,8 @@
  * The identity platform failing (the sandbox's fault injection, or nothing listening): bounded
  * retries, one overall deadline per token request, and a still-valid token that keeps working.
  */
-import { type Clock, type KalistoSession, systemClock } from '@kalisto/core';
+import type { Clock, KalistoSession } from '@kalisto/core';
+import { systemClock } from '@kalisto/core/plugin';
 import type { Sandbox, TokenFault } from '@kalisto/sandbox';
 import { freePorts } from '@kalisto/test-support';
 import {

@@ -7,12 +7,8 @@
  */
 import type { ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import {
-  resolveConfig,
-  type TokenError,
-  type TokenProvider,
-  type TokenProviderDefinition,
-} from '@kalisto/core';
+import { resolveConfig, type TokenError, type TokenProviderDefinition } from '@kalisto/core';
+import type { TokenProvider } from '@kalisto/core/plugin';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runChild } from '../child-process.js';
 import { startHttpsServer, type TestHttpsServer } from '../https-server.js';

@@ -3,7 +3,7 @@
  * sandbox's identity platform: client credentials of the confidential app, and the password grant of
  * the public app, each with the failures the sandbox can inject.
  */
-import type { TokenProvider } from '@kalisto/core';
+import type { TokenProvider } from '@kalisto/core/plugin';
 import { type Sandbox, type SandboxOptions, startSandbox } from '@kalisto/sandbox';
 import { runTokenProviderSuite } from '@kalisto/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -2,9 +2,9 @@
  * AUTHENTICATE (XOAUTH2, OAUTHBEARER when enabled; PLAIN always refused) and LOGIN (refused:
  * Basic authentication is off in Exchange Online), with Exchange's replies.
  */
-import { type OAuthBearerCredentials, parseSaslResponse } from '@kalisto/core';
+import { encodeSaslErrorChallenge, type OAuthBearerCredentials } from '@kalisto/core/plugin';
 import type { MailAuthRequest } from '../../contracts.js';
-import { oauthErrorChallenge } from '../sasl.js';
+import { parseSaslResponse } from '../../sasl.js';
 import type { CommandSpec, ImapSession } from '../session.js';
 import { argText, type ParsedCommand } from '../tokenizer.js';
 
@@ -78,7 +78,9 @@ function verifyOAuth(
     return;
   }
   // Like Exchange and Gmail: a base64 JSON error challenge; the client answers (empty or ^A), then NO.
-  session.send(`+ ${oauthErrorChallenge(CHALLENGE_SCOPE)}\r\n`);
+  session.send(
+    `+ ${encodeSaslErrorChallenge({ status: '401', schemes: 'bearer', scope: CHALLENGE_SCOPE })}\r\n`,
+  );
   session.expectContinuation(() => session.tagged(command.tag, 'NO', AUTH_FAILED));
 }
 

@@ -1,0 +1,82 @@
+// @kalisto/core/plugin — what a plugin author builds with: the define* helpers and the pieces our
+// own plugins share. The application API (createKalisto, errors, config) is at `@kalisto/core`.
+// Every name is listed on purpose: `exports.test.ts` pins both lists, so growth is deliberate.
+
+export { toCacheJson } from './cache-json.js';
+export { type TokenCacheKeyParts, tokenCacheKey } from './cache-key.js';
+// Cache backends
+export {
+  CACHE_KEY_ENV,
+  type CacheEncryptionKey,
+  createValueSealer,
+  type ValueSealer,
+  type ValueSealerOptions,
+} from './cache-sealing.js';
+export {
+  classifyMailError,
+  classifyTokenError,
+  type MailErrorInput,
+  scrubTokenLike,
+  type TokenErrorInput,
+} from './classify.js';
+export {
+  type CredentialMaterial,
+  type CredentialVerifier,
+  type CredentialVerifierOptions,
+  createCredentialVerifier,
+  credentialMaterial,
+  type VerifierRecord,
+} from './credential-verifier.js';
+// Defining plugins
+export {
+  type CacheBackendDefinition,
+  type DefinedCacheBackend,
+  defineCacheBackend,
+  defineProtocolProvider,
+  defineTokenProvider,
+  type PluginFailure,
+  type PluginKind,
+  type ProtocolProviderPlugin,
+  scrubbedError,
+  type TokenProviderImplementation,
+  type TokenProviderPlugin,
+  wrapPluginError,
+} from './define.js';
+export type {
+  AuthenticationErrorOptions,
+  ConfigErrorOptions,
+  ConnectionErrorOptions,
+  KalistoErrorOptions,
+  TokenErrorOptions,
+} from './errors.js';
+// Token providers: the identity platform's HTTP client, error classification, credential binding
+export {
+  createHttpAgent,
+  type HttpAgent,
+  type HttpAgentOptions,
+  type HttpRequest,
+  type HttpResponse,
+} from './http-agent.js';
+// Logging with secrets redacted
+export { createRedactor, type Redactor, silentLogger, withRedaction } from './logging.js';
+export type { ProtocolContext } from './protocol.js';
+export { abortableSleep, backoffDelay, isTransientError } from './retry.js';
+export {
+  encodeSaslErrorChallenge,
+  type OAuthBearerCredentials,
+  oauthBearerInitialResponse,
+  parseSaslErrorChallenge,
+  type SaslAuthExchange,
+  type SaslErrorChallenge,
+  type SaslMechanism,
+  type SaslProtocol,
+  saslAuthCommand,
+  saslErrorAcknowledgement,
+  type XOAuth2Credentials,
+  xoauth2InitialResponse,
+} from './sasl.js';
+// Protocol providers: TLS, SASL, login with a token, retries
+export { type TrustedSecureContextOptions, trustedSecureContext } from './tls-context.js';
+export type { TokenProvider, TokenProviderContext, TokenRequest } from './token.js';
+export { createTokenManager, systemClock, type TokenManagerOptions } from './token-manager.js';
+export { loginWithTokenRetry, RETRYABLE_REFUSAL_CODES } from './token-retry.js';
