@@ -2,16 +2,7 @@
 // Every name is listed on purpose: `exports.test.ts` pins both lists, so growth is deliberate.
 
 // Caches
-export type { CacheBackend, CacheLock } from './cache.js';
-export {
-  type AuditTokenClaimsOptions,
-  auditTokenClaims,
-  type ClaimsFinding,
-  type ClaimsFindingCode,
-  type ClaimsProtocol,
-  decodeTokenClaims,
-  type TokenClaimsSummary,
-} from './claims.js';
+export type { CacheBackend, CacheLock } from './cache/types.js';
 // Configuration
 export {
   type ConfigInput,
@@ -30,6 +21,7 @@ export {
   type SecretDecoder,
   stringifyProperties,
 } from './config/index.js';
+export { Secret } from './config/secret.js';
 export type {
   CloudName,
   ConfigSource,
@@ -41,7 +33,6 @@ export type {
   ProtocolSettings,
   ResolvedConfig,
 } from './config/types.js';
-export type { SessionTokenOptions } from './create-session.js';
 // Errors
 export {
   AuthenticationError,
@@ -52,12 +43,10 @@ export {
   isKalistoError,
   KalistoError,
   TokenError,
-} from './errors.js';
-// Instance and sessions
-export { type CreateKalistoOptions, createKalisto, type Kalisto } from './kalisto.js';
+} from './errors/errors.js';
 // Logging
-export type { Logger } from './logger.js';
-export { type ConsoleLoggerOptions, consoleLogger, type LogLevel } from './logging.js';
+export type { Logger } from './logging/logger.js';
+export { type ConsoleLoggerOptions, consoleLogger, type LogLevel } from './logging/logging.js';
 // TRANSITIONAL: protocol-pop3 (edited by another hand right now) still imports these plugin helpers
 // from here. Once its imports name '@kalisto/core/plugin', delete this block and TRANSITIONAL in
 // exports.test.ts: each name then has one home.
@@ -85,10 +74,26 @@ export type {
   ProtocolName,
   ProtocolProvider,
   ProtocolType,
-} from './protocol.js';
-export type { ProtocolRegistry, Registry } from './registry.js';
-export { Secret } from './secret.js';
-export type { KalistoSession } from './session.js';
+} from './protocol/types.js';
+export type { SessionTokenOptions } from './session/create-session.js';
+// Instance and sessions
+export { type CreateKalistoOptions, createKalisto, type Kalisto } from './session/kalisto.js';
+export type { ProtocolRegistry, Registry } from './session/registry.js';
+export type { KalistoSession } from './session/types.js';
+export {
+  type AuditTokenClaimsOptions,
+  auditTokenClaims,
+  type ClaimsFinding,
+  type ClaimsFindingCode,
+  type ClaimsProtocol,
+  decodeTokenClaims,
+  type TokenClaimsSummary,
+} from './token/claims.js';
+export type { Clock } from './token/manager.js';
 // Tokens
-export type { AccessToken, TokenManager, TokenManagerRequest, TokenProviderDefinition } from './token.js';
-export type { Clock } from './token-manager.js';
+export type {
+  AccessToken,
+  TokenManager,
+  TokenManagerRequest,
+  TokenProviderDefinition,
+} from './token/types.js';

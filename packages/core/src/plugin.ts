@@ -2,8 +2,8 @@
 // own plugins share. The application API (createKalisto, errors, config) is at `@kalisto/core`.
 // Every name is listed on purpose: `exports.test.ts` pins both lists, so growth is deliberate.
 
-export { toCacheJson } from './cache-json.js';
-export { type TokenCacheKeyParts, tokenCacheKey } from './cache-key.js';
+export { toCacheJson } from './cache/json.js';
+export { type TokenCacheKeyParts, tokenCacheKey } from './cache/key.js';
 // Cache backends
 export {
   CACHE_KEY_ENV,
@@ -11,22 +11,7 @@ export {
   createValueSealer,
   type ValueSealer,
   type ValueSealerOptions,
-} from './cache-sealing.js';
-export {
-  classifyMailError,
-  classifyTokenError,
-  type MailErrorInput,
-  scrubTokenLike,
-  type TokenErrorInput,
-} from './classify.js';
-export {
-  type CredentialMaterial,
-  type CredentialVerifier,
-  type CredentialVerifierOptions,
-  createCredentialVerifier,
-  credentialMaterial,
-  type VerifierRecord,
-} from './credential-verifier.js';
+} from './cache/sealing.js';
 // Defining plugins
 export {
   type CacheBackendDefinition,
@@ -41,26 +26,27 @@ export {
   type TokenProviderImplementation,
   type TokenProviderPlugin,
   wrapPluginError,
-} from './define.js';
+} from './define/define.js';
+export {
+  classifyMailError,
+  classifyTokenError,
+  type MailErrorInput,
+  scrubTokenLike,
+  type TokenErrorInput,
+} from './errors/classify.js';
 export type {
   AuthenticationErrorOptions,
   ConfigErrorOptions,
   ConnectionErrorOptions,
   KalistoErrorOptions,
   TokenErrorOptions,
-} from './errors.js';
-// Token providers: the identity platform's HTTP client, error classification, credential binding
-export {
-  createHttpAgent,
-  type HttpAgent,
-  type HttpAgentOptions,
-  type HttpRequest,
-  type HttpResponse,
-} from './http-agent.js';
+} from './errors/errors.js';
 // Logging with secrets redacted
-export { createRedactor, type Redactor, silentLogger, withRedaction } from './logging.js';
-export type { ProtocolContext } from './protocol.js';
-export { abortableSleep, backoffDelay, isTransientError } from './retry.js';
+export { createRedactor, type Redactor, silentLogger, withRedaction } from './logging/logging.js';
+export { loginWithTokenRetry, RETRYABLE_REFUSAL_CODES } from './protocol/login-retry.js';
+// Protocol providers: TLS, SASL, login with a token, retries
+export { type TrustedSecureContextOptions, trustedSecureContext } from './protocol/tls-context.js';
+export type { ProtocolContext } from './protocol/types.js';
 export {
   encodeSaslErrorChallenge,
   type OAuthBearerCredentials,
@@ -74,9 +60,23 @@ export {
   saslErrorAcknowledgement,
   type XOAuth2Credentials,
   xoauth2InitialResponse,
-} from './sasl.js';
-// Protocol providers: TLS, SASL, login with a token, retries
-export { type TrustedSecureContextOptions, trustedSecureContext } from './tls-context.js';
-export type { TokenProvider, TokenProviderContext, TokenRequest } from './token.js';
-export { createTokenManager, systemClock, type TokenManagerOptions } from './token-manager.js';
-export { loginWithTokenRetry, RETRYABLE_REFUSAL_CODES } from './token-retry.js';
+} from './sasl/sasl.js';
+export {
+  type CredentialMaterial,
+  type CredentialVerifier,
+  type CredentialVerifierOptions,
+  createCredentialVerifier,
+  credentialMaterial,
+  type VerifierRecord,
+} from './token/credential-verifier.js';
+// Token providers: the identity platform's HTTP client, error classification, credential binding
+export {
+  createHttpAgent,
+  type HttpAgent,
+  type HttpAgentOptions,
+  type HttpRequest,
+  type HttpResponse,
+} from './token/http-agent.js';
+export { createTokenManager, systemClock, type TokenManagerOptions } from './token/manager.js';
+export { abortableSleep, backoffDelay, isTransientError } from './token/retry.js';
+export type { TokenProvider, TokenProviderContext, TokenRequest } from './token/types.js';

@@ -1,5 +1,5 @@
 /** Fixtures shared by the configuration tests. */
-import { ConfigError } from '../src/errors.js';
+import { ConfigError } from '../src/errors/errors.js';
 import { type ConfigInput, type ResolveConfigOptions, resolveConfig } from '../src/index.js';
 
 export const TENANT = '161ee23e-798c-481d-975a-39345f76032a';

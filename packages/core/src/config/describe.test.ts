@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { CLIENT_ID, CONFIG_SECRETS, TENANT, TEST_CA_PEM } from '../../test/config-fixtures.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../errors/errors.js';
 import { describeConfig, formatConfig } from './describe.js';
 import { resolveConfig } from './resolve.js';
 import { encodeXor } from './secret-decoders.js';

@@ -1,6 +1,6 @@
-import { ConfigError, type ConfigIssue } from '../errors.js';
-import { isSecret, type Secret } from '../secret.js';
+import { ConfigError, type ConfigIssue } from '../errors/errors.js';
 import { parseProperties } from './properties-text.js';
+import { isSecret, type Secret } from './secret.js';
 import { type KalistoConfigOptions, TYPED_OPTION_NAMES, typedOptionsToProperties } from './typed-options.js';
 
 /** A property's value in a map given to `resolveConfig`; `undefined`/`null` mean absent. */

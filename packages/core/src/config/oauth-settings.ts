@@ -1,6 +1,6 @@
-import type { Secret } from '../secret.js';
 import type { PropertyReader } from './property-reader.js';
 import { OAUTH_FLOWS } from './property-table.js';
+import type { Secret } from './secret.js';
 import type { CloudName, OAuthSettings } from './types.js';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

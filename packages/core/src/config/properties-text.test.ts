@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../errors/errors.js';
 import { parseProperties, stringifyProperties } from './properties-text.js';
 
 const plain = (map: Record<string, string>): Record<string, string> => ({ ...map });

@@ -1,4 +1,4 @@
-import { ConfigError, type ConfigIssue } from '../errors.js';
+import { ConfigError, type ConfigIssue } from '../errors/errors.js';
 
 /**
  * `.properties` text as `java.util.Properties.load(Reader)` reads it, and back.

@@ -1,4 +1,4 @@
-import type { ConfigIssue } from '../errors.js';
+import type { ConfigIssue } from '../errors/errors.js';
 import type { PropertyDefinition } from './property-table.js';
 import { displayValue } from './redaction.js';
 import type { ConfigSource, ConfigWarning } from './types.js';

@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import type { ConfigIssue } from '../errors.js';
+import type { ConfigIssue } from '../errors/errors.js';
 import { findProperty, PROPERTY_TABLE, protocolProperties } from './property-table.js';
 import { suggest } from './suggest.js';
 

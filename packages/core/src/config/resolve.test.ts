@@ -9,9 +9,9 @@ import {
   TENANT,
   TEST_CA_PEM,
 } from '../../test/config-fixtures.js';
-import { Secret } from '../secret.js';
 import { CLOUD_PRESETS } from './clouds.js';
 import { resolveConfig } from './resolve.js';
+import { Secret } from './secret.js';
 import type { KalistoConfigOptions } from './typed-options.js';
 
 const USER = {

@@ -1,4 +1,4 @@
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../errors/errors.js';
 import { propertiesFromEnvironment } from './environment.js';
 import { type ConfigInput, inputToProperties } from './input.js';
 import { applyDerivedDefaults, layerProperties } from './layers.js';

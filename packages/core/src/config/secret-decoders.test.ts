@@ -9,7 +9,7 @@ import {
   configErrorOf as configError,
   TENANT,
 } from '../../test/config-fixtures.js';
-import { isKalistoError, type KalistoError } from '../errors.js';
+import { isKalistoError, type KalistoError } from '../errors/errors.js';
 import { resolveConfig } from './resolve.js';
 import { decodeXor, encodeXor, type SecretDecoder } from './secret-decoders.js';
 

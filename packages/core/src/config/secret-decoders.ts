@@ -1,4 +1,4 @@
-import { KalistoError } from '../errors.js';
+import { KalistoError } from '../errors/errors.js';
 
 /**
  * Decodes a secret property (`o365.password`, `o365.oauth.clientSecret`,

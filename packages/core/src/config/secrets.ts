@@ -1,7 +1,7 @@
-import { isKalistoError } from '../errors.js';
-import { Secret } from '../secret.js';
+import { isKalistoError } from '../errors/errors.js';
 import type { PropertyReader } from './property-reader.js';
 import { PROPERTY_TABLE } from './property-table.js';
+import { Secret } from './secret.js';
 import { BUILT_IN_SECRET_DECODERS, decoderNames, type SecretDecoder } from './secret-decoders.js';
 import { resolveReference } from './secret-references.js';
 

@@ -1,5 +1,5 @@
-import type { ConfigIssue } from '../errors.js';
-import { isSecret, type Secret } from '../secret.js';
+import type { ConfigIssue } from '../errors/errors.js';
+import { isSecret, type Secret } from './secret.js';
 import { suggest } from './suggest.js';
 import type { CloudName, OAuthFlow } from './types.js';
 

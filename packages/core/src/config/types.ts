@@ -1,4 +1,4 @@
-import type { Secret } from '../secret.js';
+import type { Secret } from './secret.js';
 
 /** Where a resolved property's value came from. */
 export type ConfigSource = 'input' | 'default' | 'environment' | 'cloud';

@@ -1,0 +1,44 @@
+import type { AuthenticationError } from '../errors/errors.js';
+import { isKalistoError } from '../errors/errors.js';
+import type { AccessToken } from '../token/types.js';
+import type { ProtocolContext } from './types.js';
+
+/**
+ * Refusals a fresh token can cure: the token was rejected, expired or not understood. Others
+ * (mailbox not granted, SMTP AUTH disabled, SendAs denied, throttling) fail the same way with any
+ * token, so they are not retried and cost no extra token request.
+ */
+export const RETRYABLE_REFUSAL_CODES: ReadonlySet<string> = new Set([
+  'AUTH_TOKEN_REJECTED',
+  'AUTH_TOKEN_EXPIRED',
+  'AUTH_FAILED',
+]);
+
+function isRetryableRefusal(error: unknown): error is AuthenticationError {
+  // By name and brand, not instanceof: the application may have a second copy of @kalisto/core.
+  return (
+    isKalistoError(error) && error.name === 'AuthenticationError' && RETRYABLE_REFUSAL_CODES.has(error.code)
+  );
+}
+
+/**
+ * Logs in with the session's token. When the server refuses it (`login` throws an
+ * `AuthenticationError` with a retryable code), the token is forgotten in session memory and the
+ * shared cache, a fresh one is forced from the identity platform, and `login` runs once more; a
+ * second refusal reaches the caller. `login` must close whatever it opened before throwing.
+ */
+export async function loginWithTokenRetry<T>(
+  context: Pick<ProtocolContext, 'session' | 'logger' | 'signal'>,
+  login: (token: AccessToken) => Promise<T>,
+): Promise<T> {
+  const { session, logger, signal } = context;
+  const request = signal === undefined ? {} : { signal };
+  try {
+    return await login(await session.tokens.getToken(request));
+  } catch (error) {
+    if (!isRetryableRefusal(error)) throw error;
+    logger.info({ code: error.code }, 'The server refused the token; retrying once with a fresh one');
+  }
+  await session.tokens.invalidate(request);
+  return login(await session.tokens.getToken({ ...request, forceRefresh: true }));
+}
