@@ -46,7 +46,7 @@ export {
 } from './errors/errors.js';
 // Logging
 export type { Logger } from './logging/logger.js';
-export { type ConsoleLoggerOptions, consoleLogger, type LogLevel } from './logging/logging.js';
+export { type ConsoleLoggerOptions, consoleLogger, type LogLevel } from './logging/logger.js';
 // TRANSITIONAL: protocol-pop3 (edited by another hand right now) still imports these plugin helpers
 // from here. Once its imports name '@kalisto/core/plugin', delete this block and TRANSITIONAL in
 // exports.test.ts: each name then has one home.

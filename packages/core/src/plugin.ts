@@ -17,16 +17,13 @@ export {
   type CacheBackendDefinition,
   type DefinedCacheBackend,
   defineCacheBackend,
-  defineProtocolProvider,
+} from './define/cache-backend.js';
+export { defineProtocolProvider, type ProtocolProviderPlugin } from './define/protocol-provider.js';
+export {
   defineTokenProvider,
-  type PluginFailure,
-  type PluginKind,
-  type ProtocolProviderPlugin,
-  scrubbedError,
   type TokenProviderImplementation,
   type TokenProviderPlugin,
-  wrapPluginError,
-} from './define/define.js';
+} from './define/token-provider.js';
 export {
   classifyMailError,
   classifyTokenError,
@@ -41,8 +38,15 @@ export type {
   KalistoErrorOptions,
   TokenErrorOptions,
 } from './errors/errors.js';
+export {
+  type PluginFailure,
+  type PluginKind,
+  scrubbedError,
+  wrapPluginError,
+} from './errors/plugin-error.js';
+export { silentLogger, withRedaction } from './logging/logger.js';
 // Logging with secrets redacted
-export { createRedactor, type Redactor, silentLogger, withRedaction } from './logging/logging.js';
+export { createRedactor, type Redactor } from './logging/redactor.js';
 export { loginWithTokenRetry, RETRYABLE_REFUSAL_CODES } from './protocol/login-retry.js';
 // Protocol providers: TLS, SASL, login with a token, retries
 export { type TrustedSecureContextOptions, trustedSecureContext } from './protocol/tls-context.js';

@@ -12,7 +12,7 @@ import type {
   ProtocolSettings,
   ResolvedConfig,
 } from '../src/index.js';
-import { Secret, TokenError } from '../src/index.js';
+import { isKalistoError, type KalistoError, Secret, TokenError } from '../src/index.js';
 import type { TokenProvider, TokenRequest } from '../src/plugin.js';
 
 /** Values that must never show up in a log line or an error. */
@@ -42,6 +42,22 @@ export async function rejectionOf(promise: Promise<unknown>): Promise<Error> {
   expect(outcome).toBeInstanceOf(Error);
   return recordError(outcome) as Error;
 }
+
+/** The KalistoError a synchronous call throws, recorded for the leak check. */
+export function thrownBy(run: () => unknown): KalistoError {
+  try {
+    run();
+  } catch (error) {
+    recordError(error);
+    expect(isKalistoError(error)).toBe(true);
+    return error as KalistoError;
+  }
+  throw new Error('expected a throw');
+}
+
+/** What a driver throws when its server is down (a network failure: transient). */
+export const connectionRefused = (): Error =>
+  Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), { code: 'ECONNREFUSED' });
 
 export interface LogLine {
   level: 'debug' | 'info' | 'warn' | 'error';

@@ -5,7 +5,7 @@
  */
 
 import type { CloudName } from '../config/types.js';
-import { MAX_SCRUBBED_TEXT_LENGTH } from '../logging/logging.js';
+import { MAX_SCRUBBED_TEXT_LENGTH } from '../logging/redactor.js';
 import type { SaslErrorChallenge } from '../sasl/sasl.js';
 import {
   auditTokenClaims,

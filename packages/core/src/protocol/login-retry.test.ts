@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AuthenticationError, ConnectionError } from '../errors/errors.js';
-import { silentLogger } from '../logging/logging.js';
+import { silentLogger } from '../logging/logger.js';
 import type { KalistoSession } from '../session/types.js';
 import type { AccessToken, TokenManager, TokenManagerRequest } from '../token/types.js';
 import { loginWithTokenRetry } from './login-retry.js';

@@ -14,7 +14,8 @@ import {
 } from '../../test/runtime-fixtures.js';
 import type { CacheBackend } from '../cache/types.js';
 import type { ProtocolSettings } from '../config/types.js';
-import { defineProtocolProvider, defineTokenProvider } from '../define/define.js';
+import { defineProtocolProvider } from '../define/protocol-provider.js';
+import { defineTokenProvider } from '../define/token-provider.js';
 import { isKalistoError, type KalistoError } from '../errors/errors.js';
 import type { TokenProviderDefinition } from '../token/types.js';
 import { type CreateKalistoOptions, createKalisto } from './kalisto.js';

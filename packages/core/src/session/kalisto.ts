@@ -7,10 +7,10 @@ import {
   type SecretDecoder,
 } from '../config/index.js';
 import type { ResolvedConfig } from '../config/types.js';
-import { checkCacheBackend } from '../define/define.js';
+import { checkCacheBackend } from '../define/cache-backend.js';
 import { KalistoError } from '../errors/errors.js';
 import type { Logger } from '../logging/logger.js';
-import { silentLogger, withRedaction } from '../logging/logging.js';
+import { silentLogger, withRedaction } from '../logging/logger.js';
 import type { ProtocolProvider } from '../protocol/types.js';
 import type { Clock } from '../token/manager.js';
 import type { TokenProviderDefinition } from '../token/types.js';

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { expectNoSecretsSeen, recordError } from '../../test/runtime-fixtures.js';
-import { defineProtocolProvider } from '../define/define.js';
+import { defineProtocolProvider } from '../define/protocol-provider.js';
 import { isKalistoError, type KalistoError } from '../errors/errors.js';
 import type { ProtocolType } from '../protocol/types.js';
 import { createProtocolRegistry, createRegistry, JAVA_PROVIDER_CLASSES } from './registry.js';

@@ -1,10 +1,11 @@
 import { tokenCacheKey } from '../cache/key.js';
 import type { CacheBackend, CacheLock } from '../cache/types.js';
 import type { ResolvedConfig } from '../config/types.js';
-import { wrapPluginError } from '../define/define.js';
 import { TokenError } from '../errors/errors.js';
+import { wrapPluginError } from '../errors/plugin-error.js';
 import type { Logger } from '../logging/logger.js';
-import { createLogger, createRedactor, type Redactor, redactErrorChain } from '../logging/logging.js';
+import { createLogger } from '../logging/logger.js';
+import { createRedactor, type Redactor, redactErrorChain } from '../logging/redactor.js';
 import { type CachedToken, parseCachedToken, type SharedCachedToken, tokenBinding } from './cached-token.js';
 import {
   type CredentialMaterial,

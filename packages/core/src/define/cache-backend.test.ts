@@ -1,50 +1,22 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  connectionRefused,
   expectNoSecretsSeen,
-  FIXTURE_SECRETS,
   fakeClock,
-  recordError,
-  recordingLogger,
   rejectionOf,
   testCache,
-  testConfig,
-  testProtocol,
+  thrownBy,
 } from '../../test/runtime-fixtures.js';
-import {
-  CacheError,
-  ConfigError,
-  ConnectionError,
-  isKalistoError,
-  type KalistoError,
-  TokenError,
-} from '../errors/errors.js';
-import { silentLogger } from '../logging/logging.js';
-import type { KalistoSession } from '../session/types.js';
-import type { TokenProviderContext } from '../token/types.js';
-import { defineCacheBackend, defineProtocolProvider, defineTokenProvider } from './define.js';
+import { CacheError } from '../errors/errors.js';
+import { defineCacheBackend } from './cache-backend.js';
 
 afterAll(() => expectNoSecretsSeen());
-
-const refused = () =>
-  Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), { code: 'ECONNREFUSED' });
-
-/** The error a synchronous call throws, recorded for the leak check. */
-function thrownBy(run: () => unknown): KalistoError {
-  try {
-    run();
-  } catch (error) {
-    recordError(error);
-    expect(isKalistoError(error)).toBe(true);
-    return error as KalistoError;
-  }
-  throw new Error('expected a throw');
-}
 
 describe('defineCacheBackend', () => {
   const failing = {
     name: 'redis',
     get: async () => {
-      throw Object.assign(refused(), { command: { name: 'get', args: ['cached value'] } });
+      throw Object.assign(connectionRefused(), { command: { name: 'get', args: ['cached value'] } });
     },
     set: async () => {},
     delete: async () => {},
@@ -86,7 +58,7 @@ describe('defineCacheBackend', () => {
       get: <T>(key: string) => (key === 'k' ? stored : undefined) as T | undefined,
       set: (_key: string, value: unknown) => void writes.push(value),
       delete: async () => {
-        throw refused();
+        throw connectionRefused();
       },
     });
     const hit = backend.get('k');
@@ -198,158 +170,5 @@ describe('defineCacheBackend', () => {
     expect(clear.encrypted).toBe(false);
     expect(Object.keys(clear).sort()).toEqual(['delete', 'encrypted', 'get', 'name', 'set']);
     expect('encrypted' in defineCacheBackend(failing)).toBe(false);
-  });
-});
-
-describe('defineTokenProvider', () => {
-  const context = (flow: 'password' | 'device_code' = 'password'): TokenProviderContext => ({
-    config: testConfig({ oauth: { flow } }),
-    cache: undefined,
-    logger: silentLogger,
-  });
-
-  it('refuses a flow the provider does not support as a ConfigError on the flow property', () => {
-    const definition = defineTokenProvider({
-      name: 'oauth2',
-      flows: ['client_credentials', 'password'],
-      create: () => ({ getToken: async () => ({ accessToken: 'a', expiresAt: 1, scopes: [] }) }),
-    });
-    const error = thrownBy(() => definition.create(context('device_code')));
-    expect(error).toBeInstanceOf(ConfigError);
-    expect(error.code).toBe('TOKEN_FLOW_UNSUPPORTED');
-    expect((error as ConfigError).issues[0]).toMatchObject({
-      property: 'o365.oauth.flow',
-      value: 'device_code',
-    });
-    expect(error.message).toContain(
-      'one of client_credentials, password (the flows token provider "oauth2" supports)',
-    );
-  });
-
-  it('wraps failures into prefixed TokenErrors with the configured secrets scrubbed', async () => {
-    const provider = defineTokenProvider({
-      name: 'msal',
-      create: () => ({
-        getToken: async () => {
-          throw new Error(`request body had ${FIXTURE_SECRETS.clientSecret}`);
-        },
-      }),
-    }).create(context());
-    expect(provider.name).toBe('msal');
-    const error = await rejectionOf(provider.getToken({ scopes: ['s'] }));
-    expect(error).toBeInstanceOf(TokenError);
-    expect(error.message).toBe('[token:msal] Getting a token failed: request body had ***');
-    expect((error.cause as Error).message).toBe('request body had ***');
-    expect(error).toMatchObject({ code: 'TOKEN_PROVIDER_FAILED', provider: 'msal', transient: false });
-  });
-
-  it('marks network failures transient and lets its own TokenErrors through unchanged', async () => {
-    const own = new TokenError('[token:x] consent', { code: 'TOKEN_CONSENT_REQUIRED' });
-    const steps = [refused(), own];
-    const provider = defineTokenProvider({
-      name: 'x',
-      create: () => ({
-        getToken: async () => {
-          throw steps.shift();
-        },
-      }),
-    }).create(context());
-    expect(await rejectionOf(provider.getToken({ scopes: [] }))).toMatchObject({
-      code: 'TOKEN_NETWORK',
-      transient: true,
-    });
-    expect(await rejectionOf(provider.getToken({ scopes: [] }))).toBe(own);
-  });
-
-  it('checks every token it returns without echoing it', async () => {
-    const provider = defineTokenProvider({
-      name: 'sloppy',
-      create: () => ({
-        getToken: async () => ({ accessToken: `${FIXTURE_SECRETS.tokenPrefix}1`, scopes: [] }) as never,
-      }),
-    }).create(context());
-    const error = await rejectionOf(provider.getToken({ scopes: [] }));
-    expect(error).toMatchObject({ code: 'TOKEN_INVALID_RESPONSE' });
-    expect(error.message).toBe(
-      '[token:sloppy] The provider returned a token with no numeric expiresAt (epoch ms).',
-    );
-  });
-
-  it('checks the definition and the created provider, naming what is missing', () => {
-    expect(thrownBy(() => defineTokenProvider({ name: 'x' } as never)).message).toBe(
-      '[token:x] A token provider definition needs a "create" method (it has: none).',
-    );
-    const definition = defineTokenProvider({ name: 'y', create: () => ({}) as never });
-    expect(thrownBy(() => definition.create(context())).message).toBe(
-      '[token:y] A token provider needs a "getToken" method (it has: none).',
-    );
-  });
-
-  it('makes close idempotent', async () => {
-    let closes = 0;
-    const provider = defineTokenProvider({
-      name: 'z',
-      create: () => ({
-        getToken: async () => ({ accessToken: 'a', expiresAt: 1, scopes: [] }),
-        close: async () => void closes++,
-      }),
-    }).create(context());
-    await provider.close?.();
-    await provider.close?.();
-    expect(closes).toBe(1);
-  });
-});
-
-describe('defineProtocolProvider', () => {
-  const session = { config: testConfig() } as KalistoSession;
-
-  it('wraps connection failures into a prefixed ConnectionError with host and port', async () => {
-    const provider = defineProtocolProvider({
-      protocol: 'imaps',
-      type: 'store',
-      create: async () => {
-        throw Object.assign(new Error(`connect ECONNREFUSED; login ${FIXTURE_SECRETS.password}`), {
-          code: 'ECONNREFUSED',
-        });
-      },
-    });
-    const settings = testProtocol('imaps', { host: '127.0.0.1', port: 9993 });
-    const error = await rejectionOf(provider.create({ session, settings, logger: silentLogger }));
-    expect(error).toBeInstanceOf(ConnectionError);
-    expect(error).toMatchObject({
-      code: 'CONNECTION_FAILED',
-      protocol: 'imaps',
-      host: '127.0.0.1',
-      port: 9993,
-    });
-    expect(error.message).toBe(
-      '[protocol:imaps] Connecting to 127.0.0.1:9993 failed: connect ECONNREFUSED; login ***',
-    );
-    expect((error as ConnectionError).transient).toBe(true);
-  });
-
-  it('gives create a logger bound to the plugin', async () => {
-    const logger = recordingLogger();
-    const provider = defineProtocolProvider({
-      protocol: 'fake',
-      type: 'transport',
-      create: async (ctx) => {
-        ctx.logger.info({ step: 'greeting' }, 'connected');
-        return { ok: true };
-      },
-    });
-    expect(await provider.create({ session, settings: testProtocol('fake'), logger })).toEqual({ ok: true });
-    expect(logger.lines[0]?.obj).toEqual({ plugin: 'protocol:fake', step: 'greeting' });
-  });
-
-  it('checks type and methods at definition time', () => {
-    expect(
-      thrownBy(() =>
-        defineProtocolProvider({ protocol: 'x', type: 'mailbox' as never, create: async () => 1 }),
-      ).message,
-    ).toBe('[protocol:x] A protocol provider\'s type is "store" or "transport" (got "mailbox").');
-    expect(
-      thrownBy(() => defineProtocolProvider({ protocol: 'x', type: 'store', create: 1 as never })).code,
-    ).toBe('PLUGIN_INVALID');
   });
 });
