@@ -24,13 +24,8 @@ export {
   type TokenProviderImplementation,
   type TokenProviderPlugin,
 } from './define/token-provider.js';
-export {
-  classifyMailError,
-  classifyTokenError,
-  type MailErrorInput,
-  scrubTokenLike,
-  type TokenErrorInput,
-} from './errors/classify.js';
+export { classifyMailError, type MailErrorInput } from './errors/classify-mail.js';
+export { classifyTokenError, type TokenErrorInput } from './errors/classify-token.js';
 export type {
   AuthenticationErrorOptions,
   ConfigErrorOptions,
@@ -44,6 +39,7 @@ export {
   scrubbedError,
   wrapPluginError,
 } from './errors/plugin-error.js';
+export { scrubTokenLike } from './errors/server-text.js';
 export { silentLogger, withRedaction } from './logging/logger.js';
 // Logging with secrets redacted
 export { createRedactor, type Redactor } from './logging/redactor.js';
