@@ -1,15 +1,13 @@
 /** SASL AUTH for POP3 (RFC 5034): the command lines for XOAUTH2/OAUTHBEARER, and what a refusal means. */
+import { type AuthenticationError, ConnectionError, decodeTokenClaims } from '@kalisto/core';
 import {
-  type AuthenticationError,
-  ConnectionError,
   classifyMailError,
-  decodeTokenClaims,
   oauthBearerInitialResponse,
   type SaslErrorChallenge,
   type SaslMechanism,
   saslAuthCommand,
   xoauth2InitialResponse,
-} from '@kalisto/core';
+} from '@kalisto/core/plugin';
 import { type Pop3Endpoint, Pop3ReplyError, type Pop3StatusLine } from './errors.js';
 import type { Pop3Credentials } from './types.js';
 

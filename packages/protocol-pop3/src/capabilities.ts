@@ -1,5 +1,5 @@
 /** CAPA (RFC 2449): the capability list, and the SASL mechanism to use from it. */
-import type { SaslMechanism } from '@kalisto/core';
+import type { SaslMechanism } from '@kalisto/core/plugin';
 
 /** Capability name (upper case) → its arguments, e.g. `SASL` → `['XOAUTH2']`. */
 export type Pop3Capabilities = ReadonlyMap<string, readonly string[]>;

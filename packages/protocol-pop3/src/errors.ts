@@ -3,7 +3,8 @@
  * stable code, the endpoint, and a message that says what to do. None quotes a command's
  * arguments, so no token or AUTH payload can reach a message.
  */
-import { ConnectionError, type ConnectionErrorOptions } from '@kalisto/core';
+import { ConnectionError } from '@kalisto/core';
+import type { ConnectionErrorOptions } from '@kalisto/core/plugin';
 
 /** Where a connection goes, for error messages. */
 export interface Pop3Endpoint {

@@ -1,5 +1,6 @@
 /** The options of `connectPop3()`, their defaults, and how `mail.<protocol>.*` settings map onto them. */
-import type { Logger, ProtocolSettings, ResolvedConfig, SaslMechanism } from '@kalisto/core';
+import type { Logger, ProtocolSettings, ResolvedConfig } from '@kalisto/core';
+import type { SaslMechanism } from '@kalisto/core/plugin';
 import { DEFAULT_MAX_LINE_LENGTH, DEFAULT_MAX_RESPONSE_BYTES } from './response-parser.js';
 
 /** Options of {@link connectPop3}. Only `host` is required. */

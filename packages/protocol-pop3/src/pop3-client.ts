@@ -5,16 +5,13 @@
  */
 import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
+import { type ConnectionError, isKalistoError, KalistoError, type Logger } from '@kalisto/core';
 import {
-  type ConnectionError,
-  isKalistoError,
-  KalistoError,
-  type Logger,
   parseSaslErrorChallenge,
   type SaslErrorChallenge,
   saslErrorAcknowledgement,
   silentLogger,
-} from '@kalisto/core';
+} from '@kalisto/core/plugin';
 import { authenticationFailure, saslExchange } from './authentication.js';
 import { BodyCollector, type BodySink } from './body-collector.js';
 import { chooseMechanism, type Pop3Capabilities, parseCapabilities } from './capabilities.js';

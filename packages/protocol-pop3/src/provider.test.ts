@@ -1,4 +1,5 @@
-import { createKalisto, defineTokenProvider } from '@kalisto/core';
+import { createKalisto } from '@kalisto/core';
+import { defineTokenProvider } from '@kalisto/core/plugin';
 import { OFFLINE_PROPERTIES } from '@kalisto/test-support';
 import { afterAll, describe, expect, it } from 'vitest';
 import { pop3, pop3s } from './provider.js';

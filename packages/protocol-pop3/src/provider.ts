@@ -2,14 +2,8 @@
  * The `pop3` and `pop3s` protocol providers: a session's token, the `mail.<protocol>.*` settings,
  * one login, and on a refused token one forced refresh and one more try.
  */
-import {
-  type AccessToken,
-  ConfigError,
-  defineProtocolProvider,
-  loginWithTokenRetry,
-  type ProtocolContext,
-  type ProtocolProvider,
-} from '@kalisto/core';
+import { type AccessToken, ConfigError, type ProtocolProvider } from '@kalisto/core';
+import { defineProtocolProvider, loginWithTokenRetry, type ProtocolContext } from '@kalisto/core/plugin';
 import { pop3OptionsFromSettings } from './options.js';
 import { connectPop3, type Pop3Client } from './pop3-client.js';
 

@@ -1,4 +1,4 @@
-import { trustedSecureContext } from '@kalisto/core';
+import { trustedSecureContext } from '@kalisto/core/plugin';
 import { describe, expect, it } from 'vitest';
 import { resolvePop3Options } from './options.js';
 import { tlsConnectionOptions } from './socket.js';

@@ -1,7 +1,8 @@
 /** Opening the byte stream: TCP, implicit TLS, the STLS upgrade, and TLS options that never skip verification. */
 import { connect as connectTcp, isIP, type Socket } from 'node:net';
 import { type ConnectionOptions, connect as connectTls, type TLSSocket } from 'node:tls';
-import { isKalistoError, trustedSecureContext } from '@kalisto/core';
+import { isKalistoError } from '@kalisto/core';
+import { trustedSecureContext } from '@kalisto/core/plugin';
 import { closedError, connectError, type Pop3Endpoint, tlsError } from './errors.js';
 import type { ResolvedPop3Options } from './options.js';
 import type { ProxyTarget } from './proxy.js';
