@@ -2,7 +2,18 @@
 // Every name is listed on purpose: `exports.test.ts` pins both lists, so growth is deliberate.
 
 // Caches
-export type { CacheBackend, CacheLock } from './cache/types.js';
+export type { CacheBackend, CacheLock } from './cache/index.js';
+export type {
+  CloudName,
+  ConfigSource,
+  ConfigWarning,
+  MailProtocol,
+  OAuthFlow,
+  OAuthSettings,
+  PropertyMap,
+  ProtocolSettings,
+  ResolvedConfig,
+} from './config/index.js';
 // Configuration
 export {
   type ConfigInput,
@@ -18,21 +29,10 @@ export {
   parseProperties,
   type ResolveConfigOptions,
   resolveConfig,
+  Secret,
   type SecretDecoder,
   stringifyProperties,
 } from './config/index.js';
-export { Secret } from './config/secret.js';
-export type {
-  CloudName,
-  ConfigSource,
-  ConfigWarning,
-  MailProtocol,
-  OAuthFlow,
-  OAuthSettings,
-  PropertyMap,
-  ProtocolSettings,
-  ResolvedConfig,
-} from './config/types.js';
 // Errors
 export {
   AuthenticationError,
@@ -43,10 +43,10 @@ export {
   isKalistoError,
   KalistoError,
   TokenError,
-} from './errors/errors.js';
+} from './errors/index.js';
 // Logging
-export type { Logger } from './logging/logger.js';
-export { type ConsoleLoggerOptions, consoleLogger, type LogLevel } from './logging/logger.js';
+export type { Logger } from './logging/index.js';
+export { type ConsoleLoggerOptions, consoleLogger, type LogLevel } from './logging/index.js';
 // TRANSITIONAL: protocol-pop3 (edited by another hand right now) still imports these plugin helpers
 // from here. Once its imports name '@kalisto/core/plugin', delete this block and TRANSITIONAL in
 // exports.test.ts: each name then has one home.
@@ -74,12 +74,18 @@ export type {
   ProtocolName,
   ProtocolProvider,
   ProtocolType,
-} from './protocol/types.js';
-export type { SessionTokenOptions } from './session/create-session.js';
+} from './protocol/index.js';
+export type { KalistoSession, ProtocolRegistry, Registry, SessionTokenOptions } from './session/index.js';
 // Instance and sessions
-export { type CreateKalistoOptions, createKalisto, type Kalisto } from './session/kalisto.js';
-export type { ProtocolRegistry, Registry } from './session/registry.js';
-export type { KalistoSession } from './session/types.js';
+export { type CreateKalistoOptions, createKalisto, type Kalisto } from './session/index.js';
+// Tokens
+export type {
+  AccessToken,
+  Clock,
+  TokenManager,
+  TokenManagerRequest,
+  TokenProviderDefinition,
+} from './token/index.js';
 export {
   type AuditTokenClaimsOptions,
   auditTokenClaims,
@@ -88,12 +94,4 @@ export {
   type ClaimsProtocol,
   decodeTokenClaims,
   type TokenClaimsSummary,
-} from './token/claims.js';
-export type { Clock } from './token/manager.js';
-// Tokens
-export type {
-  AccessToken,
-  TokenManager,
-  TokenManagerRequest,
-  TokenProviderDefinition,
-} from './token/types.js';
+} from './token/index.js';

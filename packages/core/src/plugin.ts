@@ -2,51 +2,56 @@
 // own plugins share. The application API (createKalisto, errors, config) is at `@kalisto/core`.
 // Every name is listed on purpose: `exports.test.ts` pins both lists, so growth is deliberate.
 
-export { toCacheJson } from './cache/json.js';
-export { type TokenCacheKeyParts, tokenCacheKey } from './cache/key.js';
 // Cache backends
 export {
   CACHE_KEY_ENV,
   type CacheEncryptionKey,
   createValueSealer,
+  type TokenCacheKeyParts,
+  toCacheJson,
+  tokenCacheKey,
   type ValueSealer,
   type ValueSealerOptions,
-} from './cache/sealing.js';
+} from './cache/index.js';
 // Defining plugins
 export {
   type CacheBackendDefinition,
   type DefinedCacheBackend,
   defineCacheBackend,
-} from './define/cache-backend.js';
-export { defineProtocolProvider, type ProtocolProviderPlugin } from './define/protocol-provider.js';
-export {
+  defineProtocolProvider,
   defineTokenProvider,
+  type ProtocolProviderPlugin,
   type TokenProviderImplementation,
   type TokenProviderPlugin,
-} from './define/token-provider.js';
-export { classifyMailError, type MailErrorInput } from './errors/classify-mail.js';
-export { classifyTokenError, type TokenErrorInput } from './errors/classify-token.js';
+} from './define/index.js';
 export type {
   AuthenticationErrorOptions,
   ConfigErrorOptions,
   ConnectionErrorOptions,
   KalistoErrorOptions,
   TokenErrorOptions,
-} from './errors/errors.js';
+} from './errors/index.js';
 export {
+  classifyMailError,
+  classifyTokenError,
+  type MailErrorInput,
   type PluginFailure,
   type PluginKind,
   scrubbedError,
+  scrubTokenLike,
+  type TokenErrorInput,
   wrapPluginError,
-} from './errors/plugin-error.js';
-export { scrubTokenLike } from './errors/server-text.js';
-export { silentLogger, withRedaction } from './logging/logger.js';
+} from './errors/index.js';
 // Logging with secrets redacted
-export { createRedactor, type Redactor } from './logging/redactor.js';
-export { loginWithTokenRetry, RETRYABLE_REFUSAL_CODES } from './protocol/login-retry.js';
+export { createRedactor, type Redactor, silentLogger, withRedaction } from './logging/index.js';
+export type { ProtocolContext } from './protocol/index.js';
 // Protocol providers: TLS, SASL, login with a token, retries
-export { type TrustedSecureContextOptions, trustedSecureContext } from './protocol/tls-context.js';
-export type { ProtocolContext } from './protocol/types.js';
+export {
+  loginWithTokenRetry,
+  RETRYABLE_REFUSAL_CODES,
+  type TrustedSecureContextOptions,
+  trustedSecureContext,
+} from './protocol/index.js';
 export {
   encodeSaslErrorChallenge,
   type OAuthBearerCredentials,
@@ -60,23 +65,25 @@ export {
   saslErrorAcknowledgement,
   type XOAuth2Credentials,
   xoauth2InitialResponse,
-} from './sasl/sasl.js';
+} from './sasl/index.js';
+export type { TokenProvider, TokenProviderContext, TokenRequest } from './token/index.js';
+// Token providers: the identity platform's HTTP client, error classification, credential binding
 export {
+  abortableSleep,
+  backoffDelay,
   type CredentialMaterial,
   type CredentialVerifier,
   type CredentialVerifierOptions,
   createCredentialVerifier,
-  credentialMaterial,
-  type VerifierRecord,
-} from './token/credential-verifier.js';
-// Token providers: the identity platform's HTTP client, error classification, credential binding
-export {
   createHttpAgent,
+  createTokenManager,
+  credentialMaterial,
   type HttpAgent,
   type HttpAgentOptions,
   type HttpRequest,
   type HttpResponse,
-} from './token/http-agent.js';
-export { createTokenManager, systemClock, type TokenManagerOptions } from './token/manager.js';
-export { abortableSleep, backoffDelay, isTransientError } from './token/retry.js';
-export type { TokenProvider, TokenProviderContext, TokenRequest } from './token/types.js';
+  isTransientError,
+  systemClock,
+  type TokenManagerOptions,
+  type VerifierRecord,
+} from './token/index.js';

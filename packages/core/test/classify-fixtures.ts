@@ -1,6 +1,6 @@
 // What identity platforms and mail servers send, for the classifier tests: errors.md's tables as
 // rows, a Microsoft token reply, a Graph token's claims, and secrets that must never show.
-import { xoauth2InitialResponse } from '../src/sasl/sasl.js';
+import { xoauth2InitialResponse } from '../src/sasl/payloads.js';
 import type { TokenClaimsSummary } from '../src/token/claims.js';
 
 // Fixture secrets: none of them may appear in any error this module produces.

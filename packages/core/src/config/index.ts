@@ -15,6 +15,7 @@ export {
 } from './property-table.js';
 export { isSecretProperty } from './redaction.js';
 export { type ResolveConfigOptions, resolveConfig } from './resolve.js';
+export { Secret } from './secret.js';
 export {
   BUILT_IN_SECRET_DECODERS,
   decodeXor,
@@ -30,3 +31,14 @@ export {
   type ProtocolOptions,
   TYPED_OPTION_PROPERTIES,
 } from './typed-options.js';
+export type {
+  CloudName,
+  ConfigSource,
+  ConfigWarning,
+  MailProtocol,
+  OAuthFlow,
+  OAuthSettings,
+  PropertyMap,
+  ProtocolSettings,
+  ResolvedConfig,
+} from './types.js';

@@ -1,5 +1,5 @@
 import type { CloudName } from '../config/types.js';
-import type { SaslErrorChallenge } from '../sasl/sasl.js';
+import type { SaslErrorChallenge } from '../sasl/payloads.js';
 import {
   auditTokenClaims,
   type ClaimsFinding,

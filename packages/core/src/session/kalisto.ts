@@ -12,7 +12,7 @@ import { KalistoError } from '../errors/errors.js';
 import type { Logger } from '../logging/logger.js';
 import { silentLogger, withRedaction } from '../logging/logger.js';
 import type { ProtocolProvider } from '../protocol/types.js';
-import type { Clock } from '../token/manager.js';
+import type { Clock } from '../token/clock.js';
 import type { TokenProviderDefinition } from '../token/types.js';
 import { createSession, type SessionTokenOptions } from './create-session.js';
 import { createProtocolRegistry, createRegistry, type ProtocolRegistry, type Registry } from './registry.js';

@@ -8,7 +8,7 @@ import {
   saslAuthCommand,
   saslErrorAcknowledgement,
   xoauth2InitialResponse,
-} from './sasl.js';
+} from './payloads.js';
 
 const TOKEN = 'eyJ0eXAiOiJKV1QifQ.eyJhdWQiOiJodHRwczovL291dGxvb2sub2ZmaWNlLmNvbSJ9.c2lnbmF0dXJlLXNlY3JldA';
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');

@@ -1,0 +1,13 @@
+// protocol/ — protocol providers: their interface and typed clients, the shared TLS context, and
+// the login that retries once with a fresh token.
+
+export { loginWithTokenRetry, RETRYABLE_REFUSAL_CODES } from './login-retry.js';
+export { type TrustedSecureContextOptions, trustedSecureContext } from './tls-context.js';
+export type {
+  ProtocolClient,
+  ProtocolClients,
+  ProtocolContext,
+  ProtocolName,
+  ProtocolProvider,
+  ProtocolType,
+} from './types.js';
