@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isKalistoError, type KalistoError } from '../errors/errors.js';
+import { thrownBy as thrown } from '../../test/runtime-fixtures.js';
+import { isKalistoError } from '../errors/errors.js';
 import {
   encodeSaslErrorChallenge,
   oauthBearerInitialResponse,
@@ -13,17 +14,6 @@ import {
 const TOKEN = 'eyJ0eXAiOiJKV1QifQ.eyJhdWQiOiJodHRwczovL291dGxvb2sub2ZmaWNlLmNvbSJ9.c2lnbmF0dXJlLXNlY3JldA';
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 const text = (base64: string) => Buffer.from(base64, 'base64').toString('utf8');
-
-/** Runs `fn` and returns the KalistoError it throws (failing the test when it throws nothing or something else). */
-function thrown(fn: () => unknown): KalistoError {
-  try {
-    fn();
-  } catch (error) {
-    if (isKalistoError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a KalistoError');
-}
 
 describe('xoauth2InitialResponse', () => {
   it("encodes Google's and Microsoft's format", () => {

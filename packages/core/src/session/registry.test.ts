@@ -1,22 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { expectNoSecretsSeen, recordError } from '../../test/runtime-fixtures.js';
+import { expectNoSecretsSeen, thrownBy } from '../../test/runtime-fixtures.js';
 import { defineProtocolProvider } from '../define/protocol-provider.js';
-import { isKalistoError, type KalistoError } from '../errors/errors.js';
 import type { ProtocolType } from '../protocol/types.js';
 import { createProtocolRegistry, createRegistry, JAVA_PROVIDER_CLASSES } from './registry.js';
 
 afterAll(() => expectNoSecretsSeen());
-
-function thrownBy(run: () => unknown): KalistoError {
-  try {
-    run();
-  } catch (error) {
-    recordError(error);
-    expect(isKalistoError(error)).toBe(true);
-    return error as KalistoError;
-  }
-  throw new Error('expected a throw');
-}
 
 const provider = (protocol: string, type: ProtocolType, javaClasses?: string[]) =>
   defineProtocolProvider({
