@@ -1,39 +1,38 @@
-// @kalisto/core — the application API. Plugin-author helpers are at `@kalisto/core/plugin`.
-// Every name is listed on purpose: `exports.test.ts` pins both lists, so growth is deliberate.
+// @kalisto/core — the application API; plugin-author helpers are at `@kalisto/core/plugin`.
+// One statement per folder of src (each folder's index.ts is its entry module). Every name is
+// listed on purpose: `exports.test.ts` pins this list and the plugin one, so growth is deliberate.
 
-// Caches
-export type { CacheBackend, CacheLock } from './cache/index.js';
 export type {
-  CloudName,
-  ConfigSource,
-  ConfigWarning,
-  MailProtocol,
-  OAuthFlow,
-  OAuthSettings,
-  PropertyMap,
-  ProtocolSettings,
-  ResolvedConfig,
-} from './config/index.js';
-// Configuration
+  CacheBackend,
+  CacheLock,
+} from './cache/index.js';
 export {
+  type CloudName,
   type ConfigInput,
   type ConfigRow,
+  type ConfigSource,
+  type ConfigWarning,
   describeConfig,
   encodeXor,
   formatConfig,
   isSecretProperty,
   type KalistoConfigOptions,
   MAIL_PROTOCOLS,
+  type MailProtocol,
+  type OAuthFlow,
+  type OAuthSettings,
+  type PropertyMap,
   type PropertyValue,
   type ProtocolOptions,
+  type ProtocolSettings,
   parseProperties,
   type ResolveConfigOptions,
+  type ResolvedConfig,
   resolveConfig,
   Secret,
   type SecretDecoder,
   stringifyProperties,
 } from './config/index.js';
-// Errors
 export {
   AuthenticationError,
   CacheError,
@@ -44,30 +43,12 @@ export {
   KalistoError,
   TokenError,
 } from './errors/index.js';
-// Logging
-export type { Logger } from './logging/index.js';
-export { type ConsoleLoggerOptions, consoleLogger, type LogLevel } from './logging/index.js';
-// TRANSITIONAL: protocol-pop3 (edited by another hand right now) still imports these plugin helpers
-// from here. Once its imports name '@kalisto/core/plugin', delete this block and TRANSITIONAL in
-// exports.test.ts: each name then has one home.
 export {
-  type ConnectionErrorOptions,
-  classifyMailError,
-  defineProtocolProvider,
-  defineTokenProvider,
-  loginWithTokenRetry,
-  oauthBearerInitialResponse,
-  type ProtocolContext,
-  parseSaslErrorChallenge,
-  type SaslErrorChallenge,
-  type SaslMechanism,
-  saslAuthCommand,
-  saslErrorAcknowledgement,
-  silentLogger,
-  trustedSecureContext,
-  xoauth2InitialResponse,
-} from './plugin.js';
-// Protocols
+  type ConsoleLoggerOptions,
+  consoleLogger,
+  type Logger,
+  type LogLevel,
+} from './logging/index.js';
 export type {
   ProtocolClient,
   ProtocolClients,
@@ -75,23 +56,26 @@ export type {
   ProtocolProvider,
   ProtocolType,
 } from './protocol/index.js';
-export type { KalistoSession, ProtocolRegistry, Registry, SessionTokenOptions } from './session/index.js';
-// Instance and sessions
-export { type CreateKalistoOptions, createKalisto, type Kalisto } from './session/index.js';
-// Tokens
-export type {
-  AccessToken,
-  Clock,
-  TokenManager,
-  TokenManagerRequest,
-  TokenProviderDefinition,
-} from './token/index.js';
 export {
+  type CreateKalistoOptions,
+  createKalisto,
+  type Kalisto,
+  type KalistoSession,
+  type ProtocolRegistry,
+  type Registry,
+  type SessionTokenOptions,
+} from './session/index.js';
+export {
+  type AccessToken,
   type AuditTokenClaimsOptions,
   auditTokenClaims,
   type ClaimsFinding,
   type ClaimsFindingCode,
   type ClaimsProtocol,
+  type Clock,
   decodeTokenClaims,
   type TokenClaimsSummary,
+  type TokenManager,
+  type TokenManagerRequest,
+  type TokenProviderDefinition,
 } from './token/index.js';
