@@ -1,8 +1,7 @@
 // @kalisto/core/plugin — what a plugin author builds with: the define* helpers and the pieces our
-// own plugins share. The application API (createKalisto, errors, config) is at `@kalisto/core`.
-// Every name is listed on purpose: `exports.test.ts` pins both lists, so growth is deliberate.
+// own plugins share (docs/writing-plugins.md). The application API is at `@kalisto/core`. One
+// statement per folder entry; `exports.test.ts` pins the list, so growth is deliberate.
 
-// Cache backends
 export {
   CACHE_KEY_ENV,
   type CacheEncryptionKey,
@@ -13,7 +12,6 @@ export {
   type ValueSealer,
   type ValueSealerOptions,
 } from './cache/index.js';
-// Defining plugins
 export {
   type CacheBackendDefinition,
   type DefinedCacheBackend,
@@ -24,30 +22,31 @@ export {
   type TokenProviderImplementation,
   type TokenProviderPlugin,
 } from './define/index.js';
-export type {
-  AuthenticationErrorOptions,
-  ConfigErrorOptions,
-  ConnectionErrorOptions,
-  KalistoErrorOptions,
-  TokenErrorOptions,
-} from './errors/index.js';
 export {
+  type AuthenticationErrorOptions,
+  type ConfigErrorOptions,
+  type ConnectionErrorOptions,
   classifyMailError,
   classifyTokenError,
+  type KalistoErrorOptions,
   type MailErrorInput,
   type PluginFailure,
   type PluginKind,
   scrubbedError,
   scrubTokenLike,
   type TokenErrorInput,
+  type TokenErrorOptions,
   wrapPluginError,
 } from './errors/index.js';
-// Logging with secrets redacted
-export { createRedactor, type Redactor, silentLogger, withRedaction } from './logging/index.js';
-export type { ProtocolContext } from './protocol/index.js';
-// Protocol providers: TLS, SASL, login with a token, retries
+export {
+  createRedactor,
+  type Redactor,
+  silentLogger,
+  withRedaction,
+} from './logging/index.js';
 export {
   loginWithTokenRetry,
+  type ProtocolContext,
   RETRYABLE_REFUSAL_CODES,
   type TrustedSecureContextOptions,
   trustedSecureContext,
@@ -66,8 +65,6 @@ export {
   type XOAuth2Credentials,
   xoauth2InitialResponse,
 } from './sasl/index.js';
-export type { TokenProvider, TokenProviderContext, TokenRequest } from './token/index.js';
-// Token providers: the identity platform's HTTP client, error classification, credential binding
 export {
   abortableSleep,
   backoffDelay,
@@ -85,5 +82,8 @@ export {
   isTransientError,
   systemClock,
   type TokenManagerOptions,
+  type TokenProvider,
+  type TokenProviderContext,
+  type TokenRequest,
   type VerifierRecord,
 } from './token/index.js';
