@@ -139,6 +139,7 @@ describe('@kalisto/core/plugin, for plugin authors', () => {
         "loginWithTokenRetry",
         "oauthBearerInitialResponse",
         "parseSaslErrorChallenge",
+        "requireMailUser",
         "saslAuthCommand",
         "saslErrorAcknowledgement",
         "scrubTokenLike",

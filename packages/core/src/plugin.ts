@@ -48,6 +48,7 @@ export {
   loginWithTokenRetry,
   type ProtocolContext,
   RETRYABLE_REFUSAL_CODES,
+  requireMailUser,
   type TrustedSecureContextOptions,
   trustedSecureContext,
 } from './protocol/index.js';

@@ -2,8 +2,13 @@
  * The `imap` and `imaps` protocol providers: the session's token, the `mail.<protocol>.*` settings,
  * one ImapFlow login, and on a refused token one forced refresh and one more try.
  */
-import { type AccessToken, ConfigError, type ProtocolProvider } from '@kalisto/core';
-import { defineProtocolProvider, loginWithTokenRetry, type ProtocolContext } from '@kalisto/core/plugin';
+import type { AccessToken, ProtocolProvider } from '@kalisto/core';
+import {
+  defineProtocolProvider,
+  loginWithTokenRetry,
+  type ProtocolContext,
+  requireMailUser,
+} from '@kalisto/core/plugin';
 import type { ImapFlow } from 'imapflow';
 import { logoutOrClose, OAuthImapFlow } from './client.js';
 import { imapLoginError } from './errors.js';
@@ -46,15 +51,7 @@ function imapProvider(protocol: 'imap' | 'imaps'): ProtocolProvider<ImapFlow> {
  */
 async function openImapFlow(context: ProtocolContext): Promise<ImapFlow> {
   const { session, settings, logger, signal } = context;
-  const user = settings.user;
-  if (user === undefined) {
-    throw new ConfigError([
-      {
-        property: `mail.${settings.protocol}.user`,
-        expected: 'the mailbox to open (or set o365.user); for a shared mailbox, its address',
-      },
-    ]);
-  }
+  const user = requireMailUser(settings);
   const { config } = session;
   const options = imapFlowOptions(settings, config, logger);
   const policy = {

@@ -2,8 +2,13 @@
  * The `pop3` and `pop3s` protocol providers: a session's token, the `mail.<protocol>.*` settings,
  * one login, and on a refused token one forced refresh and one more try.
  */
-import { type AccessToken, ConfigError, type ProtocolProvider } from '@kalisto/core';
-import { defineProtocolProvider, loginWithTokenRetry, type ProtocolContext } from '@kalisto/core/plugin';
+import type { AccessToken, ProtocolProvider } from '@kalisto/core';
+import {
+  defineProtocolProvider,
+  loginWithTokenRetry,
+  type ProtocolContext,
+  requireMailUser,
+} from '@kalisto/core/plugin';
 import { pop3OptionsFromSettings } from './options.js';
 import { connectPop3, type Pop3Client } from './pop3-client.js';
 
@@ -40,15 +45,7 @@ function pop3Provider(protocol: 'pop3' | 'pop3s'): ProtocolProvider<Pop3Client> 
  */
 async function openAuthenticatedClient(context: ProtocolContext): Promise<Pop3Client> {
   const { session, settings, logger, signal } = context;
-  const user = settings.user;
-  if (user === undefined) {
-    throw new ConfigError([
-      {
-        property: `mail.${settings.protocol}.user`,
-        expected: 'the mailbox to open (or set o365.user); for a shared mailbox, its address',
-      },
-    ]);
-  }
+  const user = requireMailUser(settings);
   const options = {
     ...pop3OptionsFromSettings(settings, session.config),
     logger,

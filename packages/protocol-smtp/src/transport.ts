@@ -3,7 +3,7 @@
  * `mail.<protocol>.*` settings, a verified login, and `sendMail` errors turned into Kalisto errors.
  */
 import { type AccessToken, ConfigError, isKalistoError } from '@kalisto/core';
-import { type ProtocolContext, RETRYABLE_REFUSAL_CODES } from '@kalisto/core/plugin';
+import { type ProtocolContext, RETRYABLE_REFUSAL_CODES, requireMailUser } from '@kalisto/core/plugin';
 import {
   createTransport,
   type SendMailOptions,
@@ -23,17 +23,6 @@ import { SessionTokenProvisioner } from './token-provisioner.js';
 export type SmtpTransporter = Transporter<SMTPSentMessageInfo, SMTPTransportOptions>;
 
 type SendMailCallback = (error: Error | null, info: SMTPSentMessageInfo) => void;
-
-function requireUser(context: ProtocolContext): string {
-  const { settings } = context;
-  if (settings.user !== undefined) return settings.user;
-  throw new ConfigError([
-    {
-      property: `mail.${settings.protocol}.user`,
-      expected: 'the mailbox to authenticate as (or set o365.user)',
-    },
-  ]);
-}
 
 /** nodemailer speaks XOAUTH2 only; a configuration asking for something else must not be ignored. */
 function requireXoauth2(context: ProtocolContext): void {
@@ -108,7 +97,11 @@ export async function openSmtpTransport(context: ProtocolContext): Promise<SmtpT
   let auth: SMTPTransportOptions['auth'];
   if (settings.auth) {
     requireXoauth2(context);
-    auth = { type: 'OAuth2', user: requireUser(context), provisionCallback: provisioner.provisionCallback };
+    auth = {
+      type: 'OAuth2',
+      user: requireMailUser(context.settings),
+      provisionCallback: provisioner.provisionCallback,
+    };
   }
   const logging = session.config.debug
     ? { logger: nodemailerLogger(logger), debug: true }

@@ -2,6 +2,7 @@
 // the login that retries once with a fresh token.
 
 export { loginWithTokenRetry, RETRYABLE_REFUSAL_CODES } from './login-retry.js';
+export { requireMailUser } from './mail-user.js';
 export { type TrustedSecureContextOptions, trustedSecureContext } from './tls-context.js';
 export type {
   ProtocolClient,
