@@ -11,7 +11,7 @@ runCacheBackendSuite(
 
 describe('the README example', () => {
   it('is this file, verbatim', () => {
-    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const readme = readFileSync(new URL('../../../docs/cache-memory.md', import.meta.url), 'utf8');
     const example = readFileSync(new URL('./map-cache.example.ts', import.meta.url), 'utf8')
       .split('\n')
       .filter((line) => !line.startsWith('//'))
