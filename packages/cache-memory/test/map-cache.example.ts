@@ -1,4 +1,4 @@
-// The "Writing your own backend" example of README.md, verbatim: keep the two in step.
+// The "Writing your own backend" example of docs/cache-memory.md, verbatim: keep the two in step.
 import { defineCacheBackend } from '@kalisto/core/plugin';
 
 export function mapCache(options: { name?: string } = {}) {
