@@ -135,6 +135,7 @@ describe('@kalisto/core/plugin, for plugin authors', () => {
         "defineProtocolProvider",
         "defineTokenProvider",
         "encodeSaslErrorChallenge",
+        "identityPlatformAgent",
         "isTransientError",
         "loginWithTokenRetry",
         "oauthBearerInitialResponse",

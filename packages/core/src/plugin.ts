@@ -80,6 +80,7 @@ export {
   type HttpAgentOptions,
   type HttpRequest,
   type HttpResponse,
+  identityPlatformAgent,
   isTransientError,
   systemClock,
   type TokenManagerOptions,

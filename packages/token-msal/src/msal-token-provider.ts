@@ -9,9 +9,9 @@ import {
 } from '@kalisto/core';
 import {
   type CredentialMaterial,
-  createHttpAgent,
   credentialMaterial,
   defineTokenProvider,
+  identityPlatformAgent,
   type TokenProvider,
   type TokenProviderContext,
 } from '@kalisto/core/plugin';
@@ -53,12 +53,7 @@ export function createMsalTokenProvider(
   options: MsalTokenProviderOptions = {},
 ): TokenProvider {
   const { config, logger } = context;
-  const agent = createHttpAgent({
-    ca: config.tlsCa,
-    proxy: config.oauth.proxy,
-    noProxy: options.noProxy,
-    timeoutMs: config.oauth.timeoutMs,
-  });
+  const agent = identityPlatformAgent(config, options.noProxy);
   const networkClient = new UndiciNetworkClient({
     agent,
     timeoutMs: config.oauth.timeoutMs,

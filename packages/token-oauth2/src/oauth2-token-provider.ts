@@ -10,9 +10,9 @@ import {
 import {
   type CredentialMaterial,
   createCredentialVerifier,
-  createHttpAgent,
   credentialMaterial,
   defineTokenProvider,
+  identityPlatformAgent,
   type TokenProvider,
   type TokenProviderContext,
   type TokenRequest,
@@ -62,12 +62,7 @@ export function createOAuth2TokenProvider(
     ]);
   }
 
-  const agent = createHttpAgent({
-    ca: config.tlsCa,
-    proxy: oauth.proxy,
-    noProxy: options.noProxy,
-    timeoutMs: oauth.timeoutMs,
-  });
+  const agent = identityPlatformAgent(config, options.noProxy);
   const endpoint: TokenEndpointOptions = {
     url: oauth.tokenUrl,
     clientId: oauth.clientId,

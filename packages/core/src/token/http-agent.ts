@@ -5,6 +5,7 @@
  * program with its own token provider) would otherwise pay without sending any HTTP.
  */
 import type { Dispatcher } from 'undici';
+import type { ResolvedConfig } from '../config/types.js';
 import { trustedSecureContext } from '../protocol/tls-context.js';
 import { DEFAULT_MAX_RESPONSE_BYTES, ResponseTooLargeError, readBoundedBody } from './http-body.js';
 
@@ -136,4 +137,17 @@ function flattenHeaders(headers: Record<string, string | string[] | undefined>):
     if (value !== undefined) flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
   }
   return flat;
+}
+
+/**
+ * The agent a token provider uses for a session: `kalisto.tls.ca`, `kalisto.oauth.proxy` (else the
+ * environment's) and `kalisto.oauth.timeout` from `config`; `noProxy` overrides `NO_PROXY`.
+ */
+export function identityPlatformAgent(config: ResolvedConfig, noProxy?: string): HttpAgent {
+  return createHttpAgent({
+    ca: config.tlsCa,
+    proxy: config.oauth.proxy,
+    noProxy,
+    timeoutMs: config.oauth.timeoutMs,
+  });
 }

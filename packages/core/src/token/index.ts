@@ -26,6 +26,7 @@ export {
   type HttpAgentOptions,
   type HttpRequest,
   type HttpResponse,
+  identityPlatformAgent,
 } from './http-agent.js';
 export { createTokenManager, type TokenManagerOptions } from './manager.js';
 export { abortableSleep, backoffDelay, isTransientError } from './retry.js';
