@@ -1,8 +1,8 @@
+import { type RedisCluster, startRedisCluster } from '@kalisto/test-support';
 import { runCacheBackendSuite, tokenShapedValue } from '@kalisto/test-utils';
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisCache } from '../src/index.js';
-import { type RedisCluster, startRedisCluster } from './redis-server.js';
 
 let cluster: RedisCluster;
 

@@ -2,9 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runLockContenders } from '@kalisto/test-support';
+import { type RedisServer, runLockContenders, startRedisServer } from '@kalisto/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RedisServer, startRedisServer } from './redis-server.js';
 
 const CONTENDERS = 8;
 const ROUNDS = 10;

@@ -1,10 +1,10 @@
 import { inspect } from 'node:util';
 import { CacheError } from '@kalisto/core';
+import { freePort, type RedisServer, rawCommand, startRedisServer } from '@kalisto/test-support';
 import { tokenShapedValue } from '@kalisto/test-utils';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisCache, redisCache } from '../src/index.js';
-import { freePort, type RedisServer, rawCommand, startRedisServer } from './redis-server.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

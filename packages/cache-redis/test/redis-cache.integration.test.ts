@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { CacheError, createKalisto } from '@kalisto/core';
+import { type RedisServer, startRedisServer } from '@kalisto/test-support';
 import { runCacheBackendSuite, tokenShapedValue } from '@kalisto/test-utils';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { redisCache } from '../src/index.js';
-import { type RedisServer, startRedisServer } from './redis-server.js';
 
 let server: RedisServer | undefined;
 let url = process.env.REDIS_URL ?? '';

@@ -1,8 +1,8 @@
+import { type RedisSentinel, startRedisSentinel } from '@kalisto/test-support';
 import { runCacheBackendSuite, tokenShapedValue } from '@kalisto/test-utils';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisCache } from '../src/index.js';
-import { type RedisSentinel, startRedisSentinel } from './redis-server.js';
 
 let setup: RedisSentinel;
 

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Sandbox, startSandbox } from '@kalisto/sandbox';
+import { type RedisServer, startRedisServer } from '@kalisto/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RedisServer, startRedisServer } from './redis-server.js';
 
 const PROCESSES = 8;
 const CALLS = 50;

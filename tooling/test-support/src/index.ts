@@ -6,4 +6,5 @@ export * from './lock-contention.js';
 export * from './node-script.js';
 export * from './offline-properties.js';
 export * from './ports.js';
+export * from './redis-server.js';
 export * from './sandbox-config.js';

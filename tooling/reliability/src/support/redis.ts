@@ -1,12 +1,8 @@
 /**
  * A real redis-server per scenario (free port, no persistence), killed at the scenario's end. The
- * process handling is cache-redis's own test helper, reused as it is.
+ * process handling is test-support's `startRedisServer`, shared with cache-redis's tests and the bench.
  */
-import {
-  type RedisServer,
-  rawCommand,
-  startRedisServer,
-} from '../../../../packages/cache-redis/test/redis-server.js';
+import { type RedisServer, rawCommand, startRedisServer } from '@kalisto/test-support';
 import type { ScenarioContext } from '../scenario.js';
 
 export { type RedisServer, rawCommand };

@@ -5,10 +5,7 @@ import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort } from '@kalisto/test-support';
-
-// The outage test takes it from here, beside the server helpers.
-export { freePort };
+import { freePort } from './ports.js';
 
 const run = promisify(execFile);
 const children = new Set<ChildProcess>();
