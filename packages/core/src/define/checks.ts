@@ -1,12 +1,5 @@
-import type { ResolvedConfig } from '../config/types.js';
 import { KalistoError } from '../errors/errors.js';
 import type { PluginKind } from '../errors/plugin-error.js';
-import { createRedactor, type Redactor } from '../logging/redactor.js';
-
-export function configRedactor(config: ResolvedConfig): Redactor {
-  const { oauth } = config;
-  return createRedactor([oauth.clientSecret, oauth.password, oauth.certificate?.privateKey]);
-}
 
 export function invalidPlugin(kind: PluginKind, name: string, problem: string): KalistoError {
   return new KalistoError(`[${kind}:${name}] ${problem}`, {

@@ -1,6 +1,7 @@
 import { wrapPluginError } from '../errors/plugin-error.js';
+import { configRedactor } from '../logging/redactor.js';
 import type { ProtocolContext, ProtocolProvider, ProtocolType } from '../protocol/types.js';
-import { checkMethods, checkName, configRedactor, invalidPlugin } from './checks.js';
+import { checkMethods, checkName, invalidPlugin } from './checks.js';
 
 export interface ProtocolProviderPlugin<TClient> {
   /** `imap`, `imaps`, `pop3`, `pop3s`, `smtp`, `smtps` or a custom name. */

@@ -1,12 +1,13 @@
 import { ConfigError, TokenError } from '../errors/errors.js';
 import { wrapPluginError } from '../errors/plugin-error.js';
+import { configRedactor } from '../logging/redactor.js';
 import type {
   AccessToken,
   TokenProvider,
   TokenProviderContext,
   TokenProviderDefinition,
 } from '../token/types.js';
-import { checkMethods, checkName, configRedactor, once } from './checks.js';
+import { checkMethods, checkName, once } from './checks.js';
 
 /** What a token plugin implements; `defineTokenProvider` adds the name and the error handling. */
 export type TokenProviderImplementation = Omit<TokenProvider, 'name'> & { readonly name?: string };

@@ -1,4 +1,5 @@
 import { isSecret, type Secret } from '../config/secret.js';
+import type { ResolvedConfig } from '../config/types.js';
 
 const REDACTED = '***';
 
@@ -290,4 +291,10 @@ export function redactErrorChain<T>(error: T, redactor: Redactor): T {
     current = current.cause;
   }
   return error;
+}
+
+/** A redactor that knows a configuration's secrets: client secret, password, certificate key. */
+export function configRedactor(config: ResolvedConfig): Redactor {
+  const { oauth } = config;
+  return createRedactor([oauth.clientSecret, oauth.password, oauth.certificate?.privateKey]);
 }

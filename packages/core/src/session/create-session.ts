@@ -4,7 +4,7 @@ import type { ResolvedConfig } from '../config/types.js';
 import { ConfigError, KalistoError } from '../errors/errors.js';
 import type { Logger } from '../logging/logger.js';
 import { silentLogger, withRedaction } from '../logging/logger.js';
-import { createRedactor } from '../logging/redactor.js';
+import { configRedactor } from '../logging/redactor.js';
 import type { ProtocolClient, ProtocolProvider, ProtocolType } from '../protocol/types.js';
 import type { Clock } from '../token/clock.js';
 import { credentialMaterial } from '../token/credential-verifier.js';
@@ -57,7 +57,7 @@ export function selectCache(
 export function createSession(options: CreateSessionOptions): KalistoSession {
   const { config, protocols } = options;
   const { oauth } = config;
-  const redactor = createRedactor([oauth.clientSecret, oauth.password, oauth.certificate?.privateKey]);
+  const redactor = configRedactor(config);
   const logger = withRedaction(options.logger ?? silentLogger, redactor);
   const cache = selectCache(config, options.caches);
   const definition = options.tokenProviders.get(oauth.provider);

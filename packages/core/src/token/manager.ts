@@ -2,7 +2,7 @@ import { tokenCacheKey } from '../cache/key.js';
 import type { CacheBackend } from '../cache/types.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { createLogger, type Logger } from '../logging/logger.js';
-import { createRedactor, type Redactor } from '../logging/redactor.js';
+import { configRedactor, type Redactor } from '../logging/redactor.js';
 import { startBudget } from './budget.js';
 import { createCacheGuard } from './cache-guard.js';
 import type { CachedToken } from './cached-token.js';
@@ -98,8 +98,7 @@ const INTERACTIVE_FLOWS = new Set(['device_code']);
 export function createTokenManager(options: TokenManagerOptions): TokenManager {
   const { config, provider } = options;
   const { oauth } = config;
-  const redactor =
-    options.redactor ?? createRedactor([oauth.clientSecret, oauth.password, oauth.certificate?.privateKey]);
+  const redactor = options.redactor ?? configRedactor(config);
   const logger = createLogger(options.logger, redactor);
   const clock = options.clock ?? systemClock;
   const sleep = options.sleep ?? abortableSleep;
