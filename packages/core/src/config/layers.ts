@@ -1,6 +1,7 @@
 import { cloudProperties, defaultScope } from './clouds.js';
 import type { PropertyEntry } from './property-reader.js';
 import {
+  APP_ONLY_FLOWS,
   CLOUD_NAMES,
   MAIL_PROTOCOLS,
   PROPERTY_TABLE,
@@ -72,8 +73,6 @@ export function layerProperties(
   for (const [name, value] of given) entries.set(name, { value, source: 'input' });
   return { entries, definitions, customProtocols, cloud: cloudGiven ? cloudName : 'global', cloudGiven };
 }
-
-const APP_ONLY_FLOWS = new Set(['client_credentials', 'managed_identity']);
 
 const isGiven = (entry: PropertyEntry | undefined): boolean =>
   entry?.source === 'input' || entry?.source === 'environment';

@@ -44,6 +44,11 @@ export const OAUTH_FLOWS = [
   'refresh_token',
   'managed_identity',
 ] as const satisfies readonly OAuthFlow[];
+/** App-only grants: one token whatever mailbox it is used for (app scopes, cache key without a user). */
+export const APP_ONLY_FLOWS: ReadonlySet<string> = new Set<OAuthFlow>([
+  'client_credentials',
+  'managed_identity',
+]);
 /** TLS versions `mail.<p>.ssl.protocols` may list, oldest first. */
 export const TLS_VERSIONS = [
   'TLSv1',

@@ -1,5 +1,6 @@
 import { tokenCacheKey } from '../cache/key.js';
 import type { CacheBackend } from '../cache/types.js';
+import { APP_ONLY_FLOWS } from '../config/property-table.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { configRedactor, type Redactor } from '../logging/redactor.js';
@@ -67,8 +68,6 @@ export interface TokenManagerOptions {
   redactor?: Redactor | undefined;
 }
 
-// App-only grants get the same token whatever mailbox it is used for, so their key leaves the user out.
-const APP_ONLY_FLOWS = new Set(['client_credentials', 'managed_identity']);
 /** Flows that wait for a person to sign in. */
 const INTERACTIVE_FLOWS = new Set(['device_code']);
 
