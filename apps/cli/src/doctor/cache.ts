@@ -8,7 +8,7 @@ import type { CheckWarning } from './checks.js';
  */
 export function tokenCacheFinding(cache: CacheBackend | undefined): string | CheckWarning {
   if (cache === undefined) return 'none: tokens stay in this process';
-  const encrypted = (cache as { readonly encrypted?: unknown }).encrypted;
+  const { encrypted } = cache;
   if (encrypted === true) return `${cache.name}, tokens encrypted at rest`;
   if (encrypted !== false) return cache.name;
   return {
