@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suites run as real peers: redis-server (cache tests start
-# their own), curl (a client nobody here wrote), Dovecot and Postfix (interoperability tests start
+# their own), curl, swaks and python3 (clients nobody here wrote), Dovecot and Postfix (interoperability tests start
 # their own instances from generated config directories). Run as root; safe to re-run.
 set -euo pipefail
 
@@ -10,6 +10,9 @@ command -v curl >/dev/null || missing+=(curl)
 [ -x /usr/sbin/dovecot ] && [ -x /usr/lib/dovecot/imap ] && [ -x /usr/lib/dovecot/pop3 ] ||
   missing+=(dovecot-core dovecot-imapd dovecot-pop3d)
 [ -x /usr/sbin/postfix ] || missing+=(postfix)
+# The relay's tests drive it with clients nobody here wrote: swaks, curl and Python's mail modules.
+command -v swaks >/dev/null || missing+=(swaks)
+command -v python3 >/dev/null || missing+=(python3)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" != 0 ]; then
