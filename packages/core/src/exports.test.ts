@@ -106,10 +106,14 @@ describe('@kalisto/core, the application API', () => {
         "ResolvedConfig",
         "SecretDecoder",
         "SessionTokenOptions",
+        "StoreClient",
+        "StoreClients",
         "TokenClaimsSummary",
         "TokenManager",
         "TokenManagerRequest",
         "TokenProviderDefinition",
+        "TransportClient",
+        "TransportClients",
       ]
     `);
   });

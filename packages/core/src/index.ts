@@ -55,6 +55,10 @@ export type {
   ProtocolName,
   ProtocolProvider,
   ProtocolType,
+  StoreClient,
+  StoreClients,
+  TransportClient,
+  TransportClients,
 } from './protocol/index.js';
 export {
   type CreateKalistoOptions,

@@ -11,4 +11,8 @@ export type {
   ProtocolName,
   ProtocolProvider,
   ProtocolType,
+  StoreClient,
+  StoreClients,
+  TransportClient,
+  TransportClients,
 } from './types.js';

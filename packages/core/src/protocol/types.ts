@@ -16,8 +16,38 @@ export type ProtocolType = 'store' | 'transport';
 // biome-ignore lint/suspicious/noEmptyInterface: augmented by protocol packages
 export interface ProtocolClients {}
 
-export type ProtocolName = keyof ProtocolClients | (string & {});
+/**
+ * Maps protocol names to the client their **store** provider returns, for a name that has a store
+ * and a transport (`graph`); it wins over {@link ProtocolClients} in `session.store(name)`:
+ *
+ * ```ts
+ * declare module '@kalisto/core' {
+ *   interface StoreClients { graph: GraphMailbox }
+ *   interface TransportClients { graph: GraphTransporter }
+ * }
+ * ```
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: augmented by protocol packages
+export interface StoreClients {}
+
+/** Maps protocol names to the client their **transport** provider returns; see {@link StoreClients}. */
+// biome-ignore lint/suspicious/noEmptyInterface: augmented by protocol packages
+export interface TransportClients {}
+
+export type ProtocolName =
+  | keyof ProtocolClients
+  | keyof StoreClients
+  | keyof TransportClients
+  | (string & {});
 export type ProtocolClient<P extends string> = P extends keyof ProtocolClients ? ProtocolClients[P] : unknown;
+/** What `session.store(P)` resolves to: {@link StoreClients}, else {@link ProtocolClients}. */
+export type StoreClient<P extends string> = P extends keyof StoreClients
+  ? StoreClients[P]
+  : ProtocolClient<P>;
+/** What `session.transport(P)` resolves to: {@link TransportClients}, else {@link ProtocolClients}. */
+export type TransportClient<P extends string> = P extends keyof TransportClients
+  ? TransportClients[P]
+  : ProtocolClient<P>;
 
 export interface ProtocolContext {
   session: KalistoSession;
@@ -29,8 +59,9 @@ export interface ProtocolContext {
 
 /** One row of the WebSphere protocol-provider table. */
 export interface ProtocolProvider<TClient = unknown> {
-  /** `imap`, `imaps`, `pop3`, `pop3s`, `smtp`, `smtps` or a custom name. */
+  /** `imap`, `imaps`, `pop3`, `pop3s`, `smtp`, `smtps`, `graph` or a custom name. */
   readonly protocol: string;
+  /** A name may have one provider of each type (`graph` is a store and a transport). */
   readonly type: ProtocolType;
   /** Java class names from old configs that resolve to this provider. */
   readonly javaClasses?: readonly string[];

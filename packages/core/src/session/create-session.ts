@@ -5,7 +5,7 @@ import { ConfigError, KalistoError } from '../errors/errors.js';
 import type { Logger } from '../logging/logger.js';
 import { silentLogger, withRedaction } from '../logging/logger.js';
 import { configRedactor } from '../logging/redactor.js';
-import type { ProtocolClient, ProtocolProvider, ProtocolType } from '../protocol/types.js';
+import type { ProtocolProvider, ProtocolType, StoreClient, TransportClient } from '../protocol/types.js';
 import type { Clock } from '../token/clock.js';
 import { credentialMaterial } from '../token/credential-verifier.js';
 import { createTokenManager, type TokenManagerOptions } from '../token/manager.js';
@@ -133,9 +133,9 @@ export function createSession(options: CreateSessionOptions): KalistoSession {
     cache,
     logger,
     store: <P extends string = string>(protocol?: P, opts?: { signal?: AbortSignal }) =>
-      open('store', protocol, opts?.signal) as Promise<ProtocolClient<P>>,
+      open('store', protocol, opts?.signal) as Promise<StoreClient<P>>,
     transport: <P extends string = string>(protocol?: P, opts?: { signal?: AbortSignal }) =>
-      open('transport', protocol, opts?.signal) as Promise<ProtocolClient<P>>,
+      open('transport', protocol, opts?.signal) as Promise<TransportClient<P>>,
     close() {
       closing ??= (async () => {
         for (const entry of clients) await closeClient(entry);

@@ -121,4 +121,38 @@ describe('createProtocolRegistry', () => {
       'A protocol provider named "imap" is already registered.',
     );
   });
+
+  it('gives a name a store and a transport (graph), each resolved by its type', () => {
+    const r = registry();
+    const store = provider('graph', 'store');
+    const transport = provider('graph', 'transport');
+    r.register(store);
+    r.register(transport);
+    expect(r.resolve('graph', 'store')).toBe(store);
+    expect(r.resolve('graph', 'transport')).toBe(transport);
+    expect(r.names()).toEqual(['imap', 'imaps', 'smtp', 'graph']);
+    expect(r.names('transport')).toEqual(['smtp', 'graph']);
+    expect(r.values()).toHaveLength(5);
+    expect(r.has('graph', 'store') && r.has('graph', 'transport') && r.has('graph')).toBe(true);
+    expect(thrownBy(() => r.register(provider('graph', 'transport'))).code).toBe('REGISTRY_DUPLICATE');
+  });
+
+  it('builds the wrong-type hint from what is registered, and says when the other half of a name is missing', () => {
+    const r = registry();
+    r.register(provider('graph', 'store'));
+    expect(r.has('graph', 'transport')).toBe(false);
+    const error = thrownBy(() => r.resolve('graph', 'transport'));
+    expect(error.code).toBe('PROTOCOL_WRONG_TYPE');
+    expect(error.message).toBe(
+      `Protocol provider "graph" is a store, not a transport. Use session.store('graph'), or set mail.transport.protocol (and mail.<protocol>.class) to a transport protocol. @kalisto/protocol-graph provides a transport "graph" too: register it.`,
+    );
+    expect(error.hint).toBe(
+      'Stores: imap, imaps, graph. Transports: smtp. @kalisto/protocol-graph provides a transport "graph" too: register it.',
+    );
+    const onlyStores = createProtocolRegistry();
+    onlyStores.register(provider('imaps', 'store'));
+    expect(thrownBy(() => onlyStores.resolve('imaps', 'transport')).hint).toBe(
+      'Stores: imaps. Transports: none.',
+    );
+  });
 });

@@ -9,6 +9,7 @@ export const STANDARD_PLUGIN_PACKAGES: Readonly<Record<string, string>> = {
   pop3s: '@kalisto/protocol-pop3',
   smtp: '@kalisto/protocol-smtp',
   smtps: '@kalisto/protocol-smtp',
+  graph: '@kalisto/protocol-graph',
   msal: '@kalisto/token-msal',
   oauth2: '@kalisto/token-oauth2',
   memory: '@kalisto/cache-memory',
@@ -113,21 +114,27 @@ function missingError(
 }
 
 /**
- * The protocol-provider table of one Kalisto instance: providers by protocol name, and by the Java
- * class names of old configs (the standard table plus each provider's own `javaClasses`).
+ * The protocol-provider table of one Kalisto instance: providers by protocol name and type (one
+ * name may have a store and a transport, as `graph` does), and by the Java class names of old
+ * configs (the standard table plus each provider's own `javaClasses`).
  */
 export interface ProtocolRegistry {
-  /** Adds a provider under its protocol name and its Java class names. */
+  /** Adds a provider under its protocol name, its type and its Java class names. */
   register(provider: ProtocolProvider<unknown>): void;
-  has(nameOrClass: string): boolean;
+  /** Whether a provider of `type` (any type when absent) is registered for the name or Java class. */
+  has(nameOrClass: string, type?: ProtocolType): boolean;
   /**
-   * The provider for a protocol name or Java class name, checked to be of `type`. When `javaClass`
-   * (the config's `mail.<p>.class`) is given, it picks the provider instead of the name.
+   * The `type` provider for a protocol name or Java class name. When `javaClass` (the config's
+   * `mail.<p>.class`) is given, it picks the provider instead of the name. Throws
+   * `REGISTRY_MISSING` when no provider has the name, `PROTOCOL_WRONG_TYPE` when only one of the
+   * other type has it.
    */
   resolve(nameOrClass: string, type: ProtocolType, javaClass?: string): ProtocolProvider<unknown>;
   /** The protocol name a Java class name (or protocol name) stands for. */
   protocolOf(nameOrClass: string): string;
-  names(): string[];
+  /** The registered protocol names (each once, whatever its types), in registration order. */
+  names(type?: ProtocolType): string[];
+  /** Every registered provider: a name with a store and a transport gives two. */
   values(): ProtocolProvider<unknown>[];
 }
 
@@ -136,17 +143,28 @@ const PROTOCOL_REGISTRY_OPTIONS: RegistryOptions = {
   registerWith: 'createKalisto({ protocols })',
 };
 
+/** The rows of one protocol name: at most one provider per type. */
+type ProtocolRow = Partial<Record<ProtocolType, ProtocolProvider<unknown>>>;
+
 /** An empty protocol registry. */
 export function createProtocolRegistry(): ProtocolRegistry {
-  const providers = createRegistry<ProtocolProvider<unknown>>(PROTOCOL_REGISTRY_OPTIONS);
+  const rows = new Map<string, ProtocolRow>();
   const extraClasses = new Map<string, string>();
 
   const protocolOf = (nameOrClass: string) =>
     extraClasses.get(nameOrClass) ?? JAVA_PROVIDER_CLASSES[nameOrClass] ?? nameOrClass;
+  const names = (type?: ProtocolType) =>
+    [...rows].filter(([, row]) => type === undefined || row[type] !== undefined).map(([name]) => name);
 
   return {
     register(provider) {
-      providers.register(provider.protocol, provider);
+      const row = rows.get(provider.protocol) ?? {};
+      if (row[provider.type] !== undefined) {
+        throw new KalistoError(`A protocol provider named "${provider.protocol}" is already registered.`, {
+          code: 'REGISTRY_DUPLICATE',
+          hint: `Register each ${provider.type} protocol provider once, or give the second one another name.`,
+        });
+      }
       for (const javaClass of provider.javaClasses ?? []) {
         const known = protocolOf(javaClass);
         if (known !== javaClass && known !== provider.protocol) {
@@ -158,43 +176,72 @@ export function createProtocolRegistry(): ProtocolRegistry {
             },
           );
         }
-        extraClasses.set(javaClass, provider.protocol);
       }
+      for (const javaClass of provider.javaClasses ?? []) extraClasses.set(javaClass, provider.protocol);
+      row[provider.type] = provider;
+      rows.set(provider.protocol, row);
     },
-    has: (nameOrClass) => providers.has(protocolOf(nameOrClass)),
+    has(nameOrClass, type) {
+      const row = rows.get(protocolOf(nameOrClass));
+      return row !== undefined && (type === undefined ? true : row[type] !== undefined);
+    },
     resolve(nameOrClass, type, javaClass) {
       const requested = javaClass ?? nameOrClass;
       const protocol = protocolOf(requested);
-      if (!providers.has(protocol)) {
+      const row = rows.get(protocol);
+      if (row === undefined) {
         throw missingError(
           PROTOCOL_REGISTRY_OPTIONS,
           protocol,
-          providers.names(),
+          names(),
           protocol === requested ? undefined : requested,
         );
       }
-      const provider = providers.get(protocol);
-      if (provider.type !== type) throw wrongType(provider, type, requested);
+      const provider = row[type];
+      if (provider === undefined) {
+        throw wrongType(protocol, otherType(type), type, requested, {
+          store: names('store'),
+          transport: names('transport'),
+        });
+      }
       return provider;
     },
     protocolOf,
-    names: () => providers.names(),
-    values: () => providers.values(),
+    names,
+    values: () =>
+      [...rows.values()].flatMap((row) => [row.store, row.transport].filter((p) => p !== undefined)),
   };
 }
 
+const otherType = (type: ProtocolType): ProtocolType => (type === 'store' ? 'transport' : 'store');
+
+/**
+ * `Protocol provider "smtp" is a transport, not a store. …`, with a hint listing what is
+ * registered of each type.
+ */
 function wrongType(
-  provider: ProtocolProvider<unknown>,
+  protocol: string,
+  registered: ProtocolType,
   wanted: ProtocolType,
   requested: string,
+  have: Readonly<Record<ProtocolType, readonly string[]>>,
 ): KalistoError {
   const article = (t: ProtocolType) => (t === 'store' ? 'a store' : 'a transport');
-  const asked =
-    requested === provider.protocol ? `"${provider.protocol}"` : `"${requested}" (${provider.protocol})`;
-  const method = provider.type === 'store' ? 'store' : 'transport';
+  const asked = requested === protocol ? `"${protocol}"` : `"${requested}" (${protocol})`;
   const setting = wanted === 'store' ? 'mail.store.protocol' : 'mail.transport.protocol';
+  const list = (names: readonly string[]) => (names.length > 0 ? names.join(', ') : 'none');
+  const pkg = STANDARD_PLUGIN_PACKAGES[protocol];
+  // A standard package that provides both types (graph): the other provider was not registered.
+  const both = pkg !== undefined && STANDARD_DUAL_PROTOCOLS.has(protocol);
+  const register = both ? ` ${pkg} provides ${article(wanted)} "${protocol}" too: register it.` : '';
   return new KalistoError(
-    `Protocol provider ${asked} is ${article(provider.type)}, not ${article(wanted)}. Use session.${method}('${provider.protocol}'), or set ${setting} (and mail.<protocol>.class) to ${article(wanted)} protocol.`,
-    { code: 'PROTOCOL_WRONG_TYPE', hint: `Stores: imap, imaps, pop3, pop3s. Transports: smtp, smtps.` },
+    `Protocol provider ${asked} is ${article(registered)}, not ${article(wanted)}. Use session.${registered}('${protocol}'), or set ${setting} (and mail.<protocol>.class) to ${article(wanted)} protocol.${register}`,
+    {
+      code: 'PROTOCOL_WRONG_TYPE',
+      hint: `Stores: ${list(have.store)}. Transports: ${list(have.transport)}.${register}`,
+    },
   );
 }
+
+/** Standard protocol names whose package provides a store and a transport under the one name. */
+const STANDARD_DUAL_PROTOCOLS: ReadonlySet<string> = new Set(['graph']);

@@ -1,7 +1,7 @@
 import type { CacheBackend } from '../cache/types.js';
 import type { ResolvedConfig } from '../config/types.js';
 import type { Logger } from '../logging/logger.js';
-import type { ProtocolClient } from '../protocol/types.js';
+import type { StoreClient, TransportClient } from '../protocol/types.js';
 import type { TokenManager } from '../token/types.js';
 
 /** One configured mail session (the WebSphere mail session): tokens, cache and protocol clients. */
@@ -12,15 +12,12 @@ export interface KalistoSession {
   readonly cache: CacheBackend | undefined;
   readonly logger: Logger;
   /** Opens an authenticated store client; default protocol `mail.store.protocol`. */
-  store<P extends string = string>(
-    protocol?: P,
-    options?: { signal?: AbortSignal },
-  ): Promise<ProtocolClient<P>>;
+  store<P extends string = string>(protocol?: P, options?: { signal?: AbortSignal }): Promise<StoreClient<P>>;
   /** Opens an authenticated transport client; default protocol `mail.transport.protocol`. */
   transport<P extends string = string>(
     protocol?: P,
     options?: { signal?: AbortSignal },
-  ): Promise<ProtocolClient<P>>;
+  ): Promise<TransportClient<P>>;
   /** Closes every client this session opened, then the token provider. Idempotent. */
   close(): Promise<void>;
 }
