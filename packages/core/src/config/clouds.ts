@@ -12,6 +12,8 @@ export interface CloudPreset {
   readonly delegatedResource: string;
   /** Resource of app-only tokens (client credentials, managed identity). */
   readonly appResource: string;
+  /** Microsoft Graph host (`mail.graph.host`); also Graph's token resource, `https://<graphHost>`. */
+  readonly graphHost: string;
 }
 
 /**
@@ -25,6 +27,7 @@ export const CLOUD_PRESETS: Readonly<Record<CloudName, CloudPreset>> = {
     smtpHost: 'smtp.office365.com',
     delegatedResource: 'https://outlook.office.com',
     appResource: 'https://outlook.office365.com',
+    graphHost: 'graph.microsoft.com',
   },
   usgov: {
     authorityHost: 'https://login.microsoftonline.us',
@@ -32,6 +35,7 @@ export const CLOUD_PRESETS: Readonly<Record<CloudName, CloudPreset>> = {
     smtpHost: 'smtp.office365.us',
     delegatedResource: 'https://outlook.office365.us',
     appResource: 'https://outlook.office365.us',
+    graphHost: 'graph.microsoft.us',
   },
   usgovdod: {
     authorityHost: 'https://login.microsoftonline.us',
@@ -39,6 +43,7 @@ export const CLOUD_PRESETS: Readonly<Record<CloudName, CloudPreset>> = {
     smtpHost: 'outlook-dod.office365.us',
     delegatedResource: 'https://outlook-dod.office365.us',
     appResource: 'https://outlook-dod.office365.us',
+    graphHost: 'dod-graph.microsoft.us',
   },
   china: {
     authorityHost: 'https://login.partner.microsoftonline.cn',
@@ -46,6 +51,7 @@ export const CLOUD_PRESETS: Readonly<Record<CloudName, CloudPreset>> = {
     smtpHost: 'smtp.partner.outlook.cn',
     delegatedResource: 'https://partner.outlook.cn',
     appResource: 'https://partner.outlook.cn',
+    graphHost: 'microsoftgraph.chinacloudapi.cn',
   },
 };
 
@@ -63,6 +69,7 @@ export function cloudProperties(cloud: CloudName): Record<string, string> {
     'mail.pop3s.host': preset.mailHost,
     'mail.smtp.host': preset.smtpHost,
     'mail.smtps.host': preset.smtpHost,
+    'mail.graph.host': preset.graphHost,
   };
 }
 
@@ -70,4 +77,15 @@ export function cloudProperties(cloud: CloudName): Record<string, string> {
 export function defaultScope(cloud: CloudName, appOnly: boolean): string {
   const preset = CLOUD_PRESETS[cloud];
   return `${appOnly ? preset.appResource : preset.delegatedResource}/.default`;
+}
+
+/**
+ * The default `mail.graph.scope` for a flow in a cloud. App-only: `https://<graphHost>/.default`
+ * (the application permissions granted to the app). Delegated: Mail.ReadWrite and Mail.Send of
+ * Graph, and `offline_access` for a refresh token. The resource is the cloud's Graph host, never
+ * `mail.graph.host` (a test server or a proxy in front of Graph still takes Graph's tokens).
+ */
+export function defaultGraphScope(cloud: CloudName, appOnly: boolean): string {
+  const resource = `https://${CLOUD_PRESETS[cloud].graphHost}`;
+  return appOnly ? `${resource}/.default` : `${resource}/Mail.ReadWrite ${resource}/Mail.Send offline_access`;
 }

@@ -1,9 +1,9 @@
-import { cloudProperties, defaultScope } from './clouds.js';
+import { cloudProperties, defaultGraphScope, defaultScope } from './clouds.js';
 import type { PropertyEntry } from './property-reader.js';
 import {
   APP_ONLY_FLOWS,
   CLOUD_NAMES,
-  MAIL_PROTOCOLS,
+  KNOWN_PROTOCOLS,
   PROPERTY_TABLE,
   type PropertyDefinition,
   protocolProperties,
@@ -13,14 +13,14 @@ import type { CloudName } from './types.js';
 /** `mail.<name>.*` namespaces of JavaMail that are not protocols. */
 const NON_PROTOCOL_NAMESPACES = new Set(['store', 'transport', 'mime', 'event']);
 
-/** The protocols named by `mail.<name>.<property>` keys other than the six standard ones. */
+/** The protocols named by `mail.<name>.<property>` keys other than the known ones (six, and graph). */
 export function customProtocolNames(names: Iterable<string>): string[] {
   const found = new Set<string>();
   for (const name of names) {
     const protocol = /^mail\.([^.]+)\../.exec(name)?.[1];
     if (
       protocol !== undefined &&
-      !(MAIL_PROTOCOLS as readonly string[]).includes(protocol) &&
+      !(KNOWN_PROTOCOLS as readonly string[]).includes(protocol) &&
       !NON_PROTOCOL_NAMESPACES.has(protocol)
     ) {
       found.add(protocol);
@@ -85,7 +85,7 @@ function tokenUrlOrigin(template: string): string | undefined {
 /**
  * Fills in the defaults that depend on other properties, where the property was not given:
  * the authority from the token URL's origin, the token URL from the authority, the flow from the
- * presence of a password, the scope from the flow and cloud, and `starttls.required` from
+ * presence of a password, the scopes (Outlook's and Graph's) from the flow and cloud, and `starttls.required` from
  * `kalisto.auth.allowInsecure`. A computed value's source is `cloud` when the cloud preset
  * supplied what it was computed from, else `default`.
  */
@@ -111,12 +111,13 @@ export function applyDerivedDefaults(layers: Layers): void {
       source: 'default',
     });
   }
+  const appOnly = APP_ONLY_FLOWS.has(entries.get('o365.oauth.flow')!.value.trim());
+  const scopeSource = layers.cloudGiven ? 'cloud' : 'default';
   if (entries.get('o365.oauth.scope')?.source === 'default') {
-    const appOnly = APP_ONLY_FLOWS.has(entries.get('o365.oauth.flow')!.value.trim());
-    entries.set('o365.oauth.scope', {
-      value: defaultScope(layers.cloud, appOnly),
-      source: layers.cloudGiven ? 'cloud' : 'default',
-    });
+    entries.set('o365.oauth.scope', { value: defaultScope(layers.cloud, appOnly), source: scopeSource });
+  }
+  if (entries.get('mail.graph.scope')?.source === 'default') {
+    entries.set('mail.graph.scope', { value: defaultGraphScope(layers.cloud, appOnly), source: scopeSource });
   }
 
   const allowInsecure = entries.get('kalisto.auth.allowInsecure')?.value.trim().toLowerCase() === 'true';

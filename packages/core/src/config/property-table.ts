@@ -1,4 +1,4 @@
-import type { CloudName, MailProtocol, OAuthFlow, ProtocolSettings } from './types.js';
+import type { CloudName, KnownProtocol, MailProtocol, OAuthFlow, ProtocolSettings } from './types.js';
 
 /** How a property's string value is read. */
 export type PropertyKind = 'string' | 'int' | 'boolean' | 'list' | 'secret' | 'enum' | 'url';
@@ -15,8 +15,8 @@ export interface PropertyDefinition {
   /** Set when the default depends on other properties; says how. */
   readonly derivedDefault?: string;
   readonly description: string;
-  /** The mail protocol the property belongs to; absent for session-wide properties. */
-  readonly protocol?: MailProtocol;
+  /** The protocol the property belongs to; absent for session-wide properties. */
+  readonly protocol?: KnownProtocol;
   /** Must be present in every configuration (no default can stand in). */
   readonly required: boolean;
   /** Allowed values of an `enum` property. */
@@ -33,6 +33,13 @@ export const MAIL_PROTOCOLS: readonly MailProtocol[] = ['imap', 'imaps', 'pop3',
 export const STORE_PROTOCOLS: readonly MailProtocol[] = ['imap', 'imaps', 'pop3', 'pop3s'];
 /** The standard transport protocols (`mail.transport.protocol`). */
 export const TRANSPORT_PROTOCOLS: readonly MailProtocol[] = ['smtp', 'smtps'];
+/**
+ * Microsoft Graph (`@kalisto/protocol-graph`): a store and a transport under one name, over HTTPS,
+ * with its own rows (`graphProperties`), not the mail protocols' TLS/SASL ones.
+ */
+export const GRAPH_PROTOCOL = 'graph';
+/** Every protocol the table has rows for: the six mail protocols and Graph. */
+export const KNOWN_PROTOCOLS: readonly KnownProtocol[] = [...MAIL_PROTOCOLS, GRAPH_PROTOCOL];
 
 /** The values of `o365.cloud`. */
 export const CLOUD_NAMES = ['global', 'usgov', 'usgovdod', 'china'] as const satisfies readonly CloudName[];
@@ -58,6 +65,7 @@ export const TLS_VERSIONS = [
 ] as const satisfies readonly ProtocolSettings['minTlsVersion'][];
 
 const PORT: readonly [number, number] = [1, 65_535];
+const MIB = 1024 * 1024;
 /** Node's timers cap at 2^31-1 ms. */
 const TIMEOUT_MS: readonly [number, number] = [1, 2_147_483_647];
 
@@ -220,14 +228,15 @@ const SESSION_PROPERTIES: readonly PropertyDefinition[] = [
     required: false,
     default: 'imap',
     description:
-      'Default store protocol: imap, imaps, pop3, pop3s or a custom one with mail.<name>.* properties.',
+      'Default store protocol: imap, imaps, pop3, pop3s, graph or a custom one with mail.<name>.* properties.',
   },
   {
     name: 'mail.transport.protocol',
     kind: 'string',
     required: false,
     default: 'smtp',
-    description: 'Default transport protocol: smtp, smtps or a custom one with mail.<name>.* properties.',
+    description:
+      'Default transport protocol: smtp, smtps, graph or a custom one with mail.<name>.* properties.',
   },
   {
     name: 'mail.from',
@@ -479,6 +488,131 @@ export function protocolProperties(protocol: string, defaults?: ProtocolDefaults
   return rows.map((row) => ({ ...row, ...known }));
 }
 
+/** The `mail.graph.*` rows: HTTPS only, so none of the mail protocols' TLS, STARTTLS or SASL rows. */
+const GRAPH_ROWS: readonly PropertyDefinition[] = [
+  {
+    name: 'mail.graph.host',
+    kind: 'string',
+    required: false,
+    default: 'graph.microsoft.com',
+    derivedDefault: "the cloud's Graph host when o365.cloud is given",
+    description: 'Microsoft Graph host (always HTTPS).',
+  },
+  {
+    name: 'mail.graph.port',
+    kind: 'int',
+    required: false,
+    default: '443',
+    range: PORT,
+    description: 'Graph port.',
+  },
+  {
+    name: 'mail.graph.user',
+    kind: 'string',
+    required: false,
+    description:
+      'The mailbox Graph reads and sends as (/users/{mail.graph.user}), e.g. a shared mailbox; default o365.user.',
+  },
+  {
+    name: 'mail.graph.from',
+    kind: 'string',
+    required: false,
+    description: 'Default From of messages sent through Graph; default mail.from.',
+  },
+  {
+    name: 'mail.graph.scope',
+    kind: 'list',
+    required: false,
+    default: 'https://graph.microsoft.com/.default',
+    derivedDefault:
+      "client_credentials and managed_identity: https://graph.microsoft.com/.default; delegated flows: https://graph.microsoft.com/Mail.ReadWrite https://graph.microsoft.com/Mail.Send offline_access (the cloud's Graph host outside global)",
+    description:
+      'Scopes of the Graph token, separated by spaces or commas (o365.oauth.scope stays the Outlook one).',
+  },
+  {
+    name: 'mail.graph.saveToSentItems',
+    kind: 'boolean',
+    required: false,
+    default: 'true',
+    description: 'Keep a copy of each message sent through Graph in Sent Items.',
+  },
+  {
+    name: 'mail.graph.timeout',
+    kind: 'int',
+    required: false,
+    default: '60000',
+    range: TIMEOUT_MS,
+    description: 'Deadline of one Graph request, ms: connecting, the headers and the whole body.',
+  },
+  {
+    name: 'mail.graph.maxRetries',
+    kind: 'int',
+    required: false,
+    default: '3',
+    range: [0, 10],
+    description:
+      'Retries of one Graph request after 429 (throttled), 503 (unavailable) or a network failure, within mail.graph.retryBudget.',
+  },
+  {
+    name: 'mail.graph.retryBudget',
+    kind: 'int',
+    required: false,
+    default: '60000',
+    range: [0, 2_147_483_647],
+    description:
+      "Most time one Graph request spends waiting to retry, ms, Retry-After included: a longer wait asked by the server fails at once with the server's wait in the error.",
+  },
+  {
+    name: 'mail.graph.maxResponseBytes',
+    kind: 'int',
+    required: false,
+    default: String(16 * MIB),
+    range: [1024, 2_147_483_647],
+    description:
+      'Largest Graph reply held in memory other than a message source (folder and message listings), bytes.',
+  },
+  {
+    name: 'mail.graph.maxMessageBytes',
+    kind: 'int',
+    required: false,
+    default: String(150 * MIB),
+    range: [1024, 2_147_483_647],
+    description:
+      "Largest message read (a MIME source through $value) or sent, bytes; default 150 MiB, Exchange Online's ceiling.",
+  },
+  {
+    name: 'mail.graph.class',
+    kind: 'string',
+    required: false,
+    description: 'Provider class from a Java configuration (none is standard for Graph).',
+  },
+  {
+    name: 'mail.graph.proxy.host',
+    kind: 'string',
+    required: false,
+    description: 'HTTP CONNECT proxy host for Graph.',
+  },
+  {
+    name: 'mail.graph.proxy.port',
+    kind: 'int',
+    required: false,
+    range: PORT,
+    description: 'HTTP CONNECT proxy port (used with proxy.host; 80 when absent).',
+  },
+  {
+    name: 'mail.graph.proxy.url',
+    kind: 'url',
+    required: false,
+    description:
+      'Proxy for Graph as a URL (http://host:port); default kalisto.oauth.proxy, else HTTPS_PROXY from the environment.',
+  },
+];
+
+/** The `mail.graph.*` rows. */
+export function graphProperties(): PropertyDefinition[] {
+  return GRAPH_ROWS.map((row) => ({ ...row, protocol: GRAPH_PROTOCOL }));
+}
+
 /**
  * Every property Kalisto knows: the reference table (required and optional rows), the analogues
  * for imaps, pop3, pop3s and smtps, Kalisto's own `o365.*`/`kalisto.*` properties and the standard
@@ -487,6 +621,7 @@ export function protocolProperties(protocol: string, defaults?: ProtocolDefaults
 export const PROPERTY_TABLE: readonly PropertyDefinition[] = [
   ...SESSION_PROPERTIES,
   ...MAIL_PROTOCOLS.flatMap((protocol) => protocolProperties(protocol, PROTOCOL_DEFAULTS[protocol])),
+  ...graphProperties(),
 ];
 
 const BY_NAME: ReadonlyMap<string, PropertyDefinition> = new Map(

@@ -1,5 +1,5 @@
 import type { PropertyReader } from './property-reader.js';
-import { STORE_PROTOCOLS, TLS_VERSIONS, TRANSPORT_PROTOCOLS } from './property-table.js';
+import { GRAPH_PROTOCOL, STORE_PROTOCOLS, TLS_VERSIONS, TRANSPORT_PROTOCOLS } from './property-table.js';
 import { redactingPropertyMap } from './redaction.js';
 import type { ProtocolSettings } from './types.js';
 
@@ -144,19 +144,57 @@ export function buildProtocolSettings(
   };
 }
 
-/** Checks `mail.store.protocol` or `mail.transport.protocol` and returns it. */
+/**
+ * The settings of Microsoft Graph from its `mail.graph.*` rows: always HTTPS (TLS 1.2 at least,
+ * the certificate and its host name verified), no SASL. Graph's own values (scope, retries, size
+ * caps, Sent Items) stay in `properties` for `@kalisto/protocol-graph`, validated by the table.
+ */
+export function buildGraphSettings(
+  reader: PropertyReader,
+  defaultUser: string | undefined,
+  properties: readonly (readonly [string, string])[],
+): ProtocolSettings {
+  const p = `mail.${GRAPH_PROTOCOL}`;
+  const timeoutMs = reader.int(`${p}.timeout`) ?? 0;
+  if (reader.list(`${p}.scope`).length === 0) reader.issue(`${p}.scope`, 'at least one scope');
+  return {
+    protocol: GRAPH_PROTOCOL,
+    host: reader.string(`${p}.host`) ?? '',
+    port: reader.int(`${p}.port`) ?? 0,
+    ssl: true,
+    starttls: false,
+    starttlsRequired: true,
+    minTlsVersion: TLS_FLOOR,
+    checkServerIdentity: true,
+    saslMechanisms: [],
+    auth: true,
+    user: reader.string(`${p}.user`) ?? defaultUser,
+    connectionTimeoutMs: timeoutMs,
+    timeoutMs,
+    maxResponseBytes: reader.int(`${p}.maxResponseBytes`) ?? DEFAULT_MAX_RESPONSE_BYTES,
+    from: reader.string(`${p}.from`) ?? reader.string('mail.from'),
+    proxy: proxy(reader, p),
+    providerClass: reader.string(`${p}.class`),
+    properties: redactingPropertyMap(properties),
+  };
+}
+
+/**
+ * Checks `mail.store.protocol` or `mail.transport.protocol` and returns it. `graph` is both a
+ * store and a transport.
+ */
 export function defaultProtocol(
   reader: PropertyReader,
   kind: 'store' | 'transport',
   customProtocols: readonly string[],
 ): string {
   const name = `mail.${kind}.protocol`;
-  const own = kind === 'store' ? STORE_PROTOCOLS : TRANSPORT_PROTOCOLS;
+  const own = [...(kind === 'store' ? STORE_PROTOCOLS : TRANSPORT_PROTOCOLS), GRAPH_PROTOCOL];
   const other = kind === 'store' ? TRANSPORT_PROTOCOLS : STORE_PROTOCOLS;
   const protocol = reader.string(name) ?? (kind === 'store' ? 'imap' : 'smtp');
   if ((other as readonly string[]).includes(protocol)) {
     reader.issue(name, `a ${kind} protocol (${own.join(', ')} or a custom one), not ${protocol}`);
-  } else if (!(own as readonly string[]).includes(protocol) && !customProtocols.includes(protocol)) {
+  } else if (!own.includes(protocol) && !customProtocols.includes(protocol)) {
     reader.issue(
       name,
       `${own.join(', ')}, or a custom protocol configured with mail.${protocol}.* properties`,

@@ -5,8 +5,13 @@ import { applyDerivedDefaults, layerProperties } from './layers.js';
 import { checkRequired, nearMissHints, nearMissWarnings } from './near-misses.js';
 import { buildOAuthSettings } from './oauth-settings.js';
 import { PropertyReader } from './property-reader.js';
-import { MAIL_PROTOCOLS } from './property-table.js';
-import { buildProtocolSettings, defaultProtocol, propertiesByProtocol } from './protocol-settings.js';
+import { GRAPH_PROTOCOL, MAIL_PROTOCOLS } from './property-table.js';
+import {
+  buildGraphSettings,
+  buildProtocolSettings,
+  defaultProtocol,
+  propertiesByProtocol,
+} from './protocol-settings.js';
 import { deepFreeze, isSecretProperty, redactingPropertyMap } from './redaction.js';
 import type { SecretDecoder } from './secret-decoders.js';
 import { decodeSecrets } from './secrets.js';
@@ -78,6 +83,7 @@ export function resolveConfig(input: ConfigInput, options: ResolveConfigOptions 
     const properties = byProtocol.get(protocol) ?? [];
     protocols[protocol] = buildProtocolSettings(reader, protocol, oauth.user, allowInsecureAuth, properties);
   }
+  protocols[GRAPH_PROTOCOL] = buildGraphSettings(reader, oauth.user, byProtocol.get(GRAPH_PROTOCOL) ?? []);
   const storeProtocol = defaultProtocol(reader, 'store', layers.customProtocols);
   const transportProtocol = defaultProtocol(reader, 'transport', layers.customProtocols);
   const cache = cacheName(reader);

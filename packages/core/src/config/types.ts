@@ -15,6 +15,9 @@ export type OAuthFlow =
 
 export type MailProtocol = 'imap' | 'imaps' | 'pop3' | 'pop3s' | 'smtp' | 'smtps';
 
+/** The protocols core's property table knows: the six of the WebSphere table, and Microsoft Graph. */
+export type KnownProtocol = MailProtocol | 'graph';
+
 /** A JavaMail-style flat property map, as an administrator pastes it. */
 export type PropertyMap = Readonly<Record<string, string>>;
 
@@ -104,7 +107,7 @@ export interface ResolvedConfig {
   readonly storeProtocol: string;
   /** `mail.transport.protocol` (default `smtp`). */
   readonly transportProtocol: string;
-  /** Settings of the six standard protocols and of any other `mail.<p>.*` prefix given. */
+  /** Settings of the six standard protocols, of `graph`, and of any other `mail.<p>.*` prefix given. */
   readonly protocols: Readonly<Record<string, ProtocolSettings>>;
   /** Extra CA certificates (PEM) to trust for mail and identity TLS (`kalisto.tls.ca`: PEM, `file:` path). */
   readonly tlsCa: string | undefined;
