@@ -1,6 +1,6 @@
 /**
- * The one HTTP client of Kalisto's token providers (the identity platform): trust, proxy, one
- * deadline per request and a bounded reply, on undici. undici is imported on the first request
+ * The one HTTP client of Kalisto's token providers (the identity platform) and of Microsoft Graph:
+ * trust, proxy, one deadline per request and a bounded reply, on undici. undici is imported on the first request
  * only: importing it costs ~0.1 s, which every user of core (the CLI's `config`, a mail-only
  * program with its own token provider) would otherwise pay without sending any HTTP.
  */
@@ -28,9 +28,15 @@ export interface HttpAgentOptions {
 
 /** One request of {@link HttpAgent.request}. */
 export interface HttpRequest {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   headers?: Record<string, string> | undefined;
-  body?: string | undefined;
+  /** Text (sent as UTF-8) or bytes. */
+  body?: string | Uint8Array | undefined;
+  /**
+   * The largest reply body read for this request, bytes, instead of the agent's
+   * `maxResponseBytes` (a message source is larger than a token reply, and still bounded).
+   */
+  maxResponseBytes?: number | undefined;
   /** Aborts the request (with its reason). */
   signal?: AbortSignal | undefined;
   /** A shorter deadline for this request, ms; the agent's `timeoutMs` is the most it gets. */
@@ -42,7 +48,10 @@ export interface HttpResponse {
   status: number;
   /** Header names in lower case; repeated headers joined with `, `. */
   headers: Record<string, string>;
-  text: string;
+  /** The body decoded as UTF-8 (decoded when first read). */
+  readonly text: string;
+  /** The body's bytes, exactly as received. */
+  readonly body: Buffer;
 }
 
 /** An HTTP client for one token provider; `close()` ends its connections. */
@@ -105,16 +114,24 @@ export function createHttpAgent(options: HttpAgentOptions): HttpAgent {
         dispatcher: target,
         signal: AbortSignal.any(signals),
       });
+      const cap = request.maxResponseBytes ?? maxResponseBytes;
       const declared = Number(response.headers['content-length']);
-      if (declared > maxResponseBytes) {
+      if (declared > cap) {
+        // Destroying emits an AbortError on the body; unheard, it would end the process.
+        response.body.on('error', () => {});
         response.body.destroy();
-        throw new ResponseTooLargeError(maxResponseBytes);
+        throw new ResponseTooLargeError(cap);
       }
-      const body = await readBoundedBody(response.body, maxResponseBytes);
+      const body = await readBoundedBody(response.body, cap);
+      let text: string | undefined;
       return {
         status: response.statusCode,
         headers: flattenHeaders(response.headers),
-        text: body.toString('utf8'),
+        body,
+        get text() {
+          text ??= body.toString('utf8');
+          return text;
+        },
       };
     },
     close() {
