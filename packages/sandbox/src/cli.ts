@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 /**
  * `kalisto-sandbox`: starts the sandbox in the foreground, prints where everything listens and
- * the fixture credentials, writes the CA certificate to a file, and stops cleanly on Ctrl-C.
- * Argument parsing uses node:util's parseArgs: a handful of numeric flags need no dependency.
+ * the fixture credentials, writes the CA certificate (and, asked to, a properties file) to disk,
+ * and stops cleanly on Ctrl-C. The `kalisto-sandbox` bin is `bin/kalisto-sandbox.js`, which calls
+ * {@link main}. Argument parsing uses node:util's parseArgs: a handful of flags need no dependency.
  */
 import { realpathSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { KalistoError } from '@kalisto/core';
@@ -27,16 +28,27 @@ Options:
   --pop3-port N           POP3 with STLS              --pop3s-port N   POP3 over TLS
   --smtp-port N           SMTP with STARTTLS          --smtps-port N   SMTP over TLS
   --seed N                seed of the fixture ids and secrets (default 1)
-  --ca-file PATH          where to write the CA certificate (default: a new temp dir)
-  --print-properties      print JavaMail properties for the sandbox and exit on Ctrl-C as usual
+  --ca-file PATH          where to write the CA certificate (default: beside the
+                          --write-properties file as sandbox-ca.pem, else a new temp dir)
+  --write-properties FILE write the Kalisto properties for this sandbox to FILE (and its CA
+                          beside it), e.g. kalisto --config FILE doctor; rewrite it at each start
+  --print-properties      print the same properties on standard output
   -h, --help              show this help
+
+The properties hold this sandbox's fixture secrets (they open nothing else): keep them out of
+version control. This repository's .gitignore ignores sandbox.properties and sandbox-ca.pem.
 `;
+
+/** The CA's file name beside a --write-properties file (git-ignored in this repository). */
+export const SANDBOX_CA_FILE_NAME = 'sandbox-ca.pem';
 
 export interface SandboxCliOptions {
   host?: string;
   ports: Partial<Record<(typeof PORT_FLAGS)[number], number>>;
   seed?: number;
   caFile?: string;
+  /** `--write-properties FILE`. */
+  propertiesFile?: string;
   printProperties: boolean;
   help: boolean;
 }
@@ -65,6 +77,7 @@ export function parseSandboxArgs(argv: readonly string[]): SandboxCliOptions {
         host: { type: 'string' },
         seed: { type: 'string' },
         'ca-file': { type: 'string' },
+        'write-properties': { type: 'string' },
         'print-properties': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
         ...Object.fromEntries(PORT_FLAGS.map((p) => [`${p}-port`, { type: 'string' as const }])),
@@ -87,6 +100,7 @@ export function parseSandboxArgs(argv: readonly string[]): SandboxCliOptions {
     ports,
     seed: integer('seed', text('seed'), 2 ** 31),
     caFile: text('ca-file'),
+    propertiesFile: text('write-properties'),
     printProperties: values['print-properties'] === true,
     help: values.help === true,
   };
@@ -126,11 +140,39 @@ export function describeSandbox(sandbox: Sandbox, caFile: string): string {
   return lines.join('\n');
 }
 
+/** `file:` reference from a properties file to the CA: relative when the CA is beside it or below. */
+function caReference(propertiesFile: string, caFile: string): string {
+  const path = relative(dirname(propertiesFile), caFile);
+  return path.startsWith('..') || isAbsolute(path) ? caFile : path.split(sep).join('/');
+}
+
+/** What the CLI says after writing a properties file. */
+export function describeWrittenProperties(propertiesFile: string, reference: string): string {
+  return [
+    `Wrote ${propertiesFile}: the Kalisto properties for this sandbox (kalisto.tls.ca=file:${reference}, read from the file's own directory).`,
+    "They hold this sandbox's fixture secrets, which open nothing else; keep them out of version control (this repository's .gitignore ignores sandbox.properties and sandbox-ca.pem).",
+    'The ports and the CA change at each start: the file is rewritten each time.',
+    `Try: kalisto --config ${propertiesFile} doctor`,
+    '',
+  ].join('\n');
+}
+
 export interface RunningSandboxCli {
   sandbox: Sandbox;
   caFile: string;
+  /** The properties file written (`--write-properties`), absolute. */
+  propertiesFile?: string;
   /** Stops the sandbox and removes the temp CA directory if the CLI created it. */
   stop(): Promise<void>;
+}
+
+/** Writes the properties (readable by the owner only: they hold the fixture secrets) and returns the CA reference used. */
+async function writeProperties(sandbox: Sandbox, propertiesFile: string, caFile: string): Promise<string> {
+  const reference = caReference(propertiesFile, caFile);
+  const text = propertiesText({ ...sandbox.properties, 'kalisto.tls.ca': `file:${reference}` });
+  await writeFile(propertiesFile, text, { mode: 0o600 });
+  await chmod(propertiesFile, 0o600);
+  return reference;
 }
 
 /** Starts the sandbox as the CLI does, writing its output through `print`. */
@@ -144,18 +186,30 @@ export async function runSandboxCli(
     return undefined;
   }
   const sandbox = await startSandbox({ host: options.host, ports: options.ports, seed: options.seed });
+  const propertiesFile = options.propertiesFile === undefined ? undefined : resolve(options.propertiesFile);
   let tempDir: string | undefined;
   try {
-    if (!options.caFile) tempDir = await mkdtemp(join(tmpdir(), 'kalisto-sandbox-'));
-    const caFile = options.caFile ?? join(tempDir ?? '', 'ca.pem');
+    if (!options.caFile && !propertiesFile) tempDir = await mkdtemp(join(tmpdir(), 'kalisto-sandbox-'));
+    if (propertiesFile) await mkdir(dirname(propertiesFile), { recursive: true });
+    const caFile = resolve(
+      options.caFile ??
+        (propertiesFile
+          ? join(dirname(propertiesFile), SANDBOX_CA_FILE_NAME)
+          : join(tempDir ?? '', 'ca.pem')),
+    );
     await writeFile(caFile, sandbox.ca);
     print(describeSandbox(sandbox, caFile));
+    if (propertiesFile) {
+      const reference = await writeProperties(sandbox, propertiesFile, caFile);
+      print(describeWrittenProperties(propertiesFile, reference));
+    }
     if (options.printProperties) {
       print(propertiesText({ ...sandbox.properties, 'kalisto.tls.ca': `file:${caFile}` }));
     }
     return {
       sandbox,
       caFile,
+      ...(propertiesFile === undefined ? {} : { propertiesFile }),
       stop: async () => {
         await sandbox.stop();
         if (tempDir) await rm(tempDir, { recursive: true, force: true });
@@ -168,11 +222,12 @@ export async function runSandboxCli(
   }
 }
 
-async function main(): Promise<void> {
+/** The program: runs until SIGINT/SIGTERM, then stops the sandbox. Exit code 2 for a bad command line. */
+export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
   const print = (text: string) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
   let running: RunningSandboxCli | undefined;
   try {
-    running = await runSandboxCli(process.argv.slice(2), print);
+    running = await runSandboxCli(argv, print);
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n`);
     process.exitCode = 2;

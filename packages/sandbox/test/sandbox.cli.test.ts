@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -55,6 +55,37 @@ describe('kalisto-sandbox command line', () => {
     expect(text).toContain(`o365.oauth.tenant=${sandbox?.fixtures.tenant.id}`);
   });
 
+  it('writes the properties and the CA beside them, referring to the CA relative to the file', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'kalisto-cli-test-'));
+    const file = join(dir, 'nested', 'sandbox.properties');
+    const output: string[] = [];
+    running = await runSandboxCli(['--write-properties', file], (t) => output.push(t));
+    const sandbox = running?.sandbox;
+    const written = readFileSync(file, 'utf8');
+    expect(readFileSync(join(dir, 'nested', 'sandbox-ca.pem'), 'utf8')).toBe(sandbox?.ca);
+    expect(written).toContain('\nkalisto.tls.ca=file:sandbox-ca.pem\n');
+    expect(written).toContain(`o365.oauth.clientSecret=${sandbox?.fixtures.confidentialApp.secret}\n`);
+    expect(written).toContain(`mail.imaps.port=${sandbox?.endpoints.imaps.port}\n`);
+    // Fixture secrets: readable by the owner only.
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const text = output.join('\n');
+    expect(text).toContain(`Wrote ${file}`);
+    expect(text).toContain("They hold this sandbox's fixture secrets");
+    expect(text).toContain('.gitignore ignores sandbox.properties and sandbox-ca.pem');
+    expect(text).toContain(`Try: kalisto --config ${file} doctor`);
+  });
+
+  it('keeps an explicit --ca-file, referring to it by its absolute path when it is elsewhere', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'kalisto-cli-test-'));
+    const file = join(dir, 'props', 'sandbox.properties');
+    const caFile = join(dir, 'certs', 'ca.pem');
+    await mkdir(join(dir, 'certs'));
+    running = await runSandboxCli(['--write-properties', file, '--ca-file', caFile], () => {});
+    expect(readFileSync(caFile, 'utf8')).toBe(running?.sandbox.ca);
+    expect(readFileSync(file, 'utf8')).toContain(`\nkalisto.tls.ca=file:${caFile}\n`);
+    expect(existsSync(join(dir, 'props', 'sandbox-ca.pem'))).toBe(false);
+  });
+
   it('removes the temporary CA directory it created when stopped', async () => {
     running = await runSandboxCli([], () => {});
     const caFile = running?.caFile ?? '';
@@ -93,5 +124,38 @@ describe('kalisto-sandbox command line', () => {
     child.kill('SIGINT');
     expect(await exited).toBe(0);
     expect(stdout).toContain('Stopped.');
+  });
+
+  it('runs through its committed bin from any directory, writing the properties where it is told', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'kalisto-cli-test-'));
+    const child = spawn(
+      process.execPath,
+      [join(packageDir, 'bin/kalisto-sandbox.js'), '--write-properties', 'sandbox.properties'],
+      {
+        cwd: dir,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (c: Buffer) => {
+        stdout += c.toString();
+        if (stdout.includes('Try: kalisto')) resolve();
+      });
+      child.once('exit', () => reject(new Error(`the bin exited early: ${stderr}`)));
+    });
+    expect(readFileSync(join(dir, 'sandbox.properties'), 'utf8')).toContain(
+      'kalisto.tls.ca=file:sandbox-ca.pem',
+    );
+    expect(existsSync(join(dir, 'sandbox-ca.pem'))).toBe(true);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(stdout).toContain('Stopped.');
+    expect(stderr).toBe('');
   });
 });
