@@ -1,8 +1,9 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  anchorFileReferences,
   flattenJson,
   loadProperties,
   MAX_CONFIG_FILE_BYTES,
@@ -96,5 +97,47 @@ describe('readConfigFile bounds', () => {
     const file = join(dir, 'big.properties');
     await writeFile(file, `o365.user=${'a'.repeat(MAX_CONFIG_FILE_BYTES - 'o365.user='.length)}`);
     expect((await readConfigFile(file))['o365.user']).toHaveLength(MAX_CONFIG_FILE_BYTES - 10);
+  });
+});
+
+describe('file: references in a configuration file', () => {
+  it('reads a relative file: path beside the file, whatever the current directory', async () => {
+    const nested = join(dir, 'conf');
+    await mkdir(nested, { recursive: true });
+    const file = join(nested, 'sandbox.properties');
+    await writeFile(
+      file,
+      [
+        'kalisto.tls.ca=file:sandbox-ca.pem',
+        'o365.oauth.clientSecret=file:../secrets/client-secret',
+        'o365.password=file:/etc/kalisto/password',
+        'o365.oauth.certificate.privateKey=env:KEY',
+        'o365.user=adele@contoso.example',
+      ].join('\n'),
+    );
+    expect(await readConfigFile(file)).toEqual({
+      'kalisto.tls.ca': `file:${join(nested, 'sandbox-ca.pem')}`,
+      'o365.oauth.clientSecret': `file:${join(dir, 'secrets', 'client-secret')}`,
+      'o365.password': 'file:/etc/kalisto/password',
+      'o365.oauth.certificate.privateKey': 'env:KEY',
+      'o365.user': 'adele@contoso.example',
+    });
+  });
+
+  it('anchors JSON files the same way, and leaves -D values relative to the current directory', async () => {
+    const file = join(dir, 'refs.json');
+    await writeFile(file, JSON.stringify({ kalisto: { tls: { ca: 'file:ca.pem' } } }));
+    expect(await loadProperties({ config: [file], define: ['o365.password=file:pw.txt'] })).toEqual({
+      'kalisto.tls.ca': `file:${join(dir, 'ca.pem')}`,
+      'o365.password': 'file:pw.txt',
+    });
+  });
+
+  it('keeps a value that is only the prefix (core names the problem)', () => {
+    expect(anchorFileReferences({ a: 'file:', b: 'file:  ', c: 'files:x' }, '/x/y.properties')).toEqual({
+      a: 'file:',
+      b: 'file:  ',
+      c: 'files:x',
+    });
   });
 });

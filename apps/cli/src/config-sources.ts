@@ -3,7 +3,7 @@
  * (with `--env`) environment variables — all with the property names of the WebSphere table.
  */
 import { open } from 'node:fs/promises';
-import { extname } from 'node:path';
+import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import { ConfigError, isKalistoError, parseProperties } from '@kalisto/core';
 import { usageError } from './errors.js';
 
@@ -65,8 +65,36 @@ async function readBounded(file: string): Promise<string> {
   }
 }
 
-/** Reads one configuration file: `.json` as JSON, anything else as `java.util.Properties` text. */
+const FILE_REFERENCE = 'file:';
+
+/**
+ * A `file:PATH` value with a relative PATH in a configuration file names a file beside that file
+ * (`kalisto.tls.ca=file:sandbox-ca.pem`): it is rewritten to the absolute path, so the file works
+ * from any directory. Absolute paths and `env:` references are kept as they are; `-D` values
+ * stay relative to the current directory.
+ */
+export function anchorFileReferences(
+  properties: Readonly<Record<string, string>>,
+  file: string,
+): Record<string, string> {
+  const base = dirname(resolve(file));
+  const anchor = (value: string): string => {
+    const path = value.startsWith(FILE_REFERENCE) ? value.slice(FILE_REFERENCE.length) : undefined;
+    if (path === undefined || path.trim() === '' || isAbsolute(path)) return value;
+    return `${FILE_REFERENCE}${resolve(base, path)}`;
+  };
+  return Object.fromEntries(Object.entries(properties).map(([name, value]) => [name, anchor(value)]));
+}
+
+/**
+ * Reads one configuration file: `.json` as JSON, anything else as `java.util.Properties` text.
+ * Relative `file:` references are anchored to the file's directory ({@link anchorFileReferences}).
+ */
 export async function readConfigFile(file: string): Promise<Record<string, string>> {
+  return anchorFileReferences(await parseConfigFile(file), file);
+}
+
+async function parseConfigFile(file: string): Promise<Record<string, string>> {
   let text: string;
   try {
     text = await readBounded(file);
