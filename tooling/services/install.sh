@@ -12,6 +12,8 @@ command -v curl >/dev/null || missing+=(curl)
 [ -x /usr/sbin/postfix ] || missing+=(postfix)
 # The relay's tests drive it with clients nobody here wrote: swaks, curl and Python's mail modules.
 command -v swaks >/dev/null || missing+=(swaks)
+# swaks's TLS (--tls, --tls-on-connect) needs these; --no-install-recommends leaves them out.
+perl -MIO::Socket::SSL -MNet::SSLeay -e1 2>/dev/null || missing+=(libio-socket-ssl-perl libnet-ssleay-perl)
 command -v python3 >/dev/null || missing+=(python3)
 [ ${#missing[@]} -eq 0 ] && exit 0
 

@@ -1,3 +1,40 @@
-// @kalisto/relay — listeners that log devices and legacy apps in with a relay credential and carry
-// their mail to Microsoft 365 over OAuth2 through a Kalisto session.
-export {};
+export { type AdminServerOptions, type HealthCheck, startAdminServer } from './admin-server.js';
+export { type AuthenticationResult, type Authenticator, createAuthenticator } from './authenticator.js';
+export {
+  type DeliveryVerdict,
+  deliveryVerdict,
+  type FailureStage,
+  type SmtpReply,
+} from './delivery-outcome.js';
+export { normalizeLineEndings } from './line-endings.js';
+export { createLockout, type Lockout, type LockoutState } from './lockout.js';
+export { createMetricsRegistry, type MetricsRegistry } from './metrics.js';
+export { createNetworkList, type NetworkList, parseNetwork } from './network-list.js';
+export { hashRelayPassword, parsePasswordHash, verifyPasswordHash } from './password-hash.js';
+export {
+  type CreateRelayOptions,
+  createRelay,
+  type Relay,
+  type RelayAddress,
+  type RelayStopOptions,
+} from './relay.js';
+export {
+  type ListenerConfig,
+  type LoadRelayConfigOptions,
+  type LockoutSettings,
+  loadRelayConfig,
+  type RelayConfig,
+  type RelayConfigInput,
+  type RelayUser,
+} from './relay-config.js';
+export {
+  EXCHANGE_MAX_MESSAGE_BYTES,
+  type ListenerMode,
+  type ListenerProtocol,
+  type ListenerTlsMode,
+  type ListenerTlsVersion,
+  type QueueKind,
+  RELAY_PROPERTIES,
+  type RelayPropertyDefinition,
+} from './relay-properties.js';
+export type { Envelope, UpstreamReceipt } from './upstream.js';

@@ -1,0 +1,228 @@
+/**
+ * `createRelay`: the listeners of a relay configuration over one Kalisto instance — SMTP here,
+ * IMAP/POP3 from ./proxy — with the credential check and lockout they share, upstream sessions per
+ * mailbox, synchronous delivery or the queue, the admin server, and a bounded graceful stop.
+ */
+import { type Kalisto, KalistoError, type KalistoSession, type Logger } from '@kalisto/core';
+import { silentLogger, withRedaction } from '@kalisto/core/plugin';
+import { type RunningAdminServer, startAdminServer } from './admin-server.js';
+import { type Authenticator, createAuthenticator } from './authenticator.js';
+import { listenerSecureContext } from './listener-tls.js';
+import { createRelayMetrics, type RelayMetrics } from './metrics.js';
+import { startProxyListener } from './proxy-listener.js';
+import {
+  type ListenerConfig,
+  type LoadRelayConfigOptions,
+  loadRelayConfig,
+  type RelayConfig,
+  type RelayConfigInput,
+} from './relay-config.js';
+import { createInflightTracker, type RunningListener, startSmtpListener } from './smtp-listener.js';
+import { type Dispatcher, synchronousDispatcher } from './submission.js';
+import { createUpstream, type Upstream } from './upstream.js';
+
+export interface CreateRelayOptions {
+  /**
+   * The Kalisto instance whose protocol providers (smtp/smtps for SMTP listeners), token providers
+   * and caches the upstream sessions use. The relay does not close it.
+   */
+  kalisto: Kalisto;
+  /** The relay configuration: `.properties` text or a property map (`kalisto.relay.*` + the base session properties). */
+  properties?: RelayConfigInput;
+  /** Or a configuration already read with `loadRelayConfig`. */
+  config?: RelayConfig;
+  /** A pino-shaped logger; the relay is silent without one and never logs a secret. */
+  logger?: Logger;
+  /** Where `env:NAME` references in `properties` are looked up. Default `process.env`. */
+  env?: LoadRelayConfigOptions['env'];
+}
+
+/** Where a started listener listens. */
+export interface RelayAddress {
+  readonly protocol: string;
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface RelayStopOptions {
+  /** How long messages in flight may take, ms. Default `kalisto.relay.shutdown.timeout` (30000). */
+  timeoutMs?: number;
+}
+
+export interface Relay {
+  readonly config: RelayConfig;
+  /** Starts every listener and the admin server; a failure closes what had started. */
+  start(): Promise<void>;
+  /**
+   * Stops accepting, lets messages in flight finish within `timeoutMs`, then ends the remaining
+   * connections and closes the upstream sessions. Idempotent.
+   */
+  stop(options?: RelayStopOptions): Promise<void>;
+  /** Started listeners by name. */
+  readonly addresses: Readonly<Record<string, RelayAddress>>;
+  /** The admin server's address once started (undefined without `kalisto.relay.admin.port`). */
+  readonly adminAddress: { readonly host: string; readonly port: number } | undefined;
+  /** Checks a relay credential (with lockout): the mailbox, or undefined. What the listeners use. */
+  authenticate(
+    user: string,
+    password: string,
+    remoteAddress: string,
+  ): Promise<{ mailbox: string } | undefined>;
+  /** The upstream session of a mailbox (made on first use). */
+  sessionFor(mailbox: string): KalistoSession;
+  /** The metrics in Prometheus text format (what /metrics serves). */
+  metrics(): Promise<string>;
+}
+
+/** The session protocol a listener uses upstream when `upstream` is not given. */
+export function defaultUpstream(listener: ListenerConfig, defaults: Upstream['defaults']): string {
+  if (listener.upstream !== undefined) return listener.upstream;
+  if (listener.protocol === 'smtp') return defaults.transport;
+  const kind = listener.protocol;
+  return defaults.store.startsWith(kind) ? defaults.store : `${kind}s`;
+}
+
+function configOf(options: CreateRelayOptions): RelayConfig {
+  if (options.config && options.properties !== undefined) {
+    throw new KalistoError('createRelay takes config or properties, not both.', {
+      code: 'RELAY_OPTIONS_INVALID',
+      hint: 'Pass either { config: loadRelayConfig(…) } or { properties }.',
+    });
+  }
+  if (options.config) return options.config;
+  if (options.properties === undefined) {
+    throw new KalistoError('createRelay needs properties (or a config from loadRelayConfig).', {
+      code: 'RELAY_OPTIONS_INVALID',
+      hint: 'Pass { properties: <.properties text or map> }.',
+    });
+  }
+  return loadRelayConfig(options.properties, { env: options.env });
+}
+
+/**
+ * Creates a relay. Everything that can be checked without listening is checked here: the relay
+ * properties, the base session configuration, the certificate, the upstream protocols.
+ *
+ * @throws ConfigError for a bad configuration; KalistoError `REGISTRY_MISSING` for an upstream
+ * protocol the Kalisto instance has no provider for.
+ */
+export function createRelay(options: CreateRelayOptions): Relay {
+  const config = configOf(options);
+  const { kalisto } = options;
+  const logger = withRedaction(options.logger ?? silentLogger, [
+    config.tls?.key,
+    ...config.users.map((user) => user.passwordHash),
+  ]);
+  const upstream = createUpstream({ kalisto, base: config.base, logger });
+  const upstreams = new Map(config.listeners.map((l) => [l.name, defaultUpstream(l, upstream.defaults)]));
+  for (const listener of config.listeners) {
+    listenerSecureContext(listener, config.tls);
+    if (listener.protocol === 'smtp')
+      kalisto.protocols.resolve(upstreams.get(listener.name) as string, 'transport');
+  }
+  const metrics: RelayMetrics = createRelayMetrics();
+  const authenticator: Authenticator = createAuthenticator({ users: config.users, lockout: config.lockout });
+  const dispatcher: Dispatcher = synchronousDispatcher(upstream, metrics, logger);
+  const inflight = createInflightTracker();
+  const running: RunningListener[] = [];
+  let admin: RunningAdminServer | undefined;
+  let starting: Promise<void> | undefined;
+  let stopping: Promise<void> | undefined;
+
+  metrics.registry.collected(
+    'kalisto_relay_connections_active',
+    'Client connections open now, by listener.',
+    async () =>
+      running.map((listener) => ({ labels: { listener: listener.name }, value: listener.connections() })),
+  );
+  metrics.registry.collected(
+    'kalisto_relay_messages_in_flight',
+    'Messages between DATA and their reply.',
+    async () => [{ labels: {}, value: inflight.size }],
+  );
+
+  const authenticate = async (user: string, password: string, remoteAddress: string) => {
+    const result = await authenticator.authenticate(user, password, remoteAddress);
+    return result.ok ? { mailbox: result.mailbox } : undefined;
+  };
+
+  async function startAll(): Promise<void> {
+    try {
+      for (const listener of config.listeners) {
+        const upstreamProtocol = upstreams.get(listener.name) as string;
+        running.push(
+          listener.protocol === 'smtp'
+            ? await startSmtpListener({
+                listener,
+                tls: config.tls,
+                upstream: upstreamProtocol,
+                authenticator,
+                dispatcher,
+                metrics,
+                logger,
+                inflight,
+              })
+            : await startProxyListener({
+                listener,
+                tls: config.tls,
+                upstream: upstreamProtocol,
+                authenticator,
+                sessionFor: upstream.sessionFor,
+                metrics,
+                logger,
+              }),
+        );
+      }
+      if (config.admin) {
+        admin = await startAdminServer({
+          ...config.admin,
+          metrics: metrics.registry,
+          logger,
+          checks: [{ name: 'listeners', check: async () => running.length === config.listeners.length }],
+        });
+      }
+    } catch (error) {
+      await Promise.all(running.splice(0).map((listener) => listener.close()));
+      throw error;
+    }
+  }
+
+  async function stopAll(timeoutMs: number): Promise<void> {
+    await starting?.catch(() => undefined);
+    for (const listener of running) listener.stopAccepting();
+    const drained = await inflight.drained(timeoutMs);
+    if (!drained)
+      logger.warn({ inFlight: inflight.size, timeoutMs }, 'Stopping with messages still in flight');
+    await Promise.all(running.map((listener) => listener.close()));
+    await admin?.close();
+    await upstream.close();
+    logger.info({}, 'Relay stopped');
+  }
+
+  return {
+    config,
+    get addresses() {
+      return Object.fromEntries(
+        running.map((l) => [l.name, { protocol: l.protocol, host: l.host, port: l.port }] as const),
+      );
+    },
+    get adminAddress() {
+      return admin && { host: admin.host, port: admin.port };
+    },
+    authenticate,
+    sessionFor: upstream.sessionFor,
+    metrics: () => metrics.registry.render(),
+    start() {
+      if (stopping)
+        return Promise.reject(
+          new KalistoError('This relay was stopped; create a new one.', { code: 'RELAY_STOPPED' }),
+        );
+      starting ??= startAll();
+      return starting;
+    },
+    stop(stopOptions = {}) {
+      stopping ??= stopAll(stopOptions.timeoutMs ?? config.shutdownTimeoutMs);
+      return stopping;
+    },
+  };
+}
