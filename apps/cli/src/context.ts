@@ -14,6 +14,7 @@ import { loadProperties } from './config-sources.js';
 import type { CliIo } from './io.js';
 import { createCliKalisto } from './kalisto.js';
 import { Output } from './output.js';
+import { withProviderErrors } from './provider-errors.js';
 
 /** The options every command accepts (declared on the program). */
 export interface GlobalOptions {
@@ -64,9 +65,12 @@ export class CliContext {
     return this.#config;
   }
 
-  /** The session for the configuration, opened once. */
+  /** The session for the configuration, opened once; a provider it names but nobody has is a configuration error. */
   session(): Promise<KalistoSession> {
-    this.#session ??= this.config().then(async (config) => (await this.kalisto()).session(config));
+    this.#session ??= this.config().then(async (config) => {
+      const kalisto = await this.kalisto();
+      return withProviderErrors(kalisto.session(config), kalisto.protocols);
+    });
     return this.#session;
   }
 

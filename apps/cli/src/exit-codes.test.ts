@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import {
   AuthenticationError,
   CacheError,
@@ -8,7 +9,17 @@ import {
 } from '@kalisto/core';
 import { describe, expect, it } from 'vitest';
 import { usageError } from './errors.js';
-import { EXIT, EXIT_CODES_HELP, exitCodeFor } from './exit-codes.js';
+import {
+  DOCTOR_EXIT_HELP,
+  EXIT,
+  EXIT_CODE_TABLE,
+  EXIT_CODES_HELP,
+  exitCodeFor,
+  exitCodesMarkdown,
+  exitCodesSummary,
+} from './exit-codes.js';
+
+const readme = (path: string) => readFileSync(new URL(path, import.meta.url), 'utf8');
 
 /** A ConnectionError subclass with a name of its own, as a protocol package might define. */
 class ImapCutOffError extends ConnectionError {
@@ -53,6 +64,46 @@ describe('exitCodeFor', () => {
       error: new Error('x', { cause: withCode('r', 'ECONNRESET') }),
       code: 4,
     },
+    {
+      what: 'an unreachable identity platform (TOKEN_NETWORK_ERROR)',
+      error: new TokenError('t', { code: 'TOKEN_NETWORK_ERROR', transient: true }),
+      code: 4,
+    },
+    {
+      what: 'a token request that timed out',
+      error: new TokenError('t', { code: 'TOKEN_TIMEOUT' }),
+      code: 4,
+    },
+    {
+      what: "an identity platform's untrusted certificate",
+      error: new TokenError('t', { code: 'TOKEN_TLS_UNTRUSTED' }),
+      code: 4,
+    },
+    {
+      what: 'a refused token request (AADSTS7000215)',
+      error: new TokenError('t', { code: 'TOKEN_INVALID_CLIENT_SECRET' }),
+      code: 3,
+    },
+    {
+      what: 'a provider the configuration names but nobody registered',
+      error: new KalistoError('No protocol provider "x"', { code: 'REGISTRY_MISSING' }),
+      code: 2,
+    },
+    {
+      what: 'an unknown mail.<p>.class',
+      error: new KalistoError('u', { code: 'CONFIG_UNKNOWN_CLASS' }),
+      code: 2,
+    },
+    {
+      what: 'a store protocol that is a transport',
+      error: new KalistoError('w', { code: 'PROTOCOL_WRONG_TYPE' }),
+      code: 2,
+    },
+    {
+      what: 'a code that is also an Object method name',
+      error: new KalistoError('k', { code: 'toString' }),
+      code: 1,
+    },
     { what: 'CacheError', error: new CacheError('c', { code: 'CACHE_X', backend: 'redis' }), code: 1 },
     { what: 'KalistoError', error: new KalistoError('k', { code: 'OTHER' }), code: 1 },
     {
@@ -72,8 +123,28 @@ describe('exitCodeFor', () => {
     Object.assign(a, { cause: b });
     expect(exitCodeFor(a)).toBe(1);
   });
+});
 
-  it('documents every code in the help text', () => {
-    for (const code of Object.values(EXIT)) expect(EXIT_CODES_HELP).toContain(`  ${code}  `);
+describe('the exit code table', () => {
+  it('has one row per code, in order', () => {
+    expect(EXIT_CODE_TABLE.map((row) => row.code)).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it('is the help text', () => {
+    expect(EXIT_CODES_HELP).toBe(`Exit codes:
+  0  ok
+  1  failure (a missing message, a token cache failure, an unexpected error)
+  2  usage or configuration error (unknown option, bad value, invalid properties, unknown mail.<p>.class)
+  3  authentication or token error (the identity platform or a mail server refused)
+  4  connection error (DNS, TCP, TLS, the server conversation; mail servers and the identity platform)`);
+    expect(DOCTOR_EXIT_HELP).toBe(
+      'Exit code: that of the first failed check (1 failure, 2 usage/config, 3 token/auth, 4 connection); 0 when every check passes, warnings (!) included.',
+    );
+  });
+
+  it("is the CLI README's table and the root README's summary", () => {
+    expect(readme('../README.md')).toContain(`${exitCodesMarkdown()}\n`);
+    expect(exitCodesSummary()).toBe('0 ok, 1 failure, 2 usage/config, 3 token/auth, 4 connection');
+    expect(readme('../../../README.md')).toContain(`exit codes ${exitCodesSummary()}`);
   });
 });

@@ -5,7 +5,7 @@ import type { CliContext } from '../context.js';
 import { type CheckResult, problemAndFix, runChecks } from '../doctor/checks.js';
 import { planChecks } from '../doctor/plan.js';
 import { usageError } from '../errors.js';
-import { EXIT, type ExitCode, exitCodeFor } from '../exit-codes.js';
+import { DOCTOR_EXIT_HELP, EXIT, type ExitCode, exitCodeFor } from '../exit-codes.js';
 import type { CommandRunner } from '../runner.js';
 import { plural } from '../text.js';
 
@@ -68,6 +68,7 @@ export function registerDoctor(program: Command, runner: CommandRunner): void {
     .option('--all', 'check all six protocols')
     .option('--from <address>', 'check that the login may send as this address (default mail.smtp.from)')
     .option('--timeout <ms>', 'network timeout per check', '10000')
+    .addHelpText('after', `\n${DOCTOR_EXIT_HELP}\n`)
     .action(
       runner.action<DoctorOptions>(async (context, options) => {
         const timeoutMs = Number(options.timeout);
