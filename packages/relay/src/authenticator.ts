@@ -11,7 +11,13 @@ import type { LockoutSettings, RelayUser } from './relay-config.js';
 
 export type AuthenticationResult =
   | { readonly ok: true; readonly user: string; readonly mailbox: string }
-  | { readonly ok: false; readonly reason: 'invalid' | 'locked'; readonly retryAfterMs: number };
+  | {
+      readonly ok: false;
+      readonly reason: 'invalid' | 'locked';
+      readonly retryAfterMs: number;
+      /** The login name is a configured user (an unknown one may be a password typed in the wrong field: never log it). */
+      readonly knownUser: boolean;
+    };
 
 export interface Authenticator {
   authenticate(user: string, password: string, remoteAddress: string): Promise<AuthenticationResult>;
@@ -54,8 +60,9 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     async authenticate(login, password, remoteAddress) {
       const name = login.toLowerCase();
       const locked = lockout.check(name, remoteAddress);
-      if (locked.locked) return { ok: false, reason: 'locked', retryAfterMs: locked.retryAfterMs };
       const user = users.get(name);
+      const knownUser = user !== undefined;
+      if (locked.locked) return { ok: false, reason: 'locked', retryAfterMs: locked.retryAfterMs, knownUser };
       const mark = fingerprint(name, password);
       const until = remembered.get(mark);
       let good: boolean;
@@ -67,7 +74,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       if (!good || !user) {
         // This attempt is answered as a wrong password even when it locks; the next ones are locked out.
         lockout.fail(name, remoteAddress);
-        return { ok: false, reason: 'invalid', retryAfterMs: 0 };
+        return { ok: false, reason: 'invalid', retryAfterMs: 0, knownUser };
       }
       lockout.succeed(name);
       if (!remembered.has(mark)) {

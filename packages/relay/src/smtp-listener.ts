@@ -151,7 +151,8 @@ export async function startSmtpListener(options: SmtpListenerOptions): Promise<R
           }
           const outcome = result.reason === 'locked' ? 'locked' : 'failed';
           metrics.logins.inc({ ...labels, outcome });
-          logger.warn({ user: login, remoteAddress: session.remoteAddress, outcome }, 'Relay login refused');
+          const who = result.knownUser ? { user: login } : { unknownUser: true };
+          logger.warn({ ...who, remoteAddress: session.remoteAddress, outcome }, 'Relay login refused');
           if (result.reason === 'locked') {
             const minutes = Math.max(1, Math.ceil(result.retryAfterMs / 60_000));
             callback(

@@ -4,7 +4,9 @@
  * processes, a recording logger for the no-secret scans, and reading mail back over IMAP.
  */
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createKalisto, type Kalisto, type Logger } from '@kalisto/core';
@@ -48,18 +50,33 @@ export function printerPasswordHash(): Promise<string> {
   return printerHash;
 }
 
-export interface RelayBed {
+/** A started relay and where its listeners are. */
+export interface StartedRelay {
+  relay: Relay;
+  /** The relay listener's port by name. */
+  port(listener: string): number;
+}
+
+export interface RelayBed extends StartedRelay {
   sandbox: Sandbox;
   kalisto: Kalisto;
-  relay: Relay;
   logger: RecordingLogger;
   /** A file holding the sandbox CA (what clients verify the relay's certificate with). */
   caFile: string;
   dir: string;
-  /** The relay listener's port by name. */
-  port(listener: string): number;
+  /** Another relay on the same sandbox and Kalisto (stopped by `stop()`). */
+  startRelay(
+    relayProperties: (sandbox: Sandbox, hash: string) => Record<string, string>,
+    base?: (sandbox: Sandbox) => Record<string, string>,
+  ): Promise<StartedRelay>;
   stop(): Promise<void>;
 }
+
+const portsOf = (relay: Relay) => (listener: string) => {
+  const address = relay.addresses[listener];
+  if (!address) throw new Error(`no listener ${listener}`);
+  return address.port;
+};
 
 /**
  * A sandbox, and a relay whose base configuration is the sandbox's client-credentials properties,
@@ -82,42 +99,35 @@ export async function startRelayBed(
     logger,
   });
   const hash = await printerPasswordHash();
-  const relay = createRelay({
-    kalisto,
-    logger,
-    properties: {
-      ...sandbox.properties,
-      ...options.base?.(sandbox),
-      'kalisto.relay.tls.cert': `file:${join(dir, 'relay.crt')}`,
-      'kalisto.relay.tls.key': `file:${join(dir, 'relay.key')}`,
-      ...relayProperties(sandbox, hash),
-    },
-  });
-  try {
+  const relays: Relay[] = [];
+  const startRelay: RelayBed['startRelay'] = async (properties, base) => {
+    const relay = createRelay({
+      kalisto,
+      logger,
+      properties: {
+        ...sandbox.properties,
+        ...base?.(sandbox),
+        'kalisto.relay.tls.cert': `file:${join(dir, 'relay.crt')}`,
+        'kalisto.relay.tls.key': `file:${join(dir, 'relay.key')}`,
+        ...properties(sandbox, hash),
+      },
+    });
+    relays.push(relay);
     await relay.start();
-  } catch (error) {
+    return { relay, port: portsOf(relay) };
+  };
+  const stop = async () => {
+    for (const relay of relays.splice(0)) await relay.stop({ timeoutMs: 5_000 });
     await kalisto.close();
     await sandbox.stop();
+  };
+  try {
+    const first = await startRelay(relayProperties, options.base);
+    return { sandbox, kalisto, logger, caFile, dir, ...first, startRelay, stop };
+  } catch (error) {
+    await stop();
     throw error;
   }
-  return {
-    sandbox,
-    kalisto,
-    relay,
-    logger,
-    caFile,
-    dir,
-    port: (listener) => {
-      const address = relay.addresses[listener];
-      if (!address) throw new Error(`no listener ${listener}`);
-      return address.port;
-    },
-    async stop() {
-      await relay.stop({ timeoutMs: 5_000 });
-      await kalisto.close();
-      await sandbox.stop();
-    },
-  };
 }
 
 /** What a finished child process said. */
@@ -193,4 +203,71 @@ export async function inboxOverImap(bed: RelayBed, address: string): Promise<Buf
 /** The messages of `address`'s Inbox whose bytes contain `marker`. */
 export async function findOverImap(bed: RelayBed, address: string, marker: string): Promise<Buffer[]> {
   return (await inboxOverImap(bed, address)).filter((m) => m.includes(marker));
+}
+
+/** A line-level SMTP client on a raw socket: what old devices and attackers send, byte for byte. */
+export interface RawSmtp {
+  /** Writes `bytes` as they are (no line end added). */
+  write(bytes: string | Buffer): void;
+  /** Writes `line` + CRLF and resolves with the next complete reply. */
+  command(line: string): Promise<string>;
+  /** The next complete reply (all its lines). */
+  reply(): Promise<string>;
+  /** Every byte the server sent so far. */
+  transcript(): string;
+  close(): void;
+}
+
+/** Opens a raw connection and reads the greeting. A reply that never comes fails after `timeoutMs`. */
+export async function rawSmtp(
+  port: number,
+  options: { localAddress?: string; timeoutMs?: number } = {},
+): Promise<RawSmtp> {
+  const socket = connect({
+    host: '127.0.0.1',
+    port,
+    ...(options.localAddress && { localAddress: options.localAddress }),
+  });
+  socket.on('error', () => undefined);
+  let buffer = '';
+  let all = '';
+  let waiter: (() => void) | undefined;
+  socket.on('data', (chunk: Buffer) => {
+    buffer += chunk.toString('latin1');
+    all += chunk.toString('latin1');
+    waiter?.();
+  });
+  socket.on('close', () => waiter?.());
+  const timeoutMs = options.timeoutMs ?? 20_000;
+  const reply = async (): Promise<string> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      // A complete reply ends with a line whose code is followed by a space.
+      const match = /^(?:\d{3}-[^\n]*\n)*\d{3}(?: [^\n]*)?\r?\n/.exec(buffer);
+      if (match) {
+        buffer = buffer.slice(match[0].length);
+        return match[0].trimEnd();
+      }
+      if (socket.destroyed || Date.now() > deadline) throw new Error(`no reply; transcript: ${all}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.max(1, deadline - Date.now()));
+        waiter = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  };
+  await once(socket, 'connect');
+  await reply();
+  return {
+    write: (bytes) => void socket.write(bytes),
+    async command(line) {
+      socket.write(`${line}\r\n`);
+      return reply();
+    },
+    reply,
+    transcript: () => all,
+    close: () => socket.destroy(),
+  };
 }
