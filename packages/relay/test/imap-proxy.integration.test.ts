@@ -2,8 +2,11 @@
  * The IMAP listener with clients nobody here wrote (Python's imaplib, curl, imapflow) in front and
  * the sandbox behind (app-only tokens from the real MSAL client credentials flow).
  */
+
+import type { AddressInfo } from 'node:net';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import type { Kalisto, KalistoSession } from '@kalisto/core';
-import { type Sandbox, startSandbox } from '@kalisto/sandbox';
+import { createSandboxTls, type Sandbox, startSandbox } from '@kalisto/sandbox';
 import { freePort } from '@kalisto/test-support';
 import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,6 +37,8 @@ const log: LogSink = logSink();
 const seen: string[] = [];
 let accounts: ReturnType<typeof relayAccounts>;
 const DOWN = 'down@contoso.example';
+const VIA_STARTTLS = 'starttls@contoso.example';
+const UNTRUSTED = 'untrusted@contoso.example';
 const NOT_GRANTED = 'adele-via-megan@contoso.example';
 
 function inbox() {
@@ -45,6 +50,25 @@ function inbox() {
 function record(events: ClientEvent[]): ClientEvent[] {
   seen.push(...events.map((e) => JSON.stringify(e)));
   return events;
+}
+
+/** What the server with the untrusted certificate received after the TLS handshake. */
+let untrustedReceived = '';
+let untrusted: TlsServer | undefined;
+
+/** An implicit-TLS server with a certificate from a CA nobody trusts; it greets like IMAP. */
+async function untrustedServer(): Promise<number> {
+  const foreign = await createSandboxTls();
+  untrusted = createTlsServer({ key: foreign.key, cert: foreign.cert }, (socket) => {
+    socket.on('error', () => {});
+    socket.on('data', (chunk: Buffer) => {
+      untrustedReceived += chunk.toString();
+    });
+    socket.write('* OK IMAP4rev1 ready\r\n');
+  });
+  untrusted.on('tlsClientError', () => {});
+  await new Promise<void>((resolve) => untrusted?.listen(0, '127.0.0.1', resolve));
+  return (untrusted.address() as AddressInfo).port;
 }
 
 const plan = (steps: Record<string, unknown>[], extra: Record<string, unknown> = {}) => ({
@@ -70,6 +94,18 @@ beforeAll(async () => {
       session: kalisto.session({ ...sandbox.properties, 'mail.imaps.port': String(await freePort()) }),
     },
     {
+      // The store protocol names the plain port: the relay upgrades with STARTTLS before XOAUTH2.
+      user: VIA_STARTTLS,
+      password: RELAY_PASSWORD,
+      session: kalisto.session({ ...sandbox.properties, 'mail.store.protocol': 'imap' }),
+    },
+    {
+      // A server whose certificate no trusted CA signed: the relay must refuse it before any token.
+      user: UNTRUSTED,
+      password: RELAY_PASSWORD,
+      session: kalisto.session({ ...sandbox.properties, 'mail.imaps.port': String(await untrustedServer()) }),
+    },
+    {
       // Megan's delegated token for Adele's mailbox: Exchange's "authenticated but not connected".
       user: NOT_GRANTED,
       password: RELAY_PASSWORD,
@@ -93,6 +129,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await proxy?.close({ timeoutMs: 1000 });
+  untrusted?.close();
   await kalisto?.close();
   await sandbox?.stop();
   expectNoSecrets([...log.lines, ...seen], [RELAY_PASSWORD, sandbox.fixtures.confidentialApp.secret]);
@@ -142,6 +179,18 @@ describe('IMAP listener, sandbox upstream', () => {
     const idle = events.find((e) => e.event === 'idle');
     expect(idle?.exists).toBe(`* ${before + 1} EXISTS`);
     expect(idle?.done).toMatch(/^\S+ OK/);
+  });
+
+  it('upstream over STARTTLS (mail.store.protocol=imap): login and FETCH byte-exact', async () => {
+    const events = record(
+      await runPython(
+        'imap',
+        plan([login(RELAY_PASSWORD, VIA_STARTTLS), { op: 'select' }, { op: 'fetch-all' }]),
+      ),
+    );
+    expect(events.find((e) => e.event === 'login')).toMatchObject({ typ: 'OK' });
+    const fetched = events.find((e) => e.event === 'fetch')?.bodies as string[];
+    expect(fetched.map((b) => Buffer.from(b, 'base64'))).toEqual(inbox().messages.map((m) => m.raw));
   });
 
   it('curl: LIST, and FETCH of one message by UID byte-exact', async () => {
@@ -243,6 +292,13 @@ describe('IMAP listener faults', () => {
     const logged = log.lines.find((l) => l.includes('RELAY_UPSTREAM_CONNECT_FAILED'));
     expect(logged).toContain('ECONNREFUSED');
     expect(logged).toContain('mail.imaps.host');
+  });
+
+  it('an upstream certificate the session does not trust: NO [UNAVAILABLE]; no token travels', async () => {
+    const events = record(await runPython('imap', plan([login(RELAY_PASSWORD, UNTRUSTED)])));
+    expect(events.find((e) => e.event === 'error')?.text).toContain('[UNAVAILABLE]');
+    expect(log.lines.find((l) => l.includes('RELAY_UPSTREAM_TLS_FAILED'))).toContain('kalisto.tls.ca');
+    expect(untrustedReceived).toBe('');
   });
 
   it("a mailbox the token's identity may not open: NO [AUTHORIZATIONFAILED], before the client thinks it is in", async () => {

@@ -31,6 +31,7 @@ let accounts: ReturnType<typeof relayAccounts>;
 const log: LogSink = logSink();
 const seen: string[] = [];
 const DOWN = 'down@contoso.example';
+const VIA_STLS = 'stls@contoso.example';
 
 function inbox() {
   const folder = sandbox.store.mailbox(mailbox)?.folder('Inbox');
@@ -58,6 +59,12 @@ beforeAll(async () => {
       user: DOWN,
       password: RELAY_PASSWORD,
       session: kalisto.session({ ...sandbox.properties, 'mail.pop3s.port': String(await freePort()) }),
+    },
+    {
+      // The store protocol names the plain port: the relay upgrades with STLS before XOAUTH2.
+      user: VIA_STLS,
+      password: RELAY_PASSWORD,
+      session: kalisto.session({ ...sandbox.properties, 'mail.store.protocol': 'pop3' }),
     },
   ]);
   for (const [i, extra] of ['.', '..', '+OK not a status'].entries()) {
@@ -107,6 +114,15 @@ describe('POP3 listener, sandbox upstream', () => {
     expect(after?.capabilities).not.toEqual(before?.capabilities);
     expect(after?.capabilities).not.toContain('IMPLEMENTATION');
     expect(events.find((e) => e.event === 'quit')?.reply).toMatch(/^\+OK/);
+  });
+
+  it('upstream over STLS (mail.store.protocol=pop3): login and RETR byte-exact', async () => {
+    const events = record(
+      await runPython('pop3', plan([login(RELAY_PASSWORD, VIA_STLS), { op: 'retr', which: 2 }])),
+    );
+    expect(events.find((e) => e.event === 'login')?.reply).toBe('+OK Logged in.');
+    const body = events.find((e) => e.event === 'retr')?.body as string;
+    expect(Buffer.from(body, 'base64')).toEqual(inbox().messages[1]?.raw);
   });
 
   it('curl: AUTH PLAIN with an initial response (--sasl-ir) and in the continuation form, RETR byte-exact', async () => {

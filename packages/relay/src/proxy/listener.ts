@@ -73,16 +73,22 @@ export function createListener(
 
   const shutdown = async (timeoutMs: number): Promise<void> => {
     const stopped = new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    const gone =
+      open.size === 0
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            drained = resolve;
+          });
     for (const connection of open) if (!connection.proxying) connection.hangUp('shutdown');
-    if (open.size > 0) {
-      let timer: NodeJS.Timeout | undefined;
-      await new Promise<void>((resolve) => {
-        drained = resolve;
-        timer = setTimeout(resolve, timeoutMs);
-      });
-      clearTimeout(timer);
-      for (const connection of open) connection.destroy();
-    }
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    await Promise.race([gone, late]);
+    clearTimeout(timer);
+    // Sessions still open after the grace period are cut; their close events follow at once.
+    for (const connection of open) connection.destroy();
+    await gone;
     await stopped;
   };
 
