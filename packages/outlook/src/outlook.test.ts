@@ -22,6 +22,8 @@ describe('createOutlook', () => {
     for (const name of ['imap', 'imaps', 'pop3', 'pop3s', 'smtp', 'smtps']) {
       expect(kalisto.protocols.has(name)).toBe(true);
     }
+    expect(kalisto.protocols.resolve('graph', 'store').type).toBe('store');
+    expect(kalisto.protocols.resolve('graph', 'transport').type).toBe('transport');
     expect(kalisto.protocols.has('pl.slawas.mail.outlook.smtp.OutlookSSLTransport')).toBe(true);
     expect(kalisto.protocols.has('com.sun.mail.pop3.POP3SSLStore')).toBe(true);
     expect(kalisto.tokenProviders.names()).toEqual(['msal']);

@@ -15,6 +15,7 @@ import {
   type ResolvedConfig,
   type TokenProviderDefinition,
 } from '@kalisto/core';
+import { graphStore, graphTransport } from '@kalisto/protocol-graph';
 import { imap, imaps } from '@kalisto/protocol-imap';
 import { pop3, pop3s } from '@kalisto/protocol-pop3';
 import { smtp, smtps } from '@kalisto/protocol-smtp';
@@ -37,15 +38,27 @@ export interface OutlookOptions
   onDeviceCode?: MsalTokenProviderOptions['onDeviceCode'];
   /** Options of `msalTokenProvider()` (`@kalisto/token-msal`). */
   msal?: MsalTokenProviderOptions;
-  /** More protocol providers (custom protocols); the six standard ones are always registered. */
+  /** More protocol providers (custom protocols); the six standard ones and graph are always registered. */
   protocols?: readonly ProtocolProvider<unknown>[];
   /** More token providers, picked by `o365.oauth.provider` (the default, `msal`, is always registered). */
   tokenProviders?: readonly TokenProviderDefinition[];
 }
 
-/** The six providers of the WebSphere protocol-provider table. */
+/**
+ * The six providers of the WebSphere protocol-provider table, and Microsoft Graph's store and
+ * transport (`mail.store.protocol=graph`, `mail.transport.protocol=graph`).
+ */
 export function outlookProtocols(): ProtocolProvider<unknown>[] {
-  return [imap(), imaps(), pop3(), pop3s(), smtp(), smtps()] as ProtocolProvider<unknown>[];
+  return [
+    imap(),
+    imaps(),
+    pop3(),
+    pop3s(),
+    smtp(),
+    smtps(),
+    graphStore(),
+    graphTransport(),
+  ] as ProtocolProvider<unknown>[];
 }
 
 function cacheList(caches: OutlookOptions['caches']): [string, CacheBackend][] {
