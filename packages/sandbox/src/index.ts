@@ -1,5 +1,13 @@
 export { createAuthVerifier } from './auth-verifier.js';
 export type * from './contracts.js';
+export {
+  GRAPH_REQUEST_KINDS,
+  type GraphRequestKind,
+  type GraphServerOptions,
+  type GraphThrottleOptions,
+  type RunningGraphServer,
+  startGraphServer,
+} from './graph/index.js';
 export { AADSTS, type AadstsCode } from './identity/aadsts.js';
 export { type AppCertificate, createAppCertificate } from './identity/app-certificate.js';
 export type { IntrospectionResponse } from './identity/introspection.js';
@@ -22,7 +30,9 @@ export type {
   DeviceCodeRecord,
   IdentityRequestKind,
   IssuedToken,
+  SandboxAccessPolicy,
   SandboxApp,
+  SandboxGraphTenant,
   SandboxMailboxEntry,
   SandboxTenant,
   SandboxUser,

@@ -96,6 +96,31 @@ export interface SharedMailboxOptions {
   smtpAuthDisabled?: boolean;
 }
 
+/**
+ * `New-ApplicationAccessPolicy -AppId … -PolicyScopeGroupId … -AccessRight …`: scopes an app's
+ * application permissions on Microsoft Graph to some mailboxes.
+ */
+export interface ApplicationAccessPolicyOptions {
+  /** The app's client id. */
+  appId: string;
+  /** `RestrictAccess`: the app reaches only `mailboxes`; `DenyAccess`: every mailbox but `mailboxes`. */
+  accessRight: 'RestrictAccess' | 'DenyAccess';
+  /** The addresses in the policy's scope group. */
+  mailboxes: readonly string[];
+}
+
+/** How the tenant's Exchange Online treats Microsoft Graph mail requests. */
+export interface GraphTenantOptions {
+  /** Application access policies (Graph answers 403 ErrorAccessDenied for an excluded mailbox). */
+  applicationAccessPolicies?: readonly ApplicationAccessPolicyOptions[];
+  /** Mailboxes Graph answers 404 MailboxNotEnabledForRESTAPI for (hosted on-premises, inactive, soft-deleted). */
+  restApiDisabledMailboxes?: readonly string[];
+  /** Mailboxes over their storage quota: sends, drafts and uploads answer 507 ErrorQuotaExceeded. */
+  quotaExceededMailboxes?: readonly string[];
+  /** Largest message a mailbox may send through Graph, bytes of MIME (`Set-Mailbox -MaxSendSize`). Default 35 MB. */
+  maxSendSize?: number;
+}
+
 /** One Entra ID tenant with its Exchange Online organisation. */
 export interface TenantOptions {
   /** Directory (tenant) id, a GUID. */
@@ -108,6 +133,8 @@ export interface TenantOptions {
   sharedMailboxes?: readonly SharedMailboxOptions[];
   mailboxPermissions?: readonly MailboxPermissionOptions[];
   sendAsPermissions?: readonly SendAsPermissionOptions[];
+  /** Microsoft Graph behaviour: application access policies, REST-disabled and over-quota mailboxes, size limit. */
+  graph?: GraphTenantOptions;
 }
 
 /** Token and code lifetimes, in seconds. */
@@ -132,7 +159,9 @@ export interface SandboxOptions {
   /** Host to listen on. Default `127.0.0.1`. */
   host?: string;
   /** Fixed ports; 0 or absent = ephemeral. */
-  ports?: Partial<Record<'identity' | 'imap' | 'imaps' | 'pop3' | 'pop3s' | 'smtp' | 'smtps', number>>;
+  ports?: Partial<
+    Record<'identity' | 'imap' | 'imaps' | 'pop3' | 'pop3s' | 'smtp' | 'smtps' | 'graph', number>
+  >;
   /** TLS material; default `createSandboxTls()` (a fresh CA per sandbox). */
   tls?: { ca: string; key: string; cert: string };
   /**
@@ -142,7 +171,7 @@ export interface SandboxOptions {
   introspection?: { clientId: string; clientSecret: string };
   /** Time source (epoch ms) for token issuance and validation; tests move it to expire tokens. Default `Date.now`. */
   clock?: () => number;
-  /** Start the mail servers (IMAP, POP3, SMTP). Default true; false starts the identity platform only. */
+  /** Start the mail servers (IMAP, POP3, SMTP, Microsoft Graph). Default true; false starts the identity platform only. */
   mail?: boolean;
   /** Per-protocol switches passed to the mail servers as `MailServerOptions.behaviour`. */
   behaviour?: { imap?: ImapBehaviour; pop3?: Pop3Behaviour; smtp?: SmtpBehaviour };
@@ -187,7 +216,32 @@ export const FIXTURE = {
     foreign: 'nestor@fabrikam.example',
   },
   sharedMailbox: 'info@contoso.example',
+  /** Mailboxes behind Microsoft Graph's error fixtures (shared mailboxes of contoso.example). */
+  graph: {
+    /** An application access policy denies the daemon app: 403 ErrorAccessDenied (RAOP). */
+    policyDeniedMailbox: 'restricted@contoso.example',
+    /** Hosted on-premises as far as Graph knows: 404 MailboxNotEnabledForRESTAPI. */
+    restApiDisabledMailbox: 'onprem@contoso.example',
+    /** Over its storage quota: writes answer 507 ErrorQuotaExceeded. */
+    quotaExceededMailbox: 'full@contoso.example',
+    /** Not in the directory: 404 ErrorInvalidUser. */
+    unknownUser: 'nobody@contoso.example',
+  },
 } as const;
+
+/** Exchange Online's default MaxSendSize (35 MB), the default of `GraphTenantOptions.maxSendSize`. */
+export const DEFAULT_GRAPH_MAX_SEND_SIZE = 35 * 1024 * 1024;
+
+/** Delegated Microsoft Graph permissions the default directory's apps have consent for. */
+const GRAPH_DELEGATED = [
+  'User.Read',
+  'Mail.Read',
+  'Mail.ReadWrite',
+  'Mail.Send',
+  'Mail.Read.Shared',
+  'Mail.ReadWrite.Shared',
+  'Mail.Send.Shared',
+];
 
 /** The password of a default-directory user: `<Name>-Sandbox-1!` (seed 1). */
 export function fixturePassword(upn: string, seed = 1): string {
@@ -198,7 +252,8 @@ export function fixturePassword(upn: string, seed = 1): string {
 /**
  * The default directory: contoso.example with a confidential daemon app (secret, an expired
  * secret, optionally a certificate), a public desktop app, four users (one plain, one delegate of
- * the shared mailbox info@, one with SMTP AUTH disabled, one under MFA) and a foreign tenant
+ * the shared mailbox info@, one with SMTP AUTH disabled, one under MFA), a Graph reader app
+ * (Mail.Read only), the Graph error fixture mailboxes (FIXTURE.graph) and a foreign tenant
  * fabrikam.example (one user, one app) for cross-tenant cases.
  */
 export function defaultDirectory(seed = 1, options: { certificatePem?: string } = {}): TenantOptions[] {
@@ -234,8 +289,8 @@ export function defaultDirectory(seed = 1, options: { certificatePem?: string } 
           permissions: {
             exchangeApplication: ['IMAP.AccessAsApp', 'POP.AccessAsApp', 'SMTP.SendAsApp'],
             exchangeDelegated,
-            graphApplication: ['Mail.Read'],
-            graphDelegated: ['User.Read', 'Mail.Read'],
+            graphApplication: ['Mail.Read', 'Mail.ReadWrite', 'Mail.Send'],
+            graphDelegated: GRAPH_DELEGATED,
           },
           adminConsent: true,
           exchangeServicePrincipalId: daemonObjectId,
@@ -245,7 +300,7 @@ export function defaultDirectory(seed = 1, options: { certificatePem?: string } 
           displayName: 'Kalisto Desktop',
           objectId: id('sp:desktop'),
           publicClient: true,
-          permissions: { exchangeDelegated, graphDelegated: ['User.Read', 'Mail.Read'] },
+          permissions: { exchangeDelegated, graphDelegated: GRAPH_DELEGATED },
           adminConsent: true,
         },
         {
@@ -257,6 +312,14 @@ export function defaultDirectory(seed = 1, options: { certificatePem?: string } 
           permissions: { exchangeDelegated, exchangeApplication: ['IMAP.AccessAsApp'] },
           adminConsent: false,
         },
+        {
+          clientId: id('app:graph-reader'),
+          displayName: 'Kalisto Graph Reader',
+          objectId: id('sp:graph-reader'),
+          secrets: [{ id: id('secret:graph-reader'), value: seededSecret(seed, 'graph-reader') }],
+          permissions: { graphApplication: ['Mail.Read'] },
+          adminConsent: true,
+        },
       ],
       users: [
         user(FIXTURE.users.adele, { displayName: 'Adele Vance' }),
@@ -264,12 +327,24 @@ export function defaultDirectory(seed = 1, options: { certificatePem?: string } 
         user(FIXTURE.users.alex, { displayName: 'Alex Wilber', smtpAuthDisabled: true }),
         user(FIXTURE.users.isaiah, { displayName: 'Isaiah Langer', mfaRequired: true }),
       ],
-      sharedMailboxes: [{ address: FIXTURE.sharedMailbox, displayName: 'Contoso Info' }],
+      sharedMailboxes: [
+        { address: FIXTURE.sharedMailbox, displayName: 'Contoso Info' },
+        { address: FIXTURE.graph.policyDeniedMailbox, displayName: 'Contoso Restricted' },
+        { address: FIXTURE.graph.restApiDisabledMailbox, displayName: 'Contoso On-Premises' },
+        { address: FIXTURE.graph.quotaExceededMailbox, displayName: 'Contoso Full' },
+      ],
       mailboxPermissions: [
         { mailbox: FIXTURE.sharedMailbox, trustee: FIXTURE.users.megan },
         { mailbox: '*', trustee: daemonId },
       ],
       sendAsPermissions: [{ mailbox: FIXTURE.sharedMailbox, trustee: FIXTURE.users.megan }],
+      graph: {
+        applicationAccessPolicies: [
+          { appId: daemonId, accessRight: 'DenyAccess', mailboxes: [FIXTURE.graph.policyDeniedMailbox] },
+        ],
+        restApiDisabledMailboxes: [FIXTURE.graph.restApiDisabledMailbox],
+        quotaExceededMailboxes: [FIXTURE.graph.quotaExceededMailbox],
+      },
     },
     {
       id: id('tenant:fabrikam'),

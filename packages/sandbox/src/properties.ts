@@ -30,6 +30,8 @@ export interface PropertyTarget {
    * host, port, SSL and STARTTLS properties are then left out, so every protocol keeps its default.
    */
   mail?: MailEndpoints;
+  /** Where Microsoft Graph listens (`mail.graph.host`, `mail.graph.port`); absent when not started. */
+  graph?: MailEndpoint;
 }
 
 const MAIL_PROTOCOLS = [
@@ -73,6 +75,10 @@ export function sandboxProperties(t: PropertyTarget): Record<string, string> {
     ),
     'mail.smtp.auth': 'true',
     'mail.smtps.auth': 'true',
+    ...(t.graph && {
+      'mail.graph.host': t.graph.host,
+      'mail.graph.port': String(t.graph.port),
+    }),
     'kalisto.tls.ca': t.ca,
   };
 }

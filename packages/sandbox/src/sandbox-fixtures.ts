@@ -25,6 +25,24 @@ export interface SandboxFixtures {
   users: Record<keyof typeof FIXTURE.users, { upn: string; password: string }>;
   /** Shared mailbox with FullAccess and SendAs for megan. */
   sharedMailbox: string;
+  /** Microsoft Graph: apps and mailboxes behind each Graph error (see docs/sandbox.md). */
+  graph: SandboxGraphFixtures;
+}
+
+/** The Graph error fixtures of the default directory. */
+export interface SandboxGraphFixtures {
+  /** App with the Graph application permission Mail.Read only (secret): sending answers 403 ErrorAccessDenied. */
+  readOnlyApp: { clientId: string; secret: string };
+  /** An application access policy (DenyAccess) keeps the daemon app out: 403 ErrorAccessDenied (RAOP). */
+  policyDeniedMailbox: string;
+  /** Graph answers 404 MailboxNotEnabledForRESTAPI (as for a mailbox hosted on-premises). */
+  restApiDisabledMailbox: string;
+  /** Over its quota: sendMail, drafts, uploads answer 507 ErrorQuotaExceeded. */
+  quotaExceededMailbox: string;
+  /** Not in the directory: 404 ErrorInvalidUser. */
+  unknownUser: string;
+  /** Sending from `mailbox` with `from` in the From header answers 403 ErrorSendAsDenied (no SendAs grant). */
+  sendAsDenied: { mailbox: string; from: string };
 }
 
 /** The fixtures of `defaultDirectory(seed)` as resolved in `state`. */
@@ -58,5 +76,16 @@ export function defaultFixtures(
     foreignApp: { clientId: seededGuid(seed, 'app:fabrikam'), secret: seededSecret(seed, 'fabrikam') },
     users,
     sharedMailbox: FIXTURE.sharedMailbox,
+    graph: {
+      readOnlyApp: {
+        clientId: seededGuid(seed, 'app:graph-reader'),
+        secret: seededSecret(seed, 'graph-reader'),
+      },
+      policyDeniedMailbox: FIXTURE.graph.policyDeniedMailbox,
+      restApiDisabledMailbox: FIXTURE.graph.restApiDisabledMailbox,
+      quotaExceededMailbox: FIXTURE.graph.quotaExceededMailbox,
+      unknownUser: FIXTURE.graph.unknownUser,
+      sendAsDenied: { mailbox: FIXTURE.users.adele, from: FIXTURE.sharedMailbox },
+    },
   };
 }

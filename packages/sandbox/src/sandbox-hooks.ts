@@ -3,6 +3,7 @@
  * secret expiry, device code approval, fault injection, minting tokens without HTTP.
  */
 import { KalistoError } from '@kalisto/core';
+import type { GraphRequestKind, GraphThrottleOptions } from './graph/controls.js';
 import { approveDeviceCode, denyDeviceCode } from './identity/grants.js';
 import { type IntrospectionResponse, introspect } from './identity/introspection.js';
 import { EXCHANGE } from './identity/scopes.js';
@@ -35,6 +36,23 @@ export interface SandboxHooks {
   mintToken(request: MintTokenRequest): Promise<MintedToken>;
   /** What the introspection endpoint would answer for `token`. */
   introspect(token: string): IntrospectionResponse;
+  /** Knobs of the Microsoft Graph server. */
+  graph: GraphHooks;
+}
+
+/** `sandbox.hooks.graph`: request counters and injected failures of the Graph server. */
+export interface GraphHooks {
+  /** Graph requests received, per endpoint (errors included; `uploadChunk` for upload URL requests). */
+  requestCounts(): Record<GraphRequestKind, number>;
+  resetRequestCounts(): void;
+  /**
+   * Answers the next `times` requests to `mailbox` (`*` = any) with 429 ApplicationThrottled or
+   * 503, with `Retry-After`, after authentication and authorization.
+   */
+  throttle(mailbox: string, options?: GraphThrottleOptions): void;
+  clearThrottles(): void;
+  /** The largest message the tenant's mailboxes may send through Graph, bytes (default 35 MB). */
+  setMaxSendSize(bytes: number, tenant?: string): void;
 }
 
 export interface MintTokenRequest {
@@ -126,5 +144,16 @@ export function createSandboxHooks(
       return { token: issued.token, jti: issued.jti, expiresAt: issued.exp * 1000 };
     },
     introspect: (token) => introspect(state, key, token),
+    graph: {
+      requestCounts: () => state.graph.requestCounts(),
+      resetRequestCounts: () => state.graph.resetCounts(),
+      throttle: (mailbox, options) => state.graph.throttle(mailbox, options),
+      clearThrottles: () => state.graph.clearThrottles(),
+      setMaxSendSize: (bytes, tenant) => {
+        const target = state.findTenant(tenant ?? defaultTenantId);
+        if (!target) throw sandboxError(`No tenant ${tenant}.`, 'SANDBOX_NO_TENANT');
+        target.graph.maxSendSize = bytes;
+      },
+    },
   };
 }

@@ -1,10 +1,12 @@
 /**
- * `startSandbox()`: one offline Office 365 — the identity platform over HTTPS, the mail store
- * and the IMAP, POP3 and SMTP servers (plain+STARTTLS and implicit TLS each), all on loopback
- * with ephemeral ports, sharing one directory, one signing key and one CA.
+ * `startSandbox()`: one offline Office 365 — the identity platform over HTTPS, the mail store,
+ * the IMAP, POP3 and SMTP servers (plain+STARTTLS and implicit TLS each) and Microsoft Graph's
+ * mail endpoints over HTTPS, all on loopback with ephemeral ports, sharing one directory, one
+ * signing key and one CA.
  */
 import { createAuthVerifier } from './auth-verifier.js';
 import type { MailAuthVerifier, MailServerOptions, MailStore, RunningMailServer } from './contracts.js';
+import { type RunningGraphServer, startGraphServer } from './graph/index.js';
 import { createAppCertificate } from './identity/app-certificate.js';
 import { startIdentityServer } from './identity/server.js';
 import { createSigningKey } from './identity/tokens.js';
@@ -20,8 +22,17 @@ import { startSmtpServer } from './smtp/index.js';
 import { type SandboxApp, SandboxState } from './state.js';
 import { createSandboxTls, type SandboxTls } from './tls.js';
 
-export type { SandboxFixtures } from './sandbox-fixtures.js';
-export type { MintedToken, MintTokenRequest, SandboxHooks } from './sandbox-hooks.js';
+export type { SandboxFixtures, SandboxGraphFixtures } from './sandbox-fixtures.js';
+export type { GraphHooks, MintedToken, MintTokenRequest, SandboxHooks } from './sandbox-hooks.js';
+
+/** Where Microsoft Graph listens. */
+export interface GraphEndpoint {
+  /** The API base, `https://127.0.0.1:PORT/v1.0` (in place of `https://graph.microsoft.com/v1.0`); empty with `mail: false`. */
+  readonly url: string;
+  readonly host: string;
+  /** 0 with `mail: false`. */
+  readonly port: number;
+}
 
 /** Where everything listens. Mail endpoints have port 0 when started with `mail: false`. */
 export interface SandboxEndpoints {
@@ -43,6 +54,8 @@ export interface SandboxEndpoints {
   readonly smtp: MailEndpoint;
   /** SMTP over implicit TLS (465-like). */
   readonly smtps: MailEndpoint;
+  /** Microsoft Graph's mail endpoints over HTTPS, on the same mail store. */
+  readonly graph: GraphEndpoint;
 }
 
 export interface Sandbox {
@@ -99,6 +112,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   };
   const servers: RunningMailServer[] = [];
   let identity: Awaited<ReturnType<typeof startIdentityServer>>;
+  let graph: RunningGraphServer | undefined;
   try {
     identity = await startIdentityServer({ state, key, tls, host, port: options.ports?.identity });
     closers.push(() => identity.close());
@@ -135,6 +149,17 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       }
       const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
+      const running = await startGraphServer({
+        state,
+        store,
+        key,
+        tls,
+        authority: identity.url,
+        host,
+        port: ports.graph ?? 0,
+      });
+      graph = running;
+      closers.push(() => running.close());
     }
   } catch (error) {
     await stop();
@@ -156,6 +181,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     pop3s: endpoint('pop3', true),
     smtp: endpoint('smtp', false),
     smtps: endpoint('smtp', true),
+    graph: { url: graph?.url ?? '', host, port: graph?.port ?? 0 },
   };
 
   const liveSecret = (app: SandboxApp) =>
@@ -164,6 +190,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const properties = sandboxProperties({
     authority: endpoints.authority,
     mail: servers.length > 0 ? endpoints : undefined,
+    graph: graph ? endpoints.graph : undefined,
     tenantId: tenant.id,
     clientId: propertyApp?.clientId ?? '',
     clientSecret: (propertyApp && liveSecret(propertyApp)?.value) ?? '',

@@ -4,8 +4,10 @@
  * request counters and injected faults. The identity server and the mail-auth verifier share it.
  */
 import { type KeyObject, X509Certificate } from 'node:crypto';
+import { GraphControls } from './graph/controls.js';
 import {
   type AppOptions,
+  DEFAULT_GRAPH_MAX_SEND_SIZE,
   DEFAULT_LIFETIMES,
   type LifetimeOptions,
   type SandboxOptions,
@@ -73,6 +75,24 @@ export interface SandboxMailboxEntry {
   smtpAuthDisabled: boolean;
 }
 
+/** An application access policy as resolved from the options (lower case). */
+export interface SandboxAccessPolicy {
+  readonly appId: string;
+  readonly accessRight: 'RestrictAccess' | 'DenyAccess';
+  readonly mailboxes: ReadonlySet<string>;
+}
+
+/** How the tenant's Exchange Online treats Microsoft Graph mail requests (mutable in tests). */
+export interface SandboxGraphTenant {
+  readonly accessPolicies: SandboxAccessPolicy[];
+  /** Mailbox addresses Graph answers MailboxNotEnabledForRESTAPI for. */
+  readonly restApiDisabled: Set<string>;
+  /** Mailbox addresses over their storage quota (ErrorQuotaExceeded). */
+  readonly quotaExceeded: Set<string>;
+  /** Largest MIME message a mailbox may send through Graph, bytes. */
+  maxSendSize: number;
+}
+
 /** A tenant as resolved from the options, indexed by lower-case keys. */
 export interface SandboxTenant {
   readonly id: string;
@@ -85,6 +105,8 @@ export interface SandboxTenant {
   readonly fullAccess: Map<string, Set<string>>;
   /** SendAs grants: mailbox address → trustees (lower case). */
   readonly sendAs: Map<string, Set<string>>;
+  /** Microsoft Graph fixtures: application access policies, REST-disabled and over-quota mailboxes. */
+  readonly graph: SandboxGraphTenant;
 }
 
 /** One issued access token, remembered for revocation and introspection. */
@@ -188,6 +210,21 @@ function resolveApp(tenant: SandboxTenant, app: AppOptions, seed: number): Sandb
   };
 }
 
+function resolveGraphTenant(options: TenantOptions): SandboxGraphTenant {
+  const lower = (values: readonly string[] | undefined) =>
+    new Set((values ?? []).map((v) => v.toLowerCase()));
+  return {
+    accessPolicies: (options.graph?.applicationAccessPolicies ?? []).map((p) => ({
+      appId: p.appId.toLowerCase(),
+      accessRight: p.accessRight,
+      mailboxes: lower(p.mailboxes),
+    })),
+    restApiDisabled: lower(options.graph?.restApiDisabledMailboxes),
+    quotaExceeded: lower(options.graph?.quotaExceededMailboxes),
+    maxSendSize: options.graph?.maxSendSize ?? DEFAULT_GRAPH_MAX_SEND_SIZE,
+  };
+}
+
 function resolveTenant(options: TenantOptions, seed: number): SandboxTenant {
   const tenant: SandboxTenant = {
     id: options.id.toLowerCase(),
@@ -198,6 +235,7 @@ function resolveTenant(options: TenantOptions, seed: number): SandboxTenant {
     mailboxes: new Map(),
     fullAccess: new Map(),
     sendAs: new Map(),
+    graph: resolveGraphTenant(options),
   };
   for (const app of options.apps ?? []) {
     const resolved = resolveApp(tenant, app, seed);
@@ -271,6 +309,8 @@ export class SandboxState {
   private sequence = 0;
   private readonly counts = new Map<IdentityRequestKind, number>();
   private readonly faults: { fault: TokenFault; remaining: number }[] = [];
+  /** Microsoft Graph request counters and injected throttling (`hooks.graph`). */
+  readonly graph = new GraphControls();
 
   constructor(tenants: readonly TenantOptions[], options: SandboxOptions = {}) {
     const seed = options.seed ?? 1;

@@ -111,7 +111,7 @@ describe('the real @azure/msal-node against the sandbox identity platform', () =
     });
     expect(claimsOf(result?.accessToken ?? '')).toMatchObject({
       aud: 'https://graph.microsoft.com',
-      roles: ['Mail.Read'],
+      roles: ['Mail.Read', 'Mail.ReadWrite', 'Mail.Send'],
     });
   });
 
