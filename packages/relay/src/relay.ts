@@ -189,7 +189,7 @@ export function createRelay(options: CreateRelayOptions): Relay {
 
   async function stopAll(timeoutMs: number): Promise<void> {
     await starting?.catch(() => undefined);
-    for (const listener of running) listener.stopAccepting();
+    for (const listener of running) listener.stopAccepting(timeoutMs);
     const drained = await inflight.drained(timeoutMs);
     if (!drained)
       logger.warn({ inFlight: inflight.size, timeoutMs }, 'Stopping with messages still in flight');

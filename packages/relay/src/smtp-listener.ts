@@ -43,8 +43,11 @@ export interface RunningListener {
   readonly port: number;
   /** Open client connections. */
   connections(): number;
-  /** Stops accepting; existing sessions get 421 on their next command. */
-  stopAccepting(): void;
+  /**
+   * Stops accepting. SMTP sessions get 421 on their next command; IMAP/POP3 sessions that logged in
+   * may go on for `graceMs`.
+   */
+  stopAccepting(graceMs: number): void;
   /** Ends every remaining session now and resolves once the listener is closed. */
   close(): Promise<void>;
 }
@@ -96,7 +99,7 @@ const reply = (code: number, text: string) => smtpReplyError({ code, text });
 
 /** The parts of smtp-server's SMTPConnection a forced close touches. */
 interface ClosableConnection {
-  readonly _socket?: { destroy(): void };
+  readonly _socket?: { destroy(): void; once(event: 'finish', listener: () => void): void };
   readonly _upgrading?: boolean;
   send(code: number, text: string): void;
   close(): void;
@@ -307,9 +310,10 @@ export async function startSmtpListener(options: SmtpListenerOptions): Promise<R
     stopAccepting: () => void stopAccepting(),
     async close() {
       const closing = stopAccepting();
-      for (const connection of smtp.connections as unknown as Set<ClosableConnection>) {
+      for (const connection of [...(smtp.connections as unknown as Set<ClosableConnection>)]) {
+        // send(421) ends the socket; once the 421 is flushed, nothing more is waited for.
+        if (!connection._upgrading) connection._socket?.once('finish', () => connection._socket?.destroy());
         connection.send(421, 'Relay shutting down');
-        if (!connection._upgrading) connection._socket?.destroy();
       }
       await closing;
     },

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createKalisto, type Kalisto, type Logger } from '@kalisto/core';
@@ -269,5 +269,54 @@ export async function rawSmtp(
     reply,
     transcript: () => all,
     close: () => socket.destroy(),
+  };
+}
+
+/** A TCP forwarder to an upstream server that can hold what upstream says (to keep a delivery in flight). */
+export interface GatedForwarder {
+  readonly port: number;
+  /** From now on, upstream's bytes are held back until `release()`. */
+  hold(): void;
+  release(): void;
+  close(): Promise<void>;
+}
+
+export async function startGatedForwarder(host: string, port: number): Promise<GatedForwarder> {
+  let holding = false;
+  const held: (() => void)[] = [];
+  const sockets = new Set<import('node:net').Socket>();
+  const server = createServer((client) => {
+    const upstream = connect(port, host);
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('error', () => {
+        client.destroy();
+        upstream.destroy();
+      });
+      socket.once('close', () => sockets.delete(socket));
+    }
+    client.on('data', (chunk) => upstream.write(chunk));
+    upstream.on('data', (chunk) => {
+      if (holding) held.push(() => client.write(chunk));
+      else client.write(chunk);
+    });
+    client.once('close', () => upstream.destroy());
+    upstream.once('close', () => client.destroy());
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    port: (server.address() as import('node:net').AddressInfo).port,
+    hold: () => {
+      holding = true;
+    },
+    release: () => {
+      holding = false;
+      for (const write of held.splice(0)) write();
+    },
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
   };
 }
