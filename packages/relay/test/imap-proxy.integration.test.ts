@@ -14,6 +14,7 @@ import { createImapProxy, type MailProxy } from '../src/proxy/index.js';
 import {
   type ClientEvent,
   expectNoSecrets,
+  fetchedBodies,
   kalistoFor,
   type LogSink,
   logSink,
@@ -153,8 +154,7 @@ describe('IMAP listener, sandbox upstream', () => {
       typ: 'OK',
       exists: inbox().messages.length,
     });
-    const fetched = events.find((e) => e.event === 'fetch')?.bodies as string[];
-    expect(fetched.map((b) => Buffer.from(b, 'base64'))).toEqual(inbox().messages.map((m) => m.raw));
+    expect(fetchedBodies(events)).toEqual(inbox().messages.map((m) => m.raw));
     expect(events.find((e) => e.event === 'logout')).toMatchObject({ typ: 'BYE' });
   });
 
@@ -189,8 +189,7 @@ describe('IMAP listener, sandbox upstream', () => {
       ),
     );
     expect(events.find((e) => e.event === 'login')).toMatchObject({ typ: 'OK' });
-    const fetched = events.find((e) => e.event === 'fetch')?.bodies as string[];
-    expect(fetched.map((b) => Buffer.from(b, 'base64'))).toEqual(inbox().messages.map((m) => m.raw));
+    expect(fetchedBodies(events)).toEqual(inbox().messages.map((m) => m.raw));
   });
 
   it('curl: LIST, and FETCH of one message by UID byte-exact', async () => {

@@ -13,6 +13,7 @@ import { createImapProxy, createPop3Proxy, type MailProxy } from '../src/proxy/i
 import {
   type ClientEvent,
   expectNoSecrets,
+  fetchedBodies,
   kalistoFor,
   type LogSink,
   logSink,
@@ -142,9 +143,7 @@ describe('IMAP listener, Dovecot upstream', () => {
       // Dovecot's own post-login list (it has ENABLE and IDLE; no STARTTLS after login).
       expect(loggedIn?.capability).toMatch(/\bENABLE\b.*\bIDLE\b|\bIDLE\b.*\bENABLE\b/);
       expect(events.find((e) => e.event === 'append')).toMatchObject({ typ: 'OK' });
-      const bodies = (events.find((e) => e.event === 'fetch')?.bodies as string[]).map((b) =>
-        Buffer.from(b, 'base64'),
-      );
+      const bodies = fetchedBodies(events);
       expect(bodies.at(-1)).toEqual(message);
     },
   );

@@ -259,3 +259,10 @@ export function rawClient(port: number, host = '127.0.0.1'): Promise<RawClient> 
     socket.once('error', reject);
   });
 }
+
+/** The message bodies of the python IMAP client's `fetch` event (fails the test when there is none). */
+export function fetchedBodies(events: readonly ClientEvent[]): Buffer[] {
+  const fetch = events.find((e) => e.event === 'fetch');
+  expect(fetch, 'the client fetched').toBeDefined();
+  return ((fetch?.bodies ?? []) as string[]).map((b) => Buffer.from(b, 'base64'));
+}
