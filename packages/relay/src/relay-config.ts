@@ -93,6 +93,7 @@ export interface LoadRelayConfigOptions {
 }
 
 const NAME = /^[A-Za-z0-9_-]{1,64}$/;
+const ARTICLED: Record<ListenerProtocol, string> = { smtp: 'an SMTP', imap: 'an IMAP', pop3: 'a POP3' };
 const MAILBOX = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+$/;
 
 function toMap(input: RelayConfigInput): Map<string, string> {
@@ -296,11 +297,14 @@ function readListener(reader: Reader, name: string): ListenerConfig | undefined 
     for (const key of ['trustedNetworks', 'allowedSenders', 'maxMessageBytes', 'maxRecipients']) {
       const applies = r(key).protocols;
       if (reader.values.has(p(key)) && applies && !applies.includes(protocol)) {
-        reader.issue(p(key), `no such setting on a ${protocol} listener (only ${applies.join(', ')})`);
+        reader.issue(
+          p(key),
+          `no such setting on ${ARTICLED[protocol]} listener (only ${applies.join(', ')})`,
+        );
       }
     }
     if (protocol !== 'smtp' && mode === 'trusted-networks') {
-      reader.issue(p('mode'), `auth: a ${protocol} listener always needs a relay credential`, mode);
+      reader.issue(p('mode'), `auth: ${ARTICLED[protocol]} listener always needs a relay credential`, mode);
     }
   }
   for (const network of trustedNetworks) {
@@ -311,7 +315,7 @@ function readListener(reader: Reader, name: string): ListenerConfig | undefined 
     if (!MAILBOX.test(sender))
       reader.issue(p('allowedSenders'), 'mailbox addresses (name@domain), separated by commas', sender);
   }
-  if (mode === 'trusted-networks') {
+  if (mode === 'trusted-networks' && protocol === 'smtp') {
     // Never an open relay: both who may connect and whom they may send as must be listed.
     if (trustedNetworks.length === 0) {
       reader.issue(
