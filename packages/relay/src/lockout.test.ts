@@ -5,7 +5,12 @@ const settings = { attempts: 3, addressAttempts: 5, windowMs: 60_000, durationMs
 
 function clock(start = 1_000_000) {
   let now = start;
-  return { now: () => now, advance: (ms: number) => void (now += ms) };
+  return {
+    now: () => now,
+    advance: (ms: number) => {
+      now += ms;
+    },
+  };
 }
 
 describe('createLockout', () => {
