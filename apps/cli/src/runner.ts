@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { CliContext, type GlobalOptions } from './context.js';
 import { errorJson, formatError } from './errors.js';
 import { EXIT, type ExitCode, exitCodeFor } from './exit-codes.js';
+import { withCliHint } from './hints.js';
 import type { CliIo } from './io.js';
 
 /** A command's work: positional arguments first, then its own options. Returns an exit code (default 0). */
@@ -35,7 +36,8 @@ export class CommandRunner {
       const context = new CliContext(this.#io, command.optsWithGlobals<GlobalOptions>());
       try {
         this.#exitCode = (await handler(context, options, args)) ?? EXIT.ok;
-      } catch (error) {
+      } catch (raw) {
+        const error = withCliHint(raw);
         this.#exitCode = exitCodeFor(error);
         if (context.output.json) this.#io.stdout(errorJson(error, this.#exitCode, context.redactor));
         else this.#io.stderr(formatError(error, { debug: context.debug, redactor: context.redactor }));

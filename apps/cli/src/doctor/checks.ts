@@ -4,6 +4,7 @@
  */
 import { isKalistoError } from '@kalisto/core';
 import { type ExitCode, exitCodeFor } from '../exit-codes.js';
+import { withCliHint } from '../hints.js';
 
 export interface Check {
   /** Stable id, e.g. `tls:imaps`; prerequisites refer to it. */
@@ -100,7 +101,8 @@ export async function runChecks(
                 fix: found.fix,
                 code: found.code,
               };
-      } catch (error) {
+      } catch (raw) {
+        const error = withCliHint(raw);
         result = {
           id: check.id,
           title: check.title,

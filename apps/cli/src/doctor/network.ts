@@ -13,6 +13,30 @@ export type TlsMode = 'implicit' | 'starttls';
 /** The protocol spoken before STARTTLS. */
 export type StarttlsDialect = 'imap' | 'pop3' | 'smtp';
 
+/** How fixes name an endpoint's settings: the identity platform's differ from a mail protocol's. */
+export interface EndpointAdvice {
+  /** The setting that names the host, e.g. `mail.imaps.host`. */
+  readonly host: string;
+  /** The setting that names the port, e.g. `mail.imaps.port`. */
+  readonly port: string;
+  /** The ports to expect, e.g. `Exchange Online: outbound 993, 995 and 587`. */
+  readonly usualPorts: string;
+  /** The fix when the port answers a TLS handshake in plain text (wrong version number). */
+  readonly plainPort: string;
+  /** The setting that picks TLS versions, e.g. `mail.imaps.ssl.protocols`. */
+  readonly tlsVersions?: string;
+}
+
+/** The advice when the caller names no endpoint: generic mail settings. */
+export const MAIL_ADVICE: EndpointAdvice = {
+  host: 'mail.<protocol>.host',
+  port: 'mail.<protocol>.port',
+  usualPorts: 'Exchange Online: outbound 993, 995 and 587',
+  plainPort:
+    'The port answered in plain text: set mail.<protocol>.ssl.enable=false and mail.<protocol>.starttls.enable=true for a STARTTLS port, or use the implicit-TLS port.',
+  tlsVersions: 'mail.<protocol>.ssl.protocols',
+};
+
 export interface TlsProbeOptions {
   host: string;
   port: number;
@@ -25,6 +49,8 @@ export interface TlsProbeOptions {
   /** Check the certificate names the host (the chain is verified either way). */
   checkServerIdentity: boolean;
   timeoutMs: number;
+  /** How the fixes name this endpoint's settings (default {@link MAIL_ADVICE}). */
+  advice?: EndpointAdvice;
 }
 
 export interface TlsProbeResult {
@@ -35,7 +61,10 @@ export interface TlsProbeResult {
   validTo: string;
 }
 
-const TLS_FIXES: Readonly<Record<string, { code: string; hint: (o: TlsProbeOptions) => string }>> = {
+/** Per TLS error code: a stable code, the fix, and (when Node's message is OpenSSL's raw text) what happened in words. */
+const TLS_FIXES: Readonly<
+  Record<string, { code: string; hint: (o: TlsProbeOptions) => string; what?: string }>
+> = {
   UNABLE_TO_VERIFY_LEAF_SIGNATURE: { code: 'DOCTOR_TLS_UNTRUSTED', hint: untrustedHint },
   UNABLE_TO_GET_ISSUER_CERT_LOCALLY: { code: 'DOCTOR_TLS_UNTRUSTED', hint: untrustedHint },
   SELF_SIGNED_CERT_IN_CHAIN: { code: 'DOCTOR_TLS_UNTRUSTED', hint: untrustedHint },
@@ -48,16 +77,27 @@ const TLS_FIXES: Readonly<Record<string, { code: string; hint: (o: TlsProbeOptio
   ERR_TLS_CERT_ALTNAME_INVALID: {
     code: 'DOCTOR_TLS_NAME_MISMATCH',
     hint: (o) =>
-      `The certificate does not name ${o.host}: use the host name the certificate is issued for (mail.<protocol>.host), not an alias or IP address.`,
+      `The certificate does not name ${o.host}: use the host name the certificate is issued for (${(o.advice ?? MAIL_ADVICE).host}), not an alias or IP address.`,
+  },
+  ERR_SSL_WRONG_VERSION_NUMBER: {
+    code: 'DOCTOR_TLS_PLAIN_PORT',
+    hint: (o) => (o.advice ?? MAIL_ADVICE).plainPort,
+    what: 'the server answered in plain text (wrong version number)',
   },
 };
+
+function tlsFailureHint(advice: EndpointAdvice, minVersion: string): string {
+  const versions =
+    advice.tlsVersions === undefined ? '' : ` and the TLS version (${advice.tlsVersions}=${minVersion})`;
+  return `Check that ${advice.port} is a TLS port${versions}.`;
+}
 
 function untrustedHint(options: TlsProbeOptions): string {
   return `The certificate of ${options.host}:${options.port} is not signed by a trusted CA: a TLS-inspecting proxy or a private CA is in the way. Add its CA certificate (PEM) with kalisto.tls.ca=file:/path/to/ca.pem; verification is never switched off.`;
 }
 
 /** The addresses `host` resolves to. */
-export async function resolveHost(host: string): Promise<string[]> {
+export async function resolveHost(host: string, advice: EndpointAdvice = MAIL_ADVICE): Promise<string[]> {
   if (isIP(host)) return [host];
   try {
     return (await lookup(host, { all: true })).map((a) => a.address);
@@ -67,7 +107,7 @@ export async function resolveHost(host: string): Promise<string[]> {
       {
         code: 'DOCTOR_DNS_FAILED',
         host,
-        hint: `Check the host name (mail.<protocol>.host, o365.oauth.authority, o365.cloud) and this machine's DNS resolver.`,
+        hint: `Check the host name (${advice.host}; o365.cloud picks Microsoft's hosts) and this machine's DNS resolver.`,
         cause: error,
       },
     );
@@ -75,12 +115,17 @@ export async function resolveHost(host: string): Promise<string[]> {
 }
 
 /** Resolves once a TCP connection to host:port is open (and closes it). */
-export async function probeTcp(host: string, port: number, timeoutMs: number): Promise<void> {
-  const socket = await openSocket(host, port, timeoutMs);
+export async function probeTcp(
+  host: string,
+  port: number,
+  timeoutMs: number,
+  advice: EndpointAdvice = MAIL_ADVICE,
+): Promise<void> {
+  const socket = await openSocket(host, port, timeoutMs, advice);
   socket.destroy();
 }
 
-function openSocket(host: string, port: number, timeoutMs: number): Promise<Socket> {
+function openSocket(host: string, port: number, timeoutMs: number, advice: EndpointAdvice): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = tcpConnect({ host, port });
     const fail = (reason: string, cause?: unknown) => {
@@ -90,7 +135,7 @@ function openSocket(host: string, port: number, timeoutMs: number): Promise<Sock
           code: 'DOCTOR_TCP_FAILED',
           host,
           port,
-          hint: `Check mail.<protocol>.port and that a firewall or proxy lets this machine reach ${host}:${port} (Exchange Online: outbound 993, 995 and 587).`,
+          hint: `Check ${advice.port} and that a firewall or proxy lets this machine reach ${host}:${port} (${advice.usualPorts}).`,
           cause,
         }),
       );
@@ -181,7 +226,12 @@ function describeName(name: PeerCertificate['subject'] | undefined): string {
 
 /** A TLS handshake to the endpoint (after STARTTLS when `mode` says so), verified as the clients verify. */
 export async function probeTls(options: TlsProbeOptions): Promise<TlsProbeResult> {
-  const socket = await openSocket(options.host, options.port, options.timeoutMs);
+  const socket = await openSocket(
+    options.host,
+    options.port,
+    options.timeoutMs,
+    options.advice ?? MAIL_ADVICE,
+  );
   if (options.mode === 'starttls') await starttls(socket, options.dialect ?? 'imap', options);
   const secure = await new Promise<TLSSocket>((resolve, reject) => {
     const tls = tlsConnect({
@@ -203,17 +253,19 @@ export async function probeTls(options: TlsProbeOptions): Promise<TlsProbeResult
     tls.once('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);
       socket.destroy();
-      const known = error.code === undefined ? undefined : TLS_FIXES[error.code];
+      const known =
+        error.code !== undefined && Object.hasOwn(TLS_FIXES, error.code) ? TLS_FIXES[error.code] : undefined;
       reject(
-        new ConnectionError(`TLS handshake with ${options.host}:${options.port} failed: ${error.message}.`, {
-          code: known?.code ?? 'DOCTOR_TLS_FAILED',
-          host: options.host,
-          port: options.port,
-          hint:
-            known?.hint(options) ??
-            `Check that the port speaks TLS (mail.<protocol>.ssl.enable) and the TLS version (mail.<protocol>.ssl.protocols=${options.minVersion}).`,
-          cause: error,
-        }),
+        new ConnectionError(
+          `TLS handshake with ${options.host}:${options.port} failed: ${known?.what ?? error.message}.`,
+          {
+            code: known?.code ?? 'DOCTOR_TLS_FAILED',
+            host: options.host,
+            port: options.port,
+            hint: known?.hint(options) ?? tlsFailureHint(options.advice ?? MAIL_ADVICE, options.minVersion),
+            cause: error,
+          },
+        ),
       );
     });
   });

@@ -11,10 +11,18 @@ import {
   type TokenClaimsSummary,
 } from '@kalisto/core';
 import { auditFor, protocolFamily } from '../claims.js';
+import { IDENTITY_PLAIN_PORT_HINT, IDENTITY_SETTINGS, plainPortHint } from '../hints.js';
 import { plural } from '../text.js';
 import { tokenCacheFinding } from './cache.js';
 import type { Check } from './checks.js';
-import { probeTcp, probeTls, resolveHost, type StarttlsDialect, type TlsMode } from './network.js';
+import {
+  type EndpointAdvice,
+  probeTcp,
+  probeTls,
+  resolveHost,
+  type StarttlsDialect,
+  type TlsMode,
+} from './network.js';
 
 export interface DoctorPlanOptions {
   config: ResolvedConfig;
@@ -37,10 +45,19 @@ interface Endpoint {
   dialect?: StarttlsDialect;
   minVersion: ProtocolSettings['minTlsVersion'];
   checkServerIdentity: boolean;
+  /** How the fixes name this endpoint's settings. */
+  advice: EndpointAdvice;
 }
 
+/**
+ * Where tokens come from: the authority for MSAL, the token URL for any other provider (`oauth2`
+ * posts to `o365.oauth.url`, which may be another host).
+ */
 function identityEndpoint(config: ResolvedConfig): Endpoint {
-  const url = new URL(config.oauth.authority);
+  const { oauth } = config;
+  const msal = oauth.provider === 'msal';
+  const url = new URL(msal ? oauth.authority : oauth.tokenUrl);
+  const settings = msal ? IDENTITY_SETTINGS : 'o365.oauth.url';
   return {
     name: 'identity',
     host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
@@ -48,6 +65,14 @@ function identityEndpoint(config: ResolvedConfig): Endpoint {
     mode: 'implicit',
     minVersion: 'TLSv1.2',
     checkServerIdentity: true,
+    advice: {
+      host: settings,
+      port: settings,
+      usualPorts: 'the identity platform: outbound HTTPS, port 443; through a proxy, kalisto.oauth.proxy',
+      plainPort: msal
+        ? IDENTITY_PLAIN_PORT_HINT
+        : IDENTITY_PLAIN_PORT_HINT.replace(IDENTITY_SETTINGS, settings),
+    },
   };
 }
 
@@ -61,6 +86,13 @@ function mailEndpoint(protocol: string, settings: ProtocolSettings): Endpoint {
     ...(family === undefined ? {} : { dialect: family }),
     minVersion: settings.minTlsVersion,
     checkServerIdentity: settings.checkServerIdentity,
+    advice: {
+      host: `mail.${protocol}.host`,
+      port: `mail.${protocol}.port`,
+      usualPorts: 'Exchange Online: outbound 993, 995 and 587',
+      plainPort: plainPortHint(protocol),
+      tlsVersions: `mail.${protocol}.ssl.protocols`,
+    },
   };
 }
 
@@ -87,7 +119,7 @@ export function planChecks(options: DoctorPlanOptions): Check[] {
         id: `dns:${host}`,
         title: `DNS ${host}`,
         needs: [],
-        run: async () => (await resolveHost(host)).join(', '),
+        run: async () => (await resolveHost(host, endpoint.advice)).join(', '),
       });
     }
     const address = `${host}:${port}`;
@@ -98,7 +130,7 @@ export function planChecks(options: DoctorPlanOptions): Check[] {
         title: `TCP ${address}`,
         needs: [`dns:${host}`],
         run: async () => {
-          await probeTcp(host, port, timeoutMs);
+          await probeTcp(host, port, timeoutMs, endpoint.advice);
           return 'connected';
         },
       });
@@ -119,6 +151,7 @@ export function planChecks(options: DoctorPlanOptions): Check[] {
           minVersion: endpoint.minVersion,
           checkServerIdentity: endpoint.checkServerIdentity,
           timeoutMs,
+          advice: endpoint.advice,
         });
         const how = endpoint.mode === 'starttls' ? 'STARTTLS, ' : '';
         return `${how}${tls.version}, certificate ${tls.subject} by ${tls.issuer}, valid to ${tls.validTo}`;
