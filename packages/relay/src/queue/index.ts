@@ -1,0 +1,29 @@
+export { QUEUE_ID, QueueError, type QueueErrorCode } from './errors.js';
+export { openDeliveryQueue } from './open.js';
+export {
+  type DeliveryQueueOptions,
+  QUEUE_DEFAULTS,
+  QUEUE_PROPERTIES,
+  type QueuePropertyDefinition,
+  type QueueTuning,
+  queueOptionsFromProperties,
+  type RedisQueueOptions,
+  type SpoolQueueOptions,
+} from './options.js';
+export { backoffDelay } from './schedule.js';
+export { openSpoolQueue } from './spool-queue.js';
+export {
+  type Deliver,
+  type DeliveryContext,
+  DeliveryFailure,
+  type DeliveryQueue,
+  type DeliveryReceipt,
+  type EnqueueRequest,
+  type FailureRecord,
+  type QueuedItem,
+  type QueuedMessage,
+  type QueueEnvelope,
+  type QueueMessageInfo,
+  type QueueObserver,
+  type QueueStats,
+} from './types.js';
