@@ -15,11 +15,11 @@ import { KalistoError } from '@kalisto/core';
 import { propertiesText } from './properties.js';
 import { type Sandbox, startSandbox } from './sandbox.js';
 
-const PORT_FLAGS = ['identity', 'imap', 'imaps', 'pop3', 'pop3s', 'smtp', 'smtps'] as const;
+const PORT_FLAGS = ['identity', 'imap', 'imaps', 'pop3', 'pop3s', 'smtp', 'smtps', 'graph'] as const;
 
 export const CLI_USAGE = `Usage: kalisto-sandbox [options]
 
-Starts an offline Office 365 (identity platform + IMAP, POP3, SMTP) on loopback.
+Starts an offline Office 365 (identity platform + IMAP, POP3, SMTP, Microsoft Graph) on loopback.
 
 Options:
   --host HOST             address to listen on (default 127.0.0.1)
@@ -27,6 +27,7 @@ Options:
   --imap-port N           IMAP with STARTTLS          --imaps-port N   IMAP over TLS
   --pop3-port N           POP3 with STLS              --pop3s-port N   POP3 over TLS
   --smtp-port N           SMTP with STARTTLS          --smtps-port N   SMTP over TLS
+  --graph-port N          Microsoft Graph (HTTPS)
   --seed N                seed of the fixture ids and secrets (default 1)
   --ca-file PATH          where to write the CA certificate (default: beside the
                           --write-properties file as sandbox-ca.pem, else a new temp dir)
@@ -116,6 +117,7 @@ export function describeSandbox(sandbox: Sandbox, caFile: string): string {
     `  imap       ${e.imap.host}:${e.imap.port} (STARTTLS)   imaps ${e.imaps.host}:${e.imaps.port}`,
     `  pop3       ${e.pop3.host}:${e.pop3.port} (STLS)       pop3s ${e.pop3s.host}:${e.pop3s.port}`,
     `  smtp       ${e.smtp.host}:${e.smtp.port} (STARTTLS)   smtps ${e.smtps.host}:${e.smtps.port}`,
+    `  graph      ${e.graph.url}`,
     `  CA         ${caFile}`,
     '',
   ];
