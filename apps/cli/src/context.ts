@@ -13,6 +13,7 @@ import { createRedactor, type Redactor, withRedaction } from '@kalisto/core/plug
 import { loadProperties } from './config-sources.js';
 import type { CliIo } from './io.js';
 import { createCliKalisto } from './kalisto.js';
+import { withoutStacks } from './log-stacks.js';
 import { Output } from './output.js';
 import { withProviderErrors } from './provider-errors.js';
 
@@ -51,8 +52,10 @@ export class CliContext {
   kalisto(): Promise<Kalisto> {
     if (this.#kalisto === undefined) {
       const level = this.options.debug ? 'debug' : this.options.verbose ? 'info' : 'warn';
+      const console = consoleLogger({ level, write: (line) => this.io.stderr(line) });
       this.#kalisto = createCliKalisto({
-        logger: withRedaction(consoleLogger({ level, write: (line) => this.io.stderr(line) }), this.redactor),
+        // Stacks only with --debug (after redaction, which turns errors into plain objects).
+        logger: withRedaction(this.options.debug ? console : withoutStacks(console), this.redactor),
         onDeviceCode: (info) => this.output.note(info.message),
       });
     }

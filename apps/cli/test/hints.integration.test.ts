@@ -103,3 +103,20 @@ describe('kalisto config', () => {
     });
   });
 });
+
+describe('stack traces', () => {
+  it('token retry warnings carry no stack at default verbosity, and do with --debug', async () => {
+    const unreachable = { 'o365.oauth.authority': 'https://127.0.0.1:1' };
+    const [quiet, debug] = await Promise.all([
+      kalisto(unreachable, 'token'),
+      kalisto(unreachable, '--debug', 'token'),
+    ]);
+    expect(quiet.code).toBe(4);
+    expect(quiet.stderr).toContain('WARN Token request failed; retrying.');
+    expect(quiet.stderr).toContain('"code":"TOKEN_NETWORK_ERROR"');
+    expect(quiet.stderr).not.toContain('"stack"');
+    expect(quiet.stderr).not.toMatch(/\n\s+at /);
+    expect(debug.code).toBe(4);
+    expect(debug.stderr).toContain('"stack":"TokenError:');
+  });
+});
