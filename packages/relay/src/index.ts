@@ -12,6 +12,27 @@ export { createMetricsRegistry, type MetricsRegistry } from './metrics.js';
 export { createNetworkList, type NetworkList, parseNetwork } from './network-list.js';
 export { hashRelayPassword, parsePasswordHash, verifyPasswordHash } from './password-hash.js';
 export {
+  type Deliver,
+  type DeliveryContext,
+  DeliveryFailure,
+  type DeliveryQueue,
+  type DeliveryQueueOptions,
+  type DeliveryReceipt,
+  type EnqueueRequest,
+  type FailureRecord,
+  openDeliveryQueue,
+  QUEUE_DEFAULTS,
+  QUEUE_PROPERTIES,
+  type QueuedItem,
+  type QueuedMessage,
+  QueueError,
+  type QueueErrorCode,
+  type QueueStats,
+  queueOptionsFromProperties,
+  type RedisQueueOptions,
+  type SpoolQueueOptions,
+} from './queue/index.js';
+export {
   type CreateRelayOptions,
   createRelay,
   type Relay,

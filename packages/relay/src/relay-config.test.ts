@@ -60,7 +60,7 @@ describe('loadRelayConfig', () => {
     ]);
     expect(String(config.users[0]?.passwordHash)).toBe('***');
     expect(config.base).toEqual({ 'o365.oauth.tenant': 'contoso.example' });
-    expect(config.queue).toEqual({ kind: 'none', properties: {} });
+    expect(config.queue).toEqual({ kind: 'none', options: undefined });
     expect(config.admin).toBeUndefined();
     expect(config.lockout).toEqual({
       attempts: 5,
@@ -234,13 +234,53 @@ describe('loadRelayConfig', () => {
     ).toHaveLength(2);
   });
 
-  it('collects kalisto.relay.queue.* for the queue', () => {
-    const config = loadRelayConfig({
+  it('reads kalisto.relay.queue.* into the queue options, references resolved', () => {
+    const spool = loadRelayConfig({
       ...base(),
       'kalisto.relay.queue': 'spool',
       'kalisto.relay.queue.path': '/var/spool/kalisto',
+      'kalisto.relay.queue.maxAttempts': '7',
     });
-    expect(config.queue.kind).toBe('spool');
+    expect(spool.queue).toEqual({
+      kind: 'spool',
+      options: { kind: 'spool', path: '/var/spool/kalisto', maxAttempts: 7 },
+    });
+    const redis = loadRelayConfig(
+      { ...base(), 'kalisto.relay.queue': 'redis', 'kalisto.relay.queue.redis.url': 'env:QUEUE_URL' },
+      { env: { QUEUE_URL: 'redis://:s3cret@redis.internal:6379/2' } },
+    );
+    expect(redis.queue.options).toMatchObject({
+      kind: 'redis',
+      url: 'redis://:s3cret@redis.internal:6379/2',
+    });
+  });
+
+  it('queue properties: unknown ones get a suggestion, misplaced and missing ones are named', () => {
+    expect(
+      issuesOf({ ...base(), 'kalisto.relay.queue': 'spool', 'kalisto.relay.queue.maxAttempt': '3' }),
+    ).toEqual([
+      'kalisto.relay.queue.maxAttempt: a known relay property: did you mean kalisto.relay.queue.maxAttempts? (docs/relay.md lists them)',
+      'kalisto.relay.queue.path: the spool directory (required with kalisto.relay.queue=spool)',
+    ]);
+    expect(issuesOf({ ...base(), 'kalisto.relay.queue.path': '/tmp/x' })).toEqual([
+      'kalisto.relay.queue.path: kalisto.relay.queue=spool or redis (the queue is off: none)',
+    ]);
+  });
+
+  it('a redis URL with a password is never shown in an error', () => {
+    let message = '';
+    try {
+      loadRelayConfig({
+        ...base(),
+        'kalisto.relay.queue': 'redis',
+        'kalisto.relay.queue.redis.url': 'redis://:s3cret-pw@redis.internal:6379',
+        'kalisto.relay.queue.path': '/tmp/x',
+      });
+    } catch (error) {
+      message = `${(error as Error).message} ${JSON.stringify(error)}`;
+    }
+    expect(message).toContain('kalisto.relay.queue.path');
+    expect(message).not.toContain('s3cret-pw');
   });
 });
 

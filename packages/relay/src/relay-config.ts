@@ -8,6 +8,7 @@ import { isIP } from 'node:net';
 import { ConfigError, type ConfigIssue, parseProperties, Secret } from '@kalisto/core';
 import { isLoopbackHost, parseNetwork } from './network-list.js';
 import { type ParsedPasswordHash, parsePasswordHash } from './password-hash.js';
+import { type DeliveryQueueOptions, queueOptionsFromProperties } from './queue/index.js';
 import { resolveReference } from './references.js';
 import {
   LISTENER_PREFIX,
@@ -72,8 +73,8 @@ export interface RelayConfig {
   readonly lockout: LockoutSettings;
   readonly queue: {
     readonly kind: QueueKind;
-    /** Every `kalisto.relay.queue.<x>` property, by `<x>`, for the queue to read. */
-    readonly properties: Readonly<Record<string, string>>;
+    /** The queue's options from `kalisto.relay.queue.*` (references resolved); absent for `none`. */
+    readonly options: DeliveryQueueOptions | undefined;
   };
   readonly admin: { readonly host: string; readonly port: number } | undefined;
   readonly shutdownTimeoutMs: number;
@@ -381,6 +382,34 @@ function readUser(reader: Reader, name: string): RelayUser | undefined {
   return { name, mailbox: mailbox.toLowerCase(), passwordHash: new Secret(text), hash };
 }
 
+/** The queue's options; its own reader names bad `kalisto.relay.queue.*` values. */
+function readQueue(
+  reader: Reader,
+  kind: QueueKind | undefined,
+  properties: Record<string, string>,
+): DeliveryQueueOptions | undefined {
+  if (kind === undefined) return undefined;
+  if (kind === 'none') {
+    for (const name of Object.keys(properties)) {
+      reader.issue(`${QUEUE_PREFIX}${name}`, 'kalisto.relay.queue=spool or redis (the queue is off: none)');
+    }
+    return undefined;
+  }
+  const url = properties['redis.url'];
+  if (url !== undefined) {
+    const resolved = reader.referenced(`${QUEUE_PREFIX}redis.url`, true);
+    if (resolved === undefined) return undefined;
+    properties['redis.url'] = resolved;
+  }
+  try {
+    return queueOptionsFromProperties(kind, properties);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    reader.issues.push(...error.issues);
+    return undefined;
+  }
+}
+
 /**
  * Reads and checks a relay configuration.
  *
@@ -393,7 +422,6 @@ export function loadRelayConfig(input: RelayConfigInput, options: LoadRelayConfi
   const queueProperties: Record<string, string> = {};
   for (const [property, value] of values) {
     if (!property.startsWith(RELAY_PREFIX)) base[property] = value;
-    else if (property.startsWith(QUEUE_PREFIX)) queueProperties[property.slice(QUEUE_PREFIX.length)] = value;
     else if (locate(property) === undefined) {
       const suggestion = suggestionFor(property);
       reader.issue(
@@ -402,6 +430,12 @@ export function loadRelayConfig(input: RelayConfigInput, options: LoadRelayConfi
           ? `a known relay property: did you mean ${suggestion}? (docs/relay.md lists them)`
           : 'a known relay property (docs/relay.md lists them)',
       );
+    }
+  }
+
+  for (const [property, value] of values) {
+    if (property.startsWith(QUEUE_PREFIX) && locate(property) !== undefined) {
+      queueProperties[property.slice(QUEUE_PREFIX.length)] = value;
     }
   }
 
@@ -473,6 +507,7 @@ export function loadRelayConfig(input: RelayConfigInput, options: LoadRelayConfi
     maxTracked: reader.int('kalisto.relay.lockout.maxTracked', lockoutRow('maxTracked')),
   };
   const queueKind = reader.enum<QueueKind>('kalisto.relay.queue', row('kalisto.relay.queue'));
+  const queue = readQueue(reader, queueKind, queueProperties);
   const adminHost = reader.text('kalisto.relay.admin.host', row('kalisto.relay.admin.host')) ?? '127.0.0.1';
   if (adminHost !== 'localhost' && isIP(adminHost) === 0) {
     reader.issue('kalisto.relay.admin.host', 'an IPv4 or IPv6 address (or localhost)', adminHost);
@@ -485,7 +520,7 @@ export function loadRelayConfig(input: RelayConfigInput, options: LoadRelayConfi
 
   if (reader.issues.length > 0) {
     throw new ConfigError(reader.issues, {
-      secrets: [key, ...users.map((user) => user.passwordHash)],
+      secrets: [key, queueProperties['redis.url'], ...users.map((user) => user.passwordHash)],
       hint: 'Fix the kalisto.relay.* properties listed above (docs/relay.md has the table).',
     });
   }
@@ -494,7 +529,7 @@ export function loadRelayConfig(input: RelayConfigInput, options: LoadRelayConfi
     tls: cert !== undefined && key !== undefined ? { cert, key: new Secret(key) } : undefined,
     users,
     lockout: lockout as LockoutSettings,
-    queue: { kind: queueKind as QueueKind, properties: queueProperties },
+    queue: { kind: queueKind as QueueKind, options: queue },
     admin: adminPort === undefined ? undefined : { host: adminHost, port: adminPort },
     shutdownTimeoutMs: shutdownTimeoutMs as number,
     base,

@@ -1,3 +1,5 @@
+import { QUEUE_PROPERTIES } from './queue/index.js';
+
 /**
  * The `kalisto.relay.*` property table: every relay property, its kind, default and meaning, as
  * data. `docs/relay.md` prints the same table; `relay-config.ts` reads and checks against it.
@@ -61,7 +63,7 @@ const PORT: readonly [number, number] = [0, 65_535];
 const DURATION_MS: readonly [number, number] = [1, 2_147_483_647];
 const COUNT: readonly [number, number] = [1, 1_000_000];
 
-export const RELAY_PROPERTIES: readonly RelayPropertyDefinition[] = [
+const OWN_PROPERTIES: readonly RelayPropertyDefinition[] = [
   {
     name: 'kalisto.relay.listener.<name>.protocol',
     scope: 'listener',
@@ -279,6 +281,9 @@ export const RELAY_PROPERTIES: readonly RelayPropertyDefinition[] = [
     description: 'ms stop() waits for messages in flight before it closes the remaining connections.',
   },
 ];
+
+/** Every relay property: the relay's own and the queue's (`kalisto.relay.queue.*`, read by ./queue). */
+export const RELAY_PROPERTIES: readonly RelayPropertyDefinition[] = [...OWN_PROPERTIES, ...QUEUE_PROPERTIES];
 
 /** The table's rows by name (patterns keep `<name>`). */
 export const RELAY_PROPERTY_BY_NAME: ReadonlyMap<string, RelayPropertyDefinition> = new Map(

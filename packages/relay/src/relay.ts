@@ -7,9 +7,11 @@ import { type Kalisto, KalistoError, type KalistoSession, type Logger } from '@k
 import { silentLogger, withRedaction } from '@kalisto/core/plugin';
 import { type RunningAdminServer, startAdminServer } from './admin-server.js';
 import { type Authenticator, createAuthenticator } from './authenticator.js';
+import { deliveryVerdict } from './delivery-outcome.js';
 import { listenerSecureContext } from './listener-tls.js';
 import { createRelayMetrics, type RelayMetrics } from './metrics.js';
 import { startProxyListener } from './proxy-listener.js';
+import { DeliveryFailure, type DeliveryQueue, openDeliveryQueue, type QueuedItem } from './queue/index.js';
 import {
   type ListenerConfig,
   type LoadRelayConfigOptions,
@@ -18,7 +20,7 @@ import {
   type RelayConfigInput,
 } from './relay-config.js';
 import { createInflightTracker, type RunningListener, startSmtpListener } from './smtp-listener.js';
-import { type Dispatcher, synchronousDispatcher } from './submission.js';
+import { type Dispatcher, queueDispatcher, synchronousDispatcher } from './submission.js';
 import { createUpstream, type Upstream } from './upstream.js';
 
 export interface CreateRelayOptions {
@@ -72,6 +74,8 @@ export interface Relay {
   sessionFor(mailbox: string): KalistoSession;
   /** The metrics in Prometheus text format (what /metrics serves). */
   metrics(): Promise<string>;
+  /** The delivery queue once started (undefined with `kalisto.relay.queue=none`). */
+  readonly queue: DeliveryQueue | undefined;
 }
 
 /** The session protocol a listener uses upstream when `upstream` is not given. */
@@ -109,8 +113,10 @@ function configOf(options: CreateRelayOptions): RelayConfig {
 export function createRelay(options: CreateRelayOptions): Relay {
   const config = configOf(options);
   const { kalisto } = options;
+  const queueOptions = config.queue.options;
   const logger = withRedaction(options.logger ?? silentLogger, [
     config.tls?.key,
+    queueOptions?.kind === 'redis' ? queueOptions.url : undefined,
     ...config.users.map((user) => user.passwordHash),
   ]);
   const upstream = createUpstream({ kalisto, base: config.base, logger });
@@ -122,7 +128,10 @@ export function createRelay(options: CreateRelayOptions): Relay {
   }
   const metrics: RelayMetrics = createRelayMetrics();
   const authenticator: Authenticator = createAuthenticator({ users: config.users, lockout: config.lockout });
-  const dispatcher: Dispatcher = synchronousDispatcher(upstream, metrics, logger);
+  let queue: DeliveryQueue | undefined;
+  const dispatcher: Dispatcher = queueOptions
+    ? queueDispatcher(() => queue as DeliveryQueue, metrics, logger)
+    : synchronousDispatcher(upstream, metrics, logger);
   const inflight = createInflightTracker();
   const running: RunningListener[] = [];
   let admin: RunningAdminServer | undefined;
@@ -141,6 +150,59 @@ export function createRelay(options: CreateRelayOptions): Relay {
     async () => [{ labels: {}, value: inflight.size }],
   );
 
+  if (queueOptions) {
+    metrics.registry.collected(
+      'kalisto_relay_queue_messages',
+      'Messages in the queue, by state (every instance sharing it).',
+      async () => {
+        const stats = await (queue as DeliveryQueue).stats();
+        return [
+          { labels: { state: 'pending' }, value: stats.pending },
+          { labels: { state: 'dead' }, value: stats.dead },
+          { labels: { state: 'in_flight' }, value: stats.inFlight },
+        ];
+      },
+    );
+  }
+
+  /** The queue's worker: one attempt through the mailbox's session; failures judged as in the synchronous path. */
+  const deliverQueued = async (item: QueuedItem, raw: Buffer) => {
+    const protocol = item.upstream ?? upstream.defaults.transport;
+    try {
+      const receipt = await upstream.send(item.mailbox, protocol, item.envelope, raw);
+      if (receipt.rejected.length > 0) {
+        logger.warn(
+          { id: item.id, mailbox: item.mailbox, rejected: receipt.rejected },
+          'Upstream refused some recipients of a queued message',
+        );
+      }
+      return receipt;
+    } catch (error) {
+      const verdict = deliveryVerdict(error);
+      logger.warn(
+        {
+          id: item.id,
+          mailbox: item.mailbox,
+          attempt: item.attempts + 1,
+          stage: verdict.stage,
+          code: verdict.errorCode,
+          hint: verdict.hint,
+          upstreamReply: verdict.upstreamReply,
+          err: error,
+        },
+        'Queued delivery attempt failed',
+      );
+      const retryAfterMs = (error as { retryAfterMs?: unknown }).retryAfterMs;
+      throw new DeliveryFailure({
+        transient: verdict.transient,
+        reply: verdict.upstreamReply ?? `${verdict.reply.code} ${verdict.reply.text}`,
+        code: verdict.reply.code,
+        ...(typeof retryAfterMs === 'number' ? { retryAfterMs } : {}),
+        cause: error,
+      });
+    }
+  };
+
   const authenticate = async (user: string, password: string, remoteAddress: string) => {
     const result = await authenticator.authenticate(user, password, remoteAddress);
     return result.ok ? { mailbox: result.mailbox } : undefined;
@@ -148,6 +210,26 @@ export function createRelay(options: CreateRelayOptions): Relay {
 
   async function startAll(): Promise<void> {
     try {
+      if (queueOptions) {
+        queue = await openDeliveryQueue({
+          ...queueOptions,
+          logger,
+          observer: {
+            delivered: (item) =>
+              metrics.messages.inc({ listener: item.listener ?? 'queue', outcome: 'delivered' }),
+            retrying: (item) =>
+              metrics.messages.inc({ listener: item.listener ?? 'queue', outcome: 'deferred' }),
+            dead: (item, failure) => {
+              metrics.messages.inc({ listener: item.listener ?? 'queue', outcome: 'dead' });
+              logger.error(
+                { id: item.id, mailbox: item.mailbox, reply: failure.reply, reason: failure.deadReason },
+                'Queued message is dead (kalisto relay queue list)',
+              );
+            },
+          },
+        });
+        queue.start(deliverQueued);
+      }
       for (const listener of config.listeners) {
         const upstreamProtocol = upstreams.get(listener.name) as string;
         running.push(
@@ -178,22 +260,31 @@ export function createRelay(options: CreateRelayOptions): Relay {
           ...config.admin,
           metrics: metrics.registry,
           logger,
-          checks: [{ name: 'listeners', check: async () => running.length === config.listeners.length }],
+          checks: [
+            { name: 'listeners', check: async () => running.length === config.listeners.length },
+            ...(queue
+              ? [{ name: 'queue', check: async () => Boolean(await (queue as DeliveryQueue).stats()) }]
+              : []),
+          ],
         });
       }
     } catch (error) {
       await Promise.all(running.splice(0).map((listener) => listener.close()));
+      await queue?.close({ timeoutMs: 0 });
       throw error;
     }
   }
 
   async function stopAll(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
     await starting?.catch(() => undefined);
     for (const listener of running) listener.stopAccepting(timeoutMs);
     const drained = await inflight.drained(timeoutMs);
     if (!drained)
       logger.warn({ inFlight: inflight.size, timeoutMs }, 'Stopping with messages still in flight');
     await Promise.all(running.map((listener) => listener.close()));
+    // The queue's workers finish their attempts within what is left of the bound; the rest stay queued.
+    await queue?.close({ timeoutMs: Math.max(0, deadline - Date.now()) });
     await admin?.close();
     await upstream.close();
     logger.info({}, 'Relay stopped');
@@ -212,6 +303,9 @@ export function createRelay(options: CreateRelayOptions): Relay {
     authenticate,
     sessionFor: upstream.sessionFor,
     metrics: () => metrics.registry.render(),
+    get queue() {
+      return queue;
+    },
     start() {
       if (stopping)
         return Promise.reject(

@@ -3,9 +3,10 @@
  * and the two ways to deliver: synchronously (250 only after upstream accepted) or into the queue
  * (250 once the queue holds it durably).
  */
-import type { Logger } from '@kalisto/core';
+import { isKalistoError, type Logger } from '@kalisto/core';
 import { deliveryVerdict, type SmtpReply } from './delivery-outcome.js';
 import type { RelayMetrics } from './metrics.js';
+import type { DeliveryQueue } from './queue/index.js';
 import type { Envelope, Upstream } from './upstream.js';
 
 export interface Submission {
@@ -85,6 +86,42 @@ export function synchronousDispatcher(upstream: Upstream, metrics: RelayMetrics,
           'Upstream delivery failed',
         );
         throw smtpReplyError({ code: verdict.reply.code, text: replyText(verdict.reply.text) });
+      }
+    },
+  };
+}
+
+/** Hands the message to the durable queue: the client's 250 means "stored", with the queue id. */
+export function queueDispatcher(
+  queue: () => DeliveryQueue,
+  metrics: RelayMetrics,
+  logger: Logger,
+): Dispatcher {
+  return {
+    async dispatch(submission) {
+      const { listener, mailbox, envelope, raw } = submission;
+      const about = {
+        listener,
+        mailbox,
+        from: envelope.from,
+        recipients: envelope.to.length,
+        bytes: raw.length,
+      };
+      try {
+        const id = await queue().enqueue({ mailbox, upstream: submission.upstream, listener, envelope, raw });
+        metrics.messages.inc({ listener, outcome: 'queued' });
+        logger.info({ ...about, id }, 'Message queued');
+        return { code: 250, text: `2.0.0 Queued as ${id}` };
+      } catch (error) {
+        const code = isKalistoError(error) ? error.code : 'UNKNOWN';
+        metrics.messages.inc({ listener, outcome: 'deferred' });
+        logger.error({ ...about, code, err: error }, 'Queueing a message failed');
+        // The message is not stored: the client keeps it and tries again.
+        throw smtpReplyError(
+          code === 'QUEUE_MESSAGE_TOO_LARGE'
+            ? { code: 552, text: '5.3.4 Message too big for the relay queue' }
+            : { code: 451, text: `4.3.0 The relay could not queue the message (${code}); try again later` },
+        );
       }
     },
   };

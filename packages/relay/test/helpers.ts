@@ -278,14 +278,22 @@ export interface GatedForwarder {
   /** From now on, upstream's bytes are held back until `release()`. */
   hold(): void;
   release(): void;
+  /** Upstream "down": new connections are closed at once (and open ones cut) until `up()`. */
+  down(): void;
+  up(): void;
   close(): Promise<void>;
 }
 
 export async function startGatedForwarder(host: string, port: number): Promise<GatedForwarder> {
   let holding = false;
+  let isDown = false;
   const held: (() => void)[] = [];
   const sockets = new Set<import('node:net').Socket>();
   const server = createServer((client) => {
+    if (isDown) {
+      client.destroy();
+      return;
+    }
     const upstream = connect(port, host);
     for (const socket of [client, upstream]) {
       sockets.add(socket);
@@ -314,9 +322,25 @@ export async function startGatedForwarder(host: string, port: number): Promise<G
       holding = false;
       for (const write of held.splice(0)) write();
     },
+    down: () => {
+      isDown = true;
+      for (const socket of sockets) socket.destroy();
+    },
+    up: () => {
+      isDown = false;
+    },
     async close() {
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => server.close(resolve));
     },
   };
+}
+
+/** Waits for `condition` (checked on each turn of the event loop, up to `limit` times); fails only on a hang. */
+export async function eventually(condition: () => Promise<boolean>, limit = 20_000): Promise<void> {
+  for (let i = 0; i < limit; i++) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  throw new Error('the condition never became true');
 }
