@@ -209,7 +209,8 @@ export const GRAPH_ERROR_RULES: readonly GraphErrorRule[] = [
   {
     code: 'GRAPH_NOT_FOUND',
     matches: (input) =>
-      input.failure.status === 404 || codeIs('ErrorItemNotFound', 'ErrorFolderNotFound')(input),
+      input.failure.status === 404 ||
+      codeIs('ErrorItemNotFound', 'ErrorFolderNotFound', 'ErrorInvalidIdMalformed')(input),
     kind: 'connection',
     meaning: 'no such message or folder',
     hint: () =>

@@ -86,6 +86,18 @@ export interface GraphWatchHandle {
   position(): GraphWatchPosition | undefined;
 }
 
+/** By receivedDateTime, oldest first; messages without one keep their place after the dated ones. */
+function oldestFirst(messages: GraphMessage[]): GraphMessage[] {
+  const time = (m: GraphMessage) => {
+    const value = Date.parse(m.receivedDateTime ?? '');
+    return Number.isNaN(value) ? Number.POSITIVE_INFINITY : value;
+  };
+  return messages
+    .map((m, index) => ({ m, index, t: time(m) }))
+    .sort((a, b) => a.t - b.t || a.index - b.index)
+    .map((e) => e.m);
+}
+
 const DEFAULTS = {
   pollIntervalMs: 30_000,
   pageSize: 50,
@@ -250,7 +262,10 @@ class DeltaWatcher {
     if (this.#known.size === this.#handled.length) this.#baseline = true;
   }
 
-  /** One delta round: pages from the last delta link to a new one, delivering unknown messages. */
+  /**
+   * One delta round: pages from the last delta link to a new one, then delivers the messages it
+   * does not know, oldest first (by receivedDateTime; Graph pages in no promised order).
+   */
   async #round(folderId: string): Promise<void> {
     const pageSize = Math.max(1, Math.trunc(this.#options.pageSize ?? DEFAULTS.pageSize));
     const select = (this.#options.select ?? DEFAULT_MESSAGE_SELECT).join(',');
@@ -258,9 +273,10 @@ class DeltaWatcher {
     let url: string | undefined =
       this.#deltaLink ??
       client.mailboxPath(`/mailFolders/${encodeURIComponent(folderId)}/messages/delta?$select=${select}`);
-    const baseline = this.#baseline;
+    const fresh = new Map<string, GraphMessage>();
+    const removed = new Set<string>();
     let deltaLink: string | undefined;
-    while (url !== undefined && !this.#stopping) {
+    while (url !== undefined) {
       const page: {
         value: (GraphMessage & { '@removed'?: unknown })[];
         nextLink?: string;
@@ -273,18 +289,26 @@ class DeltaWatcher {
         signal: this.#stopper.signal,
       });
       for (const item of page.value) {
-        if (this.#stopping) return;
         if (typeof item?.id !== 'string') continue;
         if (item['@removed'] !== undefined) {
-          this.#known.delete(item.id);
-          continue;
+          removed.add(item.id);
+          fresh.delete(item.id);
+        } else if (!this.#known.has(item.id)) {
+          removed.delete(item.id);
+          fresh.set(item.id, item);
         }
-        if (this.#known.has(item.id)) continue;
-        if (baseline) this.#known.add(item.id);
-        else await this.#deliver(item);
       }
       url = page.nextLink;
       deltaLink = page.deltaLink;
+    }
+    for (const id of removed) this.#known.delete(id);
+    if (this.#baseline) {
+      for (const id of fresh.keys()) this.#known.add(id);
+    } else {
+      for (const message of oldestFirst([...fresh.values()])) {
+        if (this.#stopping) return;
+        await this.#deliver(message);
+      }
     }
     if (this.#stopping || deltaLink === undefined) return;
     this.#deltaLink = deltaLink;
