@@ -1,0 +1,126 @@
+/**
+ * The spool's own failure cases, on real files: what a crash leaves behind (a temp file before
+ * rename, a damaged message file) is never delivered, half or whole; claims are taken over only
+ * when their owner is gone or their lease ran out.
+ */
+import { spawnSync } from 'node:child_process';
+import {
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openSpoolQueue } from '../src/queue/index.js';
+import {
+  envelopeFor,
+  eventually,
+  FAST,
+  messageFor,
+  readRecorded,
+  recordingDeliver,
+} from './queue-fixtures.js';
+
+const root = mkdtempSync(join(tmpdir(), 'kalisto-queue-spool-'));
+let counter = 0;
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const host = hostname().replace(/[^A-Za-z0-9.-]/g, '_') || 'localhost';
+/** The pid of a process that has exited. */
+const deadPid = (): number =>
+  Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString());
+
+async function spoolWith(path: string, leaseMs = FAST.leaseMs) {
+  return openSpoolQueue({ kind: 'spool', path, pollIntervalMs: 20, ...FAST, leaseMs });
+}
+
+describe('spool leftovers of a crash', () => {
+  it('never delivers a temp file (crash before rename) or a damaged message file, and keeps the damaged one aside', async () => {
+    const path = join(root, `s${++counter}`);
+    const records = join(root, `rec-${counter}`);
+    // A first queue creates the layout and writes one good message.
+    const writer = await spoolWith(path);
+    const good = await writer.enqueue({ ...envelopeFor(1), raw: messageFor(1) });
+    await writer.close();
+    const goodFile = readFileSync(join(path, 'queue', `${good}.msg`));
+
+    // What a process killed mid-write leaves: its temp file, complete or not.
+    const tmpName = `mi00000aa-0123456789ab~${host}~${deadPid()}.tmp`;
+    writeFileSync(join(path, 'tmp', tmpName), goodFile.subarray(0, goodFile.length - 10));
+    // A message file cut short (a torn copy, a disk error): a valid name, a body shorter than its header says.
+    const torn = 'mi00000ab-0123456789ab';
+    const tornFile = Buffer.from(goodFile.toString('latin1').replaceAll(good, torn), 'latin1');
+    writeFileSync(join(path, 'queue', `${torn}.msg`), tornFile.subarray(0, tornFile.length - 100));
+    // Not a spool file at all.
+    writeFileSync(join(path, 'queue', 'mi00000ac-0123456789ab.msg'), 'hello');
+
+    const queue = await spoolWith(path);
+    expect(readdirSync(join(path, 'tmp'))).toEqual([]); // the dead process's temp file is gone
+    queue.start(recordingDeliver(records));
+    await eventually(async () => (await queue.stats()).pending === 0, 'the spool to drain');
+    await queue.close();
+
+    const recorded = readRecorded(records);
+    expect(recorded.map((r) => r.id)).toEqual([good]);
+    expect(recorded[0]?.raw.equals(messageFor(1))).toBe(true);
+    expect(readdirSync(join(path, 'corrupt')).sort()).toEqual([`${torn}.msg`, 'mi00000ac-0123456789ab.msg']);
+  });
+});
+
+describe('spool claims', () => {
+  it('takes over a claim with this pid but a token no live queue holds (a restarted container is pid 1 again)', async () => {
+    const path = join(root, `s${++counter}`);
+    const records = join(root, `rec-${counter}`);
+    const writer = await spoolWith(path);
+    const id = await writer.enqueue({ ...envelopeFor(2), raw: messageFor(2) });
+    await writer.close();
+    renameSync(
+      join(path, 'queue', `${id}.msg`),
+      join(path, 'active', `${id}~${host}~${process.pid}~00ff00ff00ff00ff.msg`),
+    );
+
+    const queue = await spoolWith(path);
+    queue.start(recordingDeliver(records));
+    await eventually(() => readRecorded(records).length === 1, 'the orphaned claim to be delivered');
+    await eventually(async () => (await queue.stats()).pending === 0, 'the spool to drain');
+    await queue.close();
+    expect(readRecorded(records).map((r) => r.id)).toEqual([id]);
+  });
+
+  it("leaves a live process's fresh claim alone, and takes it over once its lease has run out", async () => {
+    const path = join(root, `s${++counter}`);
+    const records = join(root, `rec-${counter}`);
+    const writer = await spoolWith(path);
+    const claimed = await writer.enqueue({ ...envelopeFor(3), raw: messageFor(3) });
+    const other = await writer.enqueue({ ...envelopeFor(4), raw: messageFor(4) });
+    await writer.close();
+    // Claimed by our parent process (alive) — e.g. another relay on this host, mid-delivery.
+    const claimPath = join(path, 'active', `${claimed}~${host}~${process.ppid}~0123456789abcdef.msg`);
+    renameSync(join(path, 'queue', `${claimed}.msg`), claimPath);
+    utimesSync(claimPath, new Date(), new Date());
+
+    const queue = await spoolWith(path, 600_000);
+    queue.start(recordingDeliver(records));
+    // start() scans (and judges every claim) before its first delivery: once `other` is delivered,
+    // the live claim has been looked at and must still be there, undelivered.
+    await eventually(() => readRecorded(records).length === 1, 'the unclaimed message');
+    expect(readRecorded(records).map((r) => r.id)).toEqual([other]);
+    expect(await queue.list()).toMatchObject([{ id: claimed, inFlight: true }]);
+
+    // Its lease (10 min here) runs out: its pid may now belong to a stranger; the claim is taken over.
+    const past = new Date(Date.now() - 700_000);
+    utimesSync(claimPath, past, past);
+    await eventually(() => readRecorded(records).length === 2, 'the expired claim to be delivered');
+    await queue.close();
+    expect(
+      readRecorded(records)
+        .map((r) => r.id)
+        .sort(),
+    ).toEqual([claimed, other].sort());
+  });
+});
