@@ -13,4 +13,4 @@ export {
   smtpError,
 } from './smtp-errors.js';
 export { type ProvisionerSnapshot, SessionTokenProvisioner } from './token-provisioner.js';
-export { openSmtpTransport, type SmtpTransporter } from './transport.js';
+export { type OpenSmtpTransportOptions, openSmtpTransport, type SmtpTransporter } from './transport.js';

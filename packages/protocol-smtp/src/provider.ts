@@ -27,7 +27,7 @@ function smtpProvider(protocol: 'smtp' | 'smtps'): ProtocolProvider<SmtpTranspor
   return defineProtocolProvider<SmtpTransporter>({
     protocol,
     type: 'transport',
-    create: openSmtpTransport,
+    create: (context) => openSmtpTransport(context),
     close: async (transporter) => transporter.close(),
   });
 }

@@ -2,7 +2,7 @@
  * Opens a nodemailer transporter for a session: XOAUTH2 with the session's tokens, the
  * `mail.<protocol>.*` settings, a verified login, and `sendMail` errors turned into Kalisto errors.
  */
-import { type AccessToken, ConfigError, isKalistoError } from '@kalisto/core';
+import { type AccessToken, ConfigError, isKalistoError, type KalistoError } from '@kalisto/core';
 import { type ProtocolContext, RETRYABLE_REFUSAL_CODES, requireMailUser } from '@kalisto/core/plugin';
 import {
   createTransport,
@@ -39,9 +39,27 @@ function requireXoauth2(context: ProtocolContext): void {
 }
 
 /**
+ * What the refused token's claims show that a fresh token from the same configuration would show
+ * too: the permission is missing, the audience or the tenant is wrong. A retry would cost a token
+ * request and a login for the same refusal.
+ */
+const INCURABLE_FINDINGS: ReadonlySet<string> = new Set([
+  'MISSING_PERMISSION',
+  'GRAPH_AUDIENCE',
+  'WRONG_AUDIENCE',
+  'WRONG_TENANT',
+]);
+
+function hasIncurableFinding(error: KalistoError): boolean {
+  const findings = (error as { findings?: readonly { code: string }[] }).findings ?? [];
+  return findings.some((finding) => INCURABLE_FINDINGS.has(finding.code));
+}
+
+/**
  * Runs a login-bearing attempt (verify or send). When the server refuses the token, the token is
  * forgotten, one fresh token is forced, and the attempt runs once more — unless nodemailer already
- * renewed it during the attempt (a server's error challenge), which would make it a second retry.
+ * renewed it during the attempt (a server's error challenge), which would make it a second retry,
+ * or the token's claims already show why it was refused ({@link INCURABLE_FINDINGS}).
  * Only refusals at AUTH are retried: nothing of the message has been sent then.
  */
 function createTokenRetry(context: ProtocolContext, provisioner: SessionTokenProvisioner) {
@@ -59,7 +77,8 @@ function createTokenRetry(context: ProtocolContext, provisioner: SessionTokenPro
         (raw as { code?: unknown }).code === 'EAUTH' &&
         isKalistoError(error) &&
         error.name === 'AuthenticationError' &&
-        RETRYABLE_REFUSAL_CODES.has(error.code);
+        RETRYABLE_REFUSAL_CODES.has(error.code) &&
+        !hasIncurableFinding(error);
       if (!curable || provisioner.snapshot().renewals !== before.renewals) throw error;
       logger.info({ code: error.code }, 'The SMTP server refused the token; retrying once with a fresh one');
       // Another attempt may have refreshed meanwhile: its fresh token is the one to use.
@@ -87,11 +106,25 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined, onAb
   });
 }
 
+/** Options of {@link openSmtpTransport}. */
+export interface OpenSmtpTransportOptions {
+  /**
+   * Log in once before returning (`verify()`), so that a bad identity fails here with a clear
+   * error. Default `true`. `false` skips that round trip: the first `sendMail` logs in, and fails
+   * with the same errors — for a single message, its own login is the check.
+   */
+  verify?: boolean;
+}
+
 /**
- * Creates the transporter for `context.settings`, logs in once (`verify()`) so that a bad identity
- * fails here with a clear error, and returns it. Every later login asks the session for its token.
+ * Creates the transporter for `context.settings`, logs in once (`verify()`, unless
+ * `options.verify` is `false`) so that a bad identity fails here with a clear error, and returns
+ * it. Every later login asks the session for its token.
  */
-export async function openSmtpTransport(context: ProtocolContext): Promise<SmtpTransporter> {
+export async function openSmtpTransport(
+  context: ProtocolContext,
+  options: OpenSmtpTransportOptions = {},
+): Promise<SmtpTransporter> {
   const { session, settings, logger, signal } = context;
   const provisioner = new SessionTokenProvisioner(session);
   let auth: SMTPTransportOptions['auth'];
@@ -132,6 +165,7 @@ export async function openSmtpTransport(context: ProtocolContext): Promise<SmtpT
   }
   transporter.sendMail = sendMail;
 
+  if (options.verify === false) return transporter;
   try {
     await abortable(
       withTokenRetry(() => transporter.verify()),

@@ -7,7 +7,8 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { type AddressInfo, connect, type Socket } from 'node:net';
 import type { AuthenticationError } from '@kalisto/core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { openSmtpTransport } from '../src/index.js';
 import {
   everythingSaid,
   inboxOf,
@@ -26,6 +27,7 @@ beforeAll(async () => {
   bed = await startTestBed();
 });
 afterEach(async () => {
+  vi.restoreAllMocks();
   await bed.closeSessions();
 });
 afterAll(async () => {
@@ -198,6 +200,25 @@ describe('refusals', () => {
     tokensSeen.add((await session.tokens.getToken()).accessToken);
   });
 
+  it('535 5.7.3 with claims lacking SMTP.SendAsApp: AUTH_TOKEN_REJECTED at once, one login and no forced refresh', async () => {
+    const { unconsentedApp } = bed.sandbox.fixtures;
+    const session = bed.session({
+      'o365.oauth.clientId': unconsentedApp.clientId,
+      'o365.oauth.clientSecret': unconsentedApp.secret,
+    });
+    tokensSeen.add((await session.tokens.getToken()).accessToken);
+    bed.sandbox.hooks.resetRequestCounts();
+    const logins = vi.spyOn(bed.sandbox.verifier, 'verify');
+
+    const error = (await rejectionOf(session.transport('smtp'))) as unknown as AuthenticationError;
+    errorsSeen.push(error);
+
+    expect(error).toMatchObject({ name: 'AuthenticationError', code: 'AUTH_TOKEN_REJECTED' });
+    expect(error.findings.map((finding) => finding.code)).toContain('MISSING_PERMISSION');
+    expect(logins).toHaveBeenCalledTimes(1);
+    expect(bed.sandbox.hooks.requestCounts().client_credentials).toBe(0);
+  });
+
   it('535 5.7.139 when SMTP AUTH is disabled for the mailbox: AUTH_SMTP_DISABLED, no refresh', async () => {
     const { alex } = bed.sandbox.fixtures.users;
     const session = bed.session({ 'mail.smtps.user': alex.upn });
@@ -215,6 +236,25 @@ describe('refusals', () => {
     expect(error.serverText).toMatch(/^535 5\.7\.139 /);
     expect(error.hint).toContain('Set-CASMailbox');
     expect(bed.sandbox.hooks.requestCounts().client_credentials).toBe(0);
+  });
+});
+
+describe('opening without the login check', () => {
+  it('verify: false logs in once, at the send', async () => {
+    const { adele, megan } = bed.sandbox.fixtures.users;
+    const session = bed.session();
+    const logins = vi.spyOn(bed.sandbox.verifier, 'verify');
+    const settings = session.config.protocols.smtp!;
+    const transport = await openSmtpTransport({ session, settings, logger: bed.logger }, { verify: false });
+    try {
+      expect(logins).toHaveBeenCalledTimes(0);
+      const raw = rawMessage(adele.upn, megan.upn, 'one login');
+      await transport.sendMail({ envelope: { from: adele.upn, to: [megan.upn] }, raw });
+      expect(logins).toHaveBeenCalledTimes(1);
+      expect(inboxOf(bed.sandbox, megan.upn).some((stored) => stored.equals(raw))).toBe(true);
+    } finally {
+      transport.close();
+    }
   });
 });
 
