@@ -37,8 +37,19 @@ export async function openPop3(context: CliContext, protocol?: string): Promise<
   return session.store((await pickProtocol(context, protocol, 'pop3')) as 'pop3s');
 }
 
-/** An authenticated SMTP transporter: `--protocol`, else `mail.transport.protocol`. */
-export async function openSmtp(context: CliContext, protocol?: string): Promise<SmtpTransporter> {
+/**
+ * An SMTP transporter for one message (`kalisto send`): without `session.transport()`'s login
+ * check, so that the message costs one login — the send's own, which fails the same way. Closed by
+ * the caller. A `mail.<p>.class` naming a provider other than smtp/smtps goes through the session.
+ */
+export async function openSmtpForOneMessage(context: CliContext, protocol: string): Promise<SmtpTransporter> {
   const session = await context.session();
-  return session.transport((await pickProtocol(context, protocol, 'smtp')) as 'smtp');
+  const settings = session.config.protocols[protocol];
+  const provider = (await context.kalisto()).protocols.protocolOf(settings?.providerClass ?? protocol);
+  if (settings === undefined || (provider !== 'smtp' && provider !== 'smtps')) {
+    return session.transport(protocol as 'smtp');
+  }
+  const { openSmtpTransport } = await import('@kalisto/protocol-smtp');
+  const logger = session.logger.child?.({ protocol }) ?? session.logger;
+  return openSmtpTransport({ session, settings, logger }, { verify: false });
 }

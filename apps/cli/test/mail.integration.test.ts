@@ -1,6 +1,6 @@
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type CliSandbox, expectNoSecrets, runKalisto, startCliSandbox } from './helpers.js';
 
 let box: CliSandbox;
@@ -17,6 +17,13 @@ afterAll(async () => {
   await box?.stop();
 });
 
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+/** Counts the logins the sandbox's mail servers check (one per AUTH command). */
+const countLogins = () => vi.spyOn(box.sandbox.verifier, 'verify');
+
 const kalisto = (...args: string[]) => runKalisto([...box.config, ...args]);
 
 function inbox(address: string) {
@@ -32,6 +39,7 @@ describe('kalisto send', () => {
   it('sends a text message with an attachment over smtp (STARTTLS)', async () => {
     const attachment = join(box.dir, 'report.csv');
     await writeFile(attachment, 'a,b\n1,2\n');
+    const logins = countLogins();
     const run = await kalisto(
       'send',
       '--to',
@@ -51,10 +59,13 @@ describe('kalisto send', () => {
       .find((r) => r.includes('Quarterly report'));
     expect(raw).toContain('See attached.');
     expect(raw).toContain('report.csv');
+    // One AUTH: the send's own login, no separate check before it.
+    expect(logins.mock.calls.map(([request]) => request.protocol)).toEqual(['smtp']);
     expectNoSecrets(run, box.secrets);
   });
 
   it('reads the body from standard input and sends over smtps to several recipients', async () => {
+    const logins = countLogins();
     const run = await runKalisto(
       [
         ...box.config,
@@ -72,6 +83,7 @@ describe('kalisto send', () => {
     expect(run.code).toBe(0);
     const document = JSON.parse(run.stdout);
     expect(document.accepted).toEqual([adele, megan]);
+    expect(logins.mock.calls.map(([request]) => request.protocol)).toEqual(['smtp']);
     expect(inbox(adele).some((m) => m.raw.toString().includes('Typed into a pipe.'))).toBe(true);
   });
 

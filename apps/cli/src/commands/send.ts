@@ -3,7 +3,7 @@ import { basename, extname } from 'node:path';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { usageError } from '../errors.js';
-import { openSmtp, pickProtocol } from '../mail-clients.js';
+import { openSmtpForOneMessage, pickProtocol } from '../mail-clients.js';
 import type { CommandRunner } from '../runner.js';
 
 interface SendOptions {
@@ -90,20 +90,22 @@ export function registerSend(program: Command, runner: CommandRunner): void {
           })),
         );
         const protocol = await pickProtocol(context, options.protocol, 'smtp');
-        const transporter = await openSmtp(context, protocol);
         const settings = (await context.config()).protocols[protocol];
         const from = options.from ?? settings?.from ?? settings?.user;
         if (from === undefined)
           throw usageError('No sender.', `Give --from, or set mail.${protocol}.from or o365.user.`);
-        const info = await transporter.sendMail({
-          from,
-          to: options.to,
-          cc: options.cc,
-          bcc: options.bcc,
-          subject: options.subject,
-          ...content,
-          attachments,
-        });
+        const transporter = await openSmtpForOneMessage(context, protocol);
+        const info = await transporter
+          .sendMail({
+            from,
+            to: options.to,
+            cc: options.cc,
+            bcc: options.bcc,
+            subject: options.subject,
+            ...content,
+            attachments,
+          })
+          .finally(() => transporter.close());
         const accepted = info.accepted.map(String);
         const rejected = info.rejected.map(String);
         context.output.result(
