@@ -271,6 +271,67 @@ describe.each(['spool', 'redis'] as const)('%s queue', (backend) => {
 });
 
 describe('redis queue only', () => {
+  it('never shows the Redis password: not in errors, their causes, or the log', async () => {
+    const secret = 'Queue-Redis-Pass-7f3a';
+    const guarded = await startRedisServer(['--requirepass', secret]);
+    const lines: string[] = [];
+    const log = (level: string) => (obj: object, msg?: string) => {
+      lines.push(
+        JSON.stringify({ level, msg, ...obj }, (_k, v) =>
+          v instanceof Error ? { ...v, message: v.message, stack: v.stack } : v,
+        ),
+      );
+    };
+    const logger = { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
+    const texts: string[] = [];
+    const collect = (error: unknown) => {
+      for (let e = error; e; e = (e as { cause?: unknown }).cause) {
+        texts.push(String((e as Error).message), String((e as Error).stack), JSON.stringify(e));
+      }
+    };
+    try {
+      const right = await openDeliveryQueue({
+        kind: 'redis',
+        url: `redis://:${secret}@127.0.0.1:${guarded.port}`,
+        prefix: 'pw',
+        logger,
+      });
+      await right.enqueue({ ...envelopeFor(13), raw: messageFor(13) });
+      expect((await right.stats()).pending).toBe(1);
+      await right.close();
+      await openDeliveryQueue({
+        kind: 'redis',
+        url: `redis://:wrong-${secret}@127.0.0.1:${guarded.port}`,
+        logger,
+      }).then(
+        () => expect.unreachable('a wrong password must not open the queue'),
+        (error: unknown) => {
+          expect(error).toMatchObject({ code: 'QUEUE_UNAVAILABLE' });
+          collect(error);
+        },
+      );
+      await guarded.kill();
+      await openDeliveryQueue({
+        kind: 'redis',
+        url: `redis://:${secret}@127.0.0.1:${guarded.port}`,
+        logger,
+      }).then(
+        () => expect.unreachable('a stopped Redis must not open the queue'),
+        (error: unknown) => {
+          expect(error).toMatchObject({
+            code: 'QUEUE_UNAVAILABLE',
+            message: expect.stringContaining(`127.0.0.1:${guarded.port}`),
+          });
+          collect(error);
+        },
+      );
+    } finally {
+      await guarded.stop();
+    }
+    expect(texts.length).toBeGreaterThan(0);
+    for (const text of [...texts, ...lines]) expect(text).not.toContain(secret);
+  });
+
   it('refuses a body above maxMessageBytes', async () => {
     const queue = await openDeliveryQueue({
       kind: 'redis',

@@ -1,5 +1,6 @@
 /** Pieces both backends share: checking what is enqueued, telling the observer, bounded waits. */
 import type { Logger } from '@kalisto/core';
+import { scrubbedError } from '@kalisto/core/plugin';
 import { QueueError } from './errors.js';
 import type { EnqueueRequest, QueueObserver } from './types.js';
 
@@ -34,7 +35,7 @@ export function notify<K extends keyof QueueObserver>(
   try {
     fn.apply(observer, args);
   } catch (error) {
-    logger.warn({ err: error, hook }, 'Queue observer threw; ignored');
+    logger.warn({ err: scrubbedError(error), hook }, 'Queue observer threw; ignored');
   }
 }
 

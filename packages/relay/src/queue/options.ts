@@ -251,8 +251,10 @@ export function queueOptionsFromProperties(
         issues.push({ property, value, expected: `an integer ${min}–${max}` });
       } else options[target] = number;
     } else if (key === 'path') options.path = value;
-    else if (key === 'redis.url') options.url = value;
-    else if (key === 'redis.prefix') options.prefix = value;
+    else if (key === 'redis.url') {
+      if (/^rediss?:\/\//i.test(value.trim())) options.url = value.trim();
+      else issues.push({ property, value, expected: 'a redis:// or rediss:// URL' });
+    } else if (key === 'redis.prefix') options.prefix = value;
   }
   if (kind === 'spool' && !options.path) {
     issues.push({
@@ -260,7 +262,7 @@ export function queueOptionsFromProperties(
       expected: 'the spool directory (required with kalisto.relay.queue=spool)',
     });
   }
-  if (kind === 'redis' && !options.url) {
+  if (kind === 'redis' && !options.url && properties['redis.url'] === undefined) {
     issues.push({
       property: `${P}redis.url`,
       expected: 'where Redis is, redis://host:port (required with kalisto.relay.queue=redis)',

@@ -13,7 +13,7 @@
  */
 import type { Logger } from '@kalisto/core';
 import { ConfigError } from '@kalisto/core';
-import { silentLogger } from '@kalisto/core/plugin';
+import { scrubbedError, silentLogger } from '@kalisto/core/plugin';
 import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { checkRequest, closedError, notify, settledWithin, startedError } from './common.js';
@@ -90,7 +90,9 @@ export async function openRedisQueue(options: RedisQueueOptions): Promise<Delive
       retryStrategy: reconnectDelay,
     });
   const owned = options.client === undefined;
-  client.on('error', (error: Error) => logger.warn({ err: error, where }, 'Queue Redis connection error'));
+  client.on('error', (error: Error) =>
+    logger.warn({ err: scrubbedError(error), where }, 'Queue Redis connection error'),
+  );
   if (owned) {
     try {
       await client.connect();
@@ -99,12 +101,12 @@ export async function openRedisQueue(options: RedisQueueOptions): Promise<Delive
       throw new QueueError(`[queue:redis] cannot connect to Redis at ${where}`, {
         code: 'QUEUE_UNAVAILABLE',
         hint: 'Check kalisto.relay.queue.redis.url and that Redis runs.',
-        cause: error,
+        cause: scrubbedError(error),
       });
     }
   }
   const queue = new Queue(QUEUE_NAME, { connection: client, prefix });
-  queue.on('error', (error: Error) => logger.warn({ err: error }, 'Queue error'));
+  queue.on('error', (error: Error) => logger.warn({ err: scrubbedError(error) }, 'Queue error'));
   return new RedisQueue({ client, owned, queue, prefix, tuning, maxMessageBytes, logger, where });
 }
 
@@ -167,7 +169,7 @@ class RedisQueue implements DeliveryQueue {
       throw new QueueError(`[queue:redis] could not store the message in Redis at ${this.p.where}`, {
         code: 'QUEUE_UNAVAILABLE',
         hint: 'Check that Redis runs and has memory (maxmemory-policy noeviction); the client was answered 4xx and retries.',
-        cause: error,
+        cause: scrubbedError(error),
       });
     }
     return id;
@@ -185,7 +187,7 @@ class RedisQueue implements DeliveryQueue {
       lazyConnect: false,
     });
     this.workerConnection.on('error', (error: Error) =>
-      logger.warn({ err: error }, 'Queue worker Redis error'),
+      logger.warn({ err: scrubbedError(error) }, 'Queue worker Redis error'),
     );
     this.worker = new Worker(QUEUE_NAME, (job: Job<JobData>) => this.process(job, deliver), {
       connection: this.workerConnection,
@@ -201,7 +203,9 @@ class RedisQueue implements DeliveryQueue {
         backoffStrategy: (_attempts, _type, error) => (error instanceof RetryLater ? error.delayMs : 0),
       },
     });
-    this.worker.on('error', (error: Error) => logger.warn({ err: error }, 'Queue worker error'));
+    this.worker.on('error', (error: Error) =>
+      logger.warn({ err: scrubbedError(error) }, 'Queue worker error'),
+    );
   }
 
   private async process(job: Job<JobData>, deliver: Deliver): Promise<void> {
@@ -300,7 +304,7 @@ class RedisQueue implements DeliveryQueue {
       throw new QueueError(`[queue:redis] message ${id} is being delivered right now`, {
         code: 'QUEUE_MESSAGE_BUSY',
         hint: 'Try again when the attempt has ended (kalisto relay queue list shows it).',
-        cause: error,
+        cause: scrubbedError(error),
       });
     }
     await this.p.client.del(this.bodyKey(id));
