@@ -45,7 +45,7 @@ function provider(
 ): TokenProvider {
   const config = resolveConfig({
     'o365.oauth.provider': 'oauth2',
-    // The property needs a %s for the tenant, even for an identity provider without tenants.
+    // A tenant in the path (%s), as a multi-tenant identity provider has; see the test without one.
     'o365.oauth.url': `${server.url}/%s/token`,
     'o365.oauth.tenant': 'example.com',
     'o365.oauth.clientId': 'kalisto-client',
@@ -88,6 +88,32 @@ describe('oauth2 provider against a generic RFC 6749 server', () => {
       client_secret: 'client-secret-value',
     });
     expect(seen[0]?.headers.authorization).toBeUndefined();
+  });
+
+  it('needs no o365.oauth.tenant when o365.oauth.url has no %s (a fixed endpoint, secret in the body or by Basic)', async () => {
+    const properties = {
+      'o365.oauth.provider': 'oauth2',
+      'o365.oauth.url': `${server.url}/oauth2/token`,
+      'o365.oauth.clientId': 'kalisto-client',
+      'kalisto.tls.ca': server.ca,
+      ...clientCredentials,
+    };
+    for (const clientAuth of ['body', 'basic'] as const) {
+      replies = [{ status: 200, body: googleToken }];
+      const created = oauth2TokenProvider({ noProxy: '', clientAuth }).create({
+        config: resolveConfig(properties),
+        cache: undefined,
+        logger: recordingLogger(),
+      });
+      open.push(created);
+      const token = await created.getToken({ scopes: ['https://mail.google.com/'] });
+      expect(token.accessToken).toBe('ya29.token-1');
+    }
+    expect(seen.map((request) => request.path)).toEqual(['/oauth2/token', '/oauth2/token']);
+    expect(seen[0]?.form.client_secret).toBe('client-secret-value');
+    expect(seen[1]?.headers.authorization).toBe(
+      `Basic ${Buffer.from('kalisto-client:client-secret-value').toString('base64')}`,
+    );
   });
 
   it('authenticates with HTTP Basic when clientAuth is basic', async () => {

@@ -100,7 +100,7 @@ export function registerDoctor(program: Command, runner: CommandRunner): void {
           id: 'config',
           title: 'Configuration',
           status: 'ok',
-          detail: `flow ${config.oauth.flow} (${config.oauth.provider}), tenant ${config.oauth.tenant}, checking ${protocols.join(', ')}${warnings}`,
+          detail: `flow ${config.oauth.flow} (${config.oauth.provider}), ${config.oauth.tenant ? `tenant ${config.oauth.tenant}` : `token URL ${config.oauth.tokenUrl}`}, checking ${protocols.join(', ')}${warnings}`,
         });
         await runChecks(
           planChecks({ config, session: () => context.session(), protocols, from: options.from, timeoutMs }),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { APP, CLIENT_ID, resolveError, TENANT } from '../../test/config-fixtures.js';
+import { resolveConfig } from './resolve.js';
 
 describe('near misses in errors', () => {
   it('points mail.imasp.host at mail.imaps.host, not at its own sibling mail.imasp.port', () => {
@@ -45,5 +46,29 @@ describe('near misses in errors', () => {
     expect(certificate.issues[0]?.expected).toContain(
       'found "o365.oauth.certificate.privatKey": did you mean o365.oauth.certificate.privateKey?',
     );
+  });
+});
+
+describe('o365.oauth.tenant', () => {
+  const base = { 'o365.oauth.clientId': CLIENT_ID, 'o365.oauth.clientSecret': 'secret-value' };
+
+  it('is not needed by another provider whose token URL has no %s', () => {
+    const config = resolveConfig({
+      ...base,
+      'o365.oauth.provider': 'oauth2',
+      'o365.oauth.url': 'https://idp.example.com/oauth2/token',
+    });
+    expect(config.oauth).toMatchObject({ tenant: '', tokenUrl: 'https://idp.example.com/oauth2/token' });
+  });
+
+  it('is needed by msal, and by a token URL with %s', () => {
+    for (const extra of [
+      {},
+      { 'o365.oauth.provider': 'oauth2' },
+      { 'o365.oauth.provider': 'oauth2', 'o365.oauth.url': 'https://idp.example.com/%s/token' },
+    ]) {
+      const error = resolveError({ ...base, ...extra });
+      expect(error.issues.map((issue) => issue.property)).toEqual(['o365.oauth.tenant']);
+    }
   });
 });

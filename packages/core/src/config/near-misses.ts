@@ -99,6 +99,18 @@ export function nearMissHints(
 }
 
 /**
+ * Whether `o365.oauth.tenant` is needed: MSAL always names a tenant, and so does a token URL with
+ * `%s`. Another provider's fixed endpoint (`o365.oauth.url` without `%s`, e.g. a non-Microsoft
+ * OAuth2 server) has no tenant to name.
+ */
+function tenantNeeded(reader: PropertyReader): boolean {
+  const url = reader.string('o365.oauth.url');
+  return (
+    (reader.string('o365.oauth.provider') ?? 'msal') === 'msal' || url === undefined || url.includes('%s')
+  );
+}
+
+/**
  * Reports each required property that is absent; when a given name is a near miss of it
  * (`o365.oauth.clientID`), the issue says so.
  */
@@ -108,6 +120,7 @@ export function checkRequired(
 ): void {
   for (const row of definitions.values()) {
     if (!row.required || reader.string(row.name) !== undefined) continue;
+    if (row.name === 'o365.oauth.tenant' && !tenantNeeded(reader)) continue;
     const what = row.description.replace(/\.$/, '');
     reader.missing(row.name, `a value: ${what.charAt(0).toLowerCase()}${what.slice(1)}`);
   }
