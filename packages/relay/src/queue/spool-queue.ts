@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { ConfigError, type Logger } from '@kalisto/core';
 import { silentLogger } from '@kalisto/core/plugin';
 import { checkRequest, closedError, notify, settledWithin, startedError } from './common.js';
+import { DueSchedule } from './due-heap.js';
 import { checkId, QueueError } from './errors.js';
 import { QUEUE_DEFAULTS, type ResolvedTuning, resolveTuning, type SpoolQueueOptions } from './options.js';
 import { newQueueId, settle } from './schedule.js';
@@ -87,7 +88,7 @@ class SpoolQueue implements DeliveryQueue {
   readonly kind = 'spool' as const;
   private readonly owner: Owner = thisOwner();
   /** Pending messages this process knows of: id → when due (epoch ms), and the state file it read. */
-  private readonly due = new Map<string, { at: number; stateMtime: number }>();
+  private readonly due = new DueSchedule<{ stateMtime: number }>();
   private readonly flights = new Map<string, Flight>();
   private readonly abort = new AbortController();
   private readonly syncQueueDir: () => Promise<void>;
@@ -286,7 +287,10 @@ class SpoolQueue implements DeliveryQueue {
         this.due.set(id, { at: saved.nextAttemptAt ?? 0, stateMtime: mtime });
       }
     }
-    for (const id of this.due.keys()) if (!present.has(id)) this.due.delete(id);
+    // Gone from queue/ (claimed elsewhere, dropped); entries set here since the listing (-1) stay.
+    for (const id of [...this.due.ids()]) {
+      if (!present.has(id) && this.due.get(id)?.stateMtime !== -1) this.due.delete(id);
+    }
     for (const name of await this.names('active')) await this.recoverIfStale(name);
     await this.sweepTmp();
   }
@@ -344,28 +348,23 @@ class SpoolQueue implements DeliveryQueue {
     if (this.closed || !this.deliver) return;
     const now = Date.now();
     while (this.flights.size < this.tuning.concurrency) {
-      let pick: string | undefined;
-      for (const [id, { at }] of this.due) {
-        if (at <= now && (pick === undefined || id < pick)) pick = id;
-      }
+      const pick = this.due.takeDue(now);
       if (pick === undefined) break;
-      this.due.delete(pick);
       const token = newToken();
       liveTokens.add(token);
       const done = this.attempt(pick, token, this.deliver).finally(() => {
         liveTokens.delete(token);
-        this.flights.delete(pick as string);
+        this.flights.delete(pick);
         this.pump();
       });
       this.flights.set(pick, { token, done });
     }
-    let next = Number.POSITIVE_INFINITY;
-    for (const { at } of this.due.values()) if (at > now && at < next) next = at;
+    const next = this.due.nextAt();
     if (next < this.wakeAt || this.wakeAt <= now) {
       clearTimeout(this.wakeTimer);
       this.wakeAt = next;
       if (Number.isFinite(next)) {
-        this.wakeTimer = setTimeout(() => this.pump(), Math.min(next - now, 2_147_483_647));
+        this.wakeTimer = setTimeout(() => this.pump(), Math.min(Math.max(next - now, 0), 2_147_483_647));
       }
     }
   }
