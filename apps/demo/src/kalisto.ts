@@ -3,8 +3,8 @@ import { createOutlook } from '@kalisto/outlook';
 
 /**
  * The one call an application makes: `@kalisto/outlook` registers the whole WebSphere provider
- * table (imap, imaps, pop3, pop3s, smtp, smtps), the MSAL token provider and one process-wide
- * memory cache that every session shares.
+ * table (imap, imaps, pop3, pop3s, smtp, smtps) and Microsoft Graph's store and transport (graph),
+ * the MSAL token provider and one process-wide memory cache that every session shares.
  */
 export function createTourKalisto(): Kalisto {
   return createOutlook();

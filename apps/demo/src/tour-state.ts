@@ -1,7 +1,7 @@
 import type { Kalisto, KalistoSession, PropertyMap } from '@kalisto/core';
 import type { Sandbox } from '@kalisto/sandbox';
 
-/** What the steps share: the sandbox, the Kalisto instance, two sessions and the mail sent. */
+/** What the steps share: the sandbox, the Kalisto instance, the sessions and the mail sent. */
 export interface TourState {
   sandbox: Sandbox;
   kalisto: Kalisto;
@@ -9,12 +9,21 @@ export interface TourState {
   appSession: KalistoSession;
   /** Delegated session (password grant) of a second user. */
   userSession: KalistoSession;
+  /** The app-only session's properties with `mail.transport.protocol=graph` and `mail.store.protocol=graph`. */
+  graphSession: KalistoSession;
   /** The mailbox the app-only session opens. */
   mailbox: string;
   /** The delegated user. */
   user: string;
   /** Subjects of the messages sent, in order. */
   subjects: string[];
+  /** The message sent over graph: its Message-ID and the bytes nodemailer composed. */
+  graphSent?: { messageId: string; source: Buffer };
+}
+
+/** The sandbox's properties moved to Microsoft Graph: two properties, nothing else. */
+export function graphProperties(sandbox: Sandbox): PropertyMap {
+  return { ...sandbox.properties, 'mail.transport.protocol': 'graph', 'mail.store.protocol': 'graph' };
 }
 
 /** Properties of a delegated (password grant) session through the sandbox's public client app. */

@@ -6,13 +6,14 @@ import type { Sandbox } from '@kalisto/sandbox';
 import { createTourKalisto } from './kalisto.js';
 import { configureStep } from './steps/configure.js';
 import { badSecretStep } from './steps/failure.js';
+import { graphReadStep, graphSendStep } from './steps/graph.js';
 import { imapReadStep, pop3ReadStep } from './steps/read.js';
 import { startSandboxStep } from './steps/sandbox.js';
 import { sendStep } from './steps/send.js';
 import { tokenEconomyStep } from './steps/token-economy.js';
 import { clientCredentialsStep, passwordGrantStep } from './steps/tokens.js';
 import { type StepResult, TourPrinter } from './tour-output.js';
-import { passwordGrantProperties, type TourState } from './tour-state.js';
+import { graphProperties, passwordGrantProperties, type TourState } from './tour-state.js';
 
 export interface RunTourOptions {
   /** Where the tour prints (default: standard output). */
@@ -29,8 +30,8 @@ export interface TourOutcome {
 export async function runTour(options: RunTourOptions = {}): Promise<TourOutcome> {
   const printer = new TourPrinter(options.write ?? ((text) => process.stdout.write(text)));
   printer.heading('Kalisto tour: Microsoft 365 mail over OAuth2, on an offline Office 365', [
-    'Every step below runs the real libraries (MSAL, imapflow, nodemailer, our POP3 client) against',
-    '@kalisto/sandbox on 127.0.0.1. Nothing leaves this machine and no secret is printed.',
+    'Every step below runs the real libraries (MSAL, imapflow, nodemailer, our POP3 and Graph clients)',
+    'against @kalisto/sandbox on 127.0.0.1. Nothing leaves this machine and no secret is printed.',
   ]);
 
   let sandbox: Sandbox | undefined;
@@ -53,6 +54,7 @@ export async function runTour(options: RunTourOptions = {}): Promise<TourOutcome
         kalisto,
         appSession: kalisto.session(sandbox.properties),
         userSession: kalisto.session(passwordGrantProperties(sandbox, megan.upn, megan.password)),
+        graphSession: kalisto.session(graphProperties(sandbox)),
         mailbox: sandbox.properties['o365.user'] ?? '',
         user: megan.upn,
         subjects: [],
@@ -68,6 +70,8 @@ export async function runTour(options: RunTourOptions = {}): Promise<TourOutcome
         imapReadStep('imaps', 'user', current),
         pop3ReadStep('pop3', current),
         pop3ReadStep('pop3s', current),
+        graphSendStep(current),
+        graphReadStep(current),
         tokenEconomyStep(box),
         badSecretStep(box),
       ]) {

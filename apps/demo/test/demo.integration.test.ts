@@ -43,14 +43,19 @@ describe('pnpm demo', () => {
       'Read over imaps (delegated)',
       'Read over pop3',
       'Read over pop3s',
+      'Send over graph',
+      'Read over graph',
       'A dozen connections, one token',
       'A mistake, explained',
     ]) {
       expect(summary).toContain(step);
     }
+    // mail.transport.protocol=graph: one sendMail request, and IMAP and Graph's $value return the bytes sent.
+    expect(summary).toContain('1 sendMail request; byte-identical over imaps');
+    expect(summary).toMatch(/\d+ messages listed; \$value byte-identical/);
     expect(summary).toMatch(/12 logins → [12] token requests?/);
     expect(summary).toContain('AADSTS7000215 → TOKEN_INVALID_CLIENT_SECRET');
-    expect(summary).toMatch(/All \d+ steps passed\./);
+    expect(summary).toContain('All 14 steps passed.');
     expect(summary).not.toContain('✗');
     // The fix is shown in words.
     expect(stdout).toContain("Use the secret's Value, not its ID");

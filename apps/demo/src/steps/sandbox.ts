@@ -7,7 +7,7 @@ export function startSandboxStep(onStarted: (sandbox: Sandbox) => void): TourSte
   return {
     title: 'Start the Office 365 sandbox',
     explanation:
-      'No Microsoft account needed: @kalisto/sandbox emulates the identity platform (HTTPS, AADSTS errors) and Exchange Online IMAP, POP3 and SMTP on 127.0.0.1, with its own CA that Kalisto trusts through kalisto.tls.ca.',
+      'No Microsoft account needed: @kalisto/sandbox emulates the identity platform (HTTPS, AADSTS errors), Exchange Online IMAP, POP3 and SMTP, and Microsoft Graph mail on 127.0.0.1, with its own CA that Kalisto trusts through kalisto.tls.ca.',
     async run() {
       const sandbox = await startSandbox();
       onStarted(sandbox);
@@ -22,9 +22,10 @@ export function startSandboxStep(onStarted: (sandbox: Sandbox) => void): TourSte
           `IMAP  ${port('imap')} (STARTTLS)   ${port('imaps')} (TLS)`,
           `POP3  ${port('pop3')} (STLS)       ${port('pop3s')} (TLS)`,
           `SMTP  ${port('smtp')} (STARTTLS)   ${port('smtps')} (TLS)`,
+          `Graph ${e.graph.url}`,
           `tenant ${sandbox.tenant.domain} (${sandbox.tenant.id})`,
         ],
-        outcome: 'identity platform + six mail ports on loopback',
+        outcome: 'identity platform, Graph + six mail ports on loopback',
       };
     },
   };
