@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type RedisServer, startRedisServer } from '@kalisto/test-support';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type Deliver,
@@ -330,6 +331,44 @@ describe('redis queue only', () => {
     }
     expect(texts.length).toBeGreaterThan(0);
     for (const text of [...texts, ...lines]) expect(text).not.toContain(secret);
+  });
+
+  it('dead-letters a message whose body vanished from Redis (eviction) instead of counting it delivered', async () => {
+    const queue = await openDeliveryQueue({ kind: 'redis', url: redis.url, prefix: 'evict', ...FAST });
+    const id = await queue.enqueue({ ...envelopeFor(14), raw: messageFor(14) });
+    const raw = new Redis(redis.url);
+    expect(await raw.del(`evict:relay-body:${id}`)).toBe(1);
+    raw.disconnect();
+    const delivered: string[] = [];
+    queue.start(async (item) => {
+      delivered.push(item.id);
+      return { response: '250 OK' };
+    });
+    await eventually(async () => (await queue.stats()).dead === 1, 'the message to be dead');
+    expect((await queue.list({ state: 'dead' }))[0]).toMatchObject({
+      id,
+      lastFailure: { deadReason: 'unreadable', reply: expect.stringContaining('noeviction') },
+    });
+    expect(delivered).toEqual([]);
+    await queue.close();
+  });
+
+  it('completes without sending again a job re-run after its worker recorded the delivery but died before BullMQ did', async () => {
+    const queue = await openDeliveryQueue({ kind: 'redis', url: redis.url, prefix: 'rerun', ...FAST });
+    const id = await queue.enqueue({ ...envelopeFor(15), raw: messageFor(15) });
+    // What the worker's last step leaves when it is killed right after it: no body, the marker.
+    const raw = new Redis(redis.url);
+    await raw.multi().del(`rerun:relay-body:${id}`).set(`rerun:relay-done:${id}`, '1', 'EX', 60).exec();
+    raw.disconnect();
+    const delivered: string[] = [];
+    queue.start(async (item) => {
+      delivered.push(item.id);
+      return { response: '250 OK' };
+    });
+    await eventually(idle(queue), 'the job to complete');
+    expect(await queue.stats()).toEqual({ pending: 0, dead: 0, inFlight: 0 });
+    expect(delivered).toEqual([]);
+    await queue.close();
   });
 
   it('refuses a body above maxMessageBytes', async () => {

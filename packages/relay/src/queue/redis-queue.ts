@@ -1,10 +1,11 @@
 /**
  * The `redis` backend: BullMQ on a Redis that several relay instances share. A job holds the
  * envelope and bookkeeping; the message bytes sit beside it in one binary key
- * (`<prefix>:relay-body:<id>`, at most `maxMessageBytes`), written before the job and deleted right
- * after upstream accepted the message — so a job re-run after its worker died finds no body once
- * delivered (and completes without sending again), while a worker killed between upstream's 250
- * and that delete makes the one duplicate the interface allows.
+ * (`<prefix>:relay-body:<id>`, at most `maxMessageBytes`), written before the job and replaced,
+ * right after upstream accepted the message, by a day-long marker `<prefix>:relay-done:<id>` (one
+ * MULTI) — so a job re-run after its worker died completes without sending again once delivered,
+ * while a worker killed between upstream's 250 and that step makes the one duplicate the interface
+ * allows. A body missing without the marker (evicted) is a dead letter, never a silent success.
  *
  * Retries use BullMQ's attempts with our backoff (the same policy as the spool); permanent failures
  * throw `UnrecoverableError`; the failed set is the dead letters (kept: `removeOnFail: false`).
@@ -34,6 +35,8 @@ import type {
 const B = 'redis';
 const QUEUE_NAME = 'relay';
 const PENDING = ['waiting', 'prioritized', 'delayed', 'active'] as const;
+/** How long a delivered message's marker outlives it: far beyond any lease and stalled check. */
+const DONE_TTL_S = 86_400;
 
 /** What a job carries (never the body). */
 interface JobData extends QueueMessageInfo {
@@ -134,6 +137,10 @@ class RedisQueue implements DeliveryQueue {
     return `${this.p.prefix}:relay-body:${id}`;
   }
 
+  private doneKey(id: string): string {
+    return `${this.p.prefix}:relay-done:${id}`;
+  }
+
   async enqueue(request: EnqueueRequest): Promise<string> {
     if (this.closed) throw closedError(B);
     checkRequest(request, B);
@@ -223,12 +230,25 @@ class RedisQueue implements DeliveryQueue {
     };
     const raw = await this.p.client.getBuffer(this.bodyKey(id));
     if (raw === null) {
-      // The body goes only after upstream accepted: this is a re-run of a delivered message.
-      this.p.logger.warn(
-        { id },
-        'Queued message has no body: delivered before its worker stopped; not sent again',
+      if ((await this.p.client.exists(this.doneKey(id))) === 1) {
+        // A re-run of a message delivered just before its worker stopped: not sent again.
+        this.p.logger.warn({ id }, 'Queued message was delivered before its worker stopped; not sent again');
+        return;
+      }
+      const failure: FailureRecord = {
+        reply:
+          'relay: the message body is missing from Redis (evicted? Redis needs maxmemory-policy noeviction)',
+        transient: false,
+        at: Date.now(),
+        deadReason: 'unreadable',
+      };
+      await job.updateData({ ...data, lastFailure: failure });
+      this.p.logger.error(
+        { id, mailbox: item.mailbox },
+        'Queued message has no body in Redis; kept in the dead letters',
       );
-      return;
+      notify(this.p.tuning.observer, this.p.logger, 'dead', item, failure);
+      throw new UnrecoverableError(failure.reply);
     }
     let receipt: Awaited<ReturnType<Deliver>>;
     try {
@@ -256,7 +276,8 @@ class RedisQueue implements DeliveryQueue {
       notify(this.p.tuning.observer, this.p.logger, 'dead', item, outcome.failure);
       throw new UnrecoverableError(outcome.failure.reply);
     }
-    await this.p.client.del(this.bodyKey(id));
+    // One step: the body goes and a day-long marker says "delivered" to a re-run after a crash.
+    await this.p.client.multi().del(this.bodyKey(id)).set(this.doneKey(id), '1', 'EX', DONE_TTL_S).exec();
     notify(this.p.tuning.observer, this.p.logger, 'delivered', item, receipt);
   }
 
