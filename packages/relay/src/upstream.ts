@@ -95,6 +95,9 @@ export function createUpstream(options: UpstreamOptions): Upstream {
   const { kalisto, base, logger } = options;
   // Resolving once up front turns a bad base configuration into a ConfigError at start.
   const resolved = kalisto.resolveConfig(base);
+  for (const warning of resolved.warnings ?? []) {
+    logger.warn({ property: warning.property, suggestion: warning.suggestion }, warning.message);
+  }
   const sessions = new Map<string, KalistoSession>();
   const transports = new Map<string, Promise<RawSender>>();
   let closed = false;

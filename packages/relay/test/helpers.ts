@@ -207,6 +207,8 @@ export async function findOverImap(bed: RelayBed, address: string, marker: strin
 
 /** A line-level SMTP client on a raw socket: what old devices and attackers send, byte for byte. */
 export interface RawSmtp {
+  /** The server's first reply (220, or 421/554 when it refuses the connection). */
+  readonly greeting: string;
   /** Writes `bytes` as they are (no line end added). */
   write(bytes: string | Buffer): void;
   /** Writes `line` + CRLF and resolves with the next complete reply. */
@@ -259,8 +261,9 @@ export async function rawSmtp(
     }
   };
   await once(socket, 'connect');
-  await reply();
+  const greeting = await reply();
   return {
+    greeting,
     write: (bytes) => void socket.write(bytes),
     async command(line) {
       socket.write(`${line}\r\n`);

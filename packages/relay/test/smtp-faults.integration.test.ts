@@ -8,6 +8,7 @@ import { FIXTURE } from '@kalisto/sandbox';
 import { freePort } from '@kalisto/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  eventually,
   findOverImap,
   PRINTER,
   printerPasswordHash,
@@ -32,6 +33,8 @@ const listeners = (hash: string) => ({
   'kalisto.relay.listener.local.port': '0',
   'kalisto.relay.listener.local.tls': 'none',
   'kalisto.relay.listener.local.maxMessageBytes': '2000',
+  'kalisto.relay.listener.local.maxRecipients': '2',
+  'kalisto.relay.listener.local.maxConnections': '3',
   'kalisto.relay.user.printer.password': hash,
   'kalisto.relay.user.printer.mailbox': adele,
   'kalisto.relay.user.scanner.password': hash,
@@ -135,6 +138,46 @@ describe('limits', () => {
       expect(await findOverImap(bed, megan, subject)).toHaveLength(0);
     } finally {
       smtp.close();
+    }
+  });
+});
+
+describe('more limits', () => {
+  it('maxRecipients: the next RCPT gets 452, the message goes to the ones accepted', async () => {
+    const smtp = await rawSmtp(bed.port('local'));
+    try {
+      await smtp.command('EHLO device');
+      await smtp.command(
+        `AUTH PLAIN ${Buffer.from(`\0${PRINTER.user}\0${PRINTER.password}`).toString('base64')}`,
+      );
+      await smtp.command(`MAIL FROM:<${adele}>`);
+      expect(await smtp.command(`RCPT TO:<${megan}>`)).toMatch(/^250 /);
+      expect(await smtp.command(`RCPT TO:<${FIXTURE.users.alex}>`)).toMatch(/^250 /);
+      const third = await smtp.command(`RCPT TO:<${FIXTURE.users.isaiah}>`);
+      said.push(third);
+      expect(third).toBe('452 Error: too many recipients');
+    } finally {
+      smtp.close();
+    }
+  });
+
+  it('maxConnections: one client more than allowed is told 421 and disconnected', async () => {
+    // Connections of earlier tests are gone on the server side too before counting starts.
+    await eventually(async () =>
+      /kalisto_relay_connections_active\{listener="local"\} 0$/m.test(await bed.relay.metrics()),
+    );
+    const open = [
+      await rawSmtp(bed.port('local')),
+      await rawSmtp(bed.port('local')),
+      await rawSmtp(bed.port('local')),
+    ];
+    try {
+      const fourth = await rawSmtp(bed.port('local'));
+      fourth.close();
+      expect(fourth.greeting).toBe('421 kalisto-relay Too many connected clients, try again in a moment');
+      for (const smtp of open) expect(smtp.greeting).toMatch(/^220 /);
+    } finally {
+      for (const smtp of open) smtp.close();
     }
   });
 });
