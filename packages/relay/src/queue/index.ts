@@ -1,3 +1,8 @@
+/**
+ * The relay's optional durable delivery queue: `spool` (a directory) or `redis` (BullMQ), one
+ * interface ({@link DeliveryQueue}). What "nothing lost" and "at most one duplicate" mean exactly,
+ * the properties and the Redis settings it needs: ./README.md (the section for docs/relay.md).
+ */
 export { QUEUE_ID, QueueError, type QueueErrorCode } from './errors.js';
 export { openDeliveryQueue } from './open.js';
 export {

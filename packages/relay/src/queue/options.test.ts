@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { QUEUE_DEFAULTS, QUEUE_PROPERTIES, queueOptionsFromProperties, resolveTuning } from './options.js';
 
@@ -34,6 +37,22 @@ describe('queueOptionsFromProperties', () => {
     ).toEqual({ kind: 'redis', url: 'redis://r:6379', prefix: '{k}', maxMessageBytes: 1_000 });
   });
 
+  it('reads redis.url from env:NAME or file:PATH', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'kalisto-q-')), 'url');
+    writeFileSync(file, 'redis://:from-file@r:6379\n');
+    expect(
+      queueOptionsFromProperties('redis', { 'redis.url': 'env:QUEUE_URL' }, { QUEUE_URL: 'redis://e:1' }),
+    ).toMatchObject({
+      url: 'redis://e:1',
+    });
+    expect(queueOptionsFromProperties('redis', { 'redis.url': `file:${file}` })).toMatchObject({
+      url: 'redis://:from-file@r:6379',
+    });
+    expect(() => queueOptionsFromProperties('redis', { 'redis.url': 'env:QUEUE_URL' }, {})).toThrow(
+      /kalisto\.relay\.queue\.redis\.url.*QUEUE_URL/,
+    );
+  });
+
   it('names every bad, missing, unknown or misplaced property in one error', () => {
     let error: unknown;
     try {
@@ -51,6 +70,22 @@ describe('queueOptionsFromProperties', () => {
       'kalisto.relay.queue.path',
       'kalisto.relay.queue.redis.url',
     ]);
+  });
+
+  it('never shows a Redis password read from the environment in its error', () => {
+    const secret = 'Env-Redis-Pass-9';
+    let message = '';
+    try {
+      queueOptionsFromProperties(
+        'redis',
+        { 'redis.url': 'env:Q', concurrency: 'x' },
+        { Q: `http://:${secret}@r` },
+      );
+    } catch (caught) {
+      message = `${(caught as Error).message} ${JSON.stringify(caught)}`;
+    }
+    expect(message).toContain('kalisto.relay.queue.redis.url');
+    expect(message).not.toContain(secret);
   });
 
   it('never shows the Redis password in its error', () => {

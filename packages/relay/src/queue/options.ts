@@ -2,6 +2,7 @@
  * The queue's options: one typed object per backend, the defaults as a table, and the reading of the
  * `kalisto.relay.queue.*` properties onto them (one ConfigError naming every bad property).
  */
+import { readFileSync } from 'node:fs';
 import { ConfigError, type ConfigIssue, type Logger } from '@kalisto/core';
 import type { Redis } from 'ioredis';
 import type { QueueObserver } from './types.js';
@@ -14,7 +15,7 @@ export interface QueueTuning {
   maxAttempts?: number;
   /** Wait before the first retry; doubles per attempt (with jitter: 50–100 % of it). Default 30,000. */
   backoffBaseMs?: number;
-  /** Longest wait between two attempts. Default 1,800,000 (30 min): 20 attempts span about 7 hours. */
+  /** Longest wait between two attempts. Default 1,800,000 (30 min): 20 attempts span about 5–7 hours. */
   backoffMaxMs?: number;
   /** A message still failing this long after it was queued is dead at its next failure. Default 86,400,000 (24 h). */
   maxAgeMs?: number;
@@ -221,15 +222,17 @@ const REDIS_ONLY = new Set(['redis.url', 'redis.prefix', 'redis.maxMessageBytes'
 
 /**
  * Reads the `kalisto.relay.queue.*` properties (given without that prefix, as the relay config
- * collects them) into the options of `kind`. `redis.url` must already be resolved (env:/file:).
+ * collects them) into the options of `kind`. `redis.url` may be `env:NAME` or `file:PATH`.
  *
  * @throws ConfigError naming every bad, missing, unknown or misplaced property.
  */
 export function queueOptionsFromProperties(
   kind: 'spool' | 'redis',
   properties: Readonly<Record<string, string>>,
+  env: Readonly<Record<string, string | undefined>> = process.env,
 ): DeliveryQueueOptions {
   const issues: ConfigIssue[] = [];
+  const secrets: string[] = [];
   const known = new Set(QUEUE_PROPERTIES.map((row) => row.name.slice(P.length)));
   const options: Record<string, unknown> = { kind };
   for (const [key, value] of Object.entries(properties)) {
@@ -252,8 +255,11 @@ export function queueOptionsFromProperties(
       } else options[target] = number;
     } else if (key === 'path') options.path = value;
     else if (key === 'redis.url') {
-      if (/^rediss?:\/\//i.test(value.trim())) options.url = value.trim();
-      else issues.push({ property, value, expected: 'a redis:// or rediss:// URL' });
+      const url = dereference(value, env);
+      if ('problem' in url) issues.push({ property, value, expected: url.problem });
+      else if (/^rediss?:\/\//i.test(url.text)) options.url = url.text;
+      else issues.push({ property, value: url.text, expected: 'a redis:// or rediss:// URL' });
+      if ('text' in url) secrets.push(url.text);
     } else if (key === 'redis.prefix') options.prefix = value;
   }
   if (kind === 'spool' && !options.path) {
@@ -270,9 +276,30 @@ export function queueOptionsFromProperties(
   }
   if (issues.length > 0) {
     throw new ConfigError(issues, {
-      secrets: [properties['redis.url']],
+      secrets: [properties['redis.url'], ...secrets],
       hint: 'Fix the kalisto.relay.queue.* properties listed above (docs/relay.md has the table).',
     });
   }
   return options as unknown as DeliveryQueueOptions;
+}
+
+/** `env:NAME` and `file:PATH` resolved (the way the relay's other secret properties are given). */
+function dereference(
+  value: string,
+  env: Readonly<Record<string, string | undefined>>,
+): { text: string } | { problem: string } {
+  const trimmed = value.trim();
+  if (trimmed.startsWith('env:')) {
+    const name = trimmed.slice(4);
+    const text = env[name]?.trim();
+    return text ? { text } : { problem: `environment variable ${name} to be set` };
+  }
+  if (trimmed.startsWith('file:')) {
+    try {
+      return { text: readFileSync(trimmed.slice(5), 'utf8').trim() };
+    } catch {
+      return { problem: `a readable file (${trimmed.slice(5)})` };
+    }
+  }
+  return { text: trimmed };
 }
