@@ -271,7 +271,6 @@ export abstract class ClientConnection {
         );
       }
     });
-    client.resume();
   }
 
   #greet(): void {

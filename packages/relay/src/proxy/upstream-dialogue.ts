@@ -208,7 +208,7 @@ function whenReady(
     let tcpConnected = !socket.connecting;
     const finish = (error?: Error) => {
       socket.off('connect', onConnect);
-      socket.off('secureConnect', finish);
+      socket.off('secureConnect', onSecure);
       socket.off('error', onError);
       socket.off('close', onClose);
       signal.removeEventListener('abort', onAbort);
@@ -223,6 +223,7 @@ function whenReady(
       tcpConnected = true;
       if (!tls) finish();
     };
+    const onSecure = () => finish();
     const onError = (error: Error) =>
       finish(tls && tcpConnected ? upstreamTlsError(endpoint, error) : upstreamConnectError(endpoint, error));
     const onClose = () => finish(upstreamClosedError(endpoint));
@@ -232,7 +233,7 @@ function whenReady(
       return;
     }
     socket.on('connect', onConnect);
-    if (tls) socket.on('secureConnect', () => finish());
+    if (tls) socket.on('secureConnect', onSecure);
     socket.on('error', onError);
     socket.on('close', onClose);
     signal.addEventListener('abort', onAbort, { once: true });
