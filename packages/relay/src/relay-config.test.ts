@@ -267,6 +267,19 @@ describe('loadRelayConfig', () => {
     ]);
   });
 
+  it('with the redis queue, an SMTP listener may not accept more than the queue keeps', () => {
+    expect(
+      issuesOf({
+        ...base(),
+        'kalisto.relay.queue': 'redis',
+        'kalisto.relay.queue.redis.url': 'redis://127.0.0.1:6379',
+        'kalisto.relay.queue.redis.maxMessageBytes': '1000000',
+      }),
+    ).toEqual([
+      'kalisto.relay.listener.submit.maxMessageBytes: at most kalisto.relay.queue.redis.maxMessageBytes (1000000): a message the listener accepts must fit in the queue',
+    ]);
+  });
+
   it('a redis URL with a password is never shown in an error', () => {
     let message = '';
     try {

@@ -11,6 +11,7 @@ import { type ParsedPasswordHash, parsePasswordHash } from './password-hash.js';
 import { type DeliveryQueueOptions, queueOptionsFromProperties } from './queue/index.js';
 import { resolveReference } from './references.js';
 import {
+  EXCHANGE_MAX_MESSAGE_BYTES,
   LISTENER_PREFIX,
   type ListenerMode,
   type ListenerProtocol,
@@ -382,7 +383,7 @@ function readUser(reader: Reader, name: string): RelayUser | undefined {
   return { name, mailbox: mailbox.toLowerCase(), passwordHash: new Secret(text), hash };
 }
 
-/** The queue's options; its own reader names bad `kalisto.relay.queue.*` values. */
+/** The queue's options; its own reader names bad `kalisto.relay.queue.*` values (and resolves redis.url's env:/file:). */
 function readQueue(
   reader: Reader,
   kind: QueueKind | undefined,
@@ -395,14 +396,8 @@ function readQueue(
     }
     return undefined;
   }
-  const url = properties['redis.url'];
-  if (url !== undefined) {
-    const resolved = reader.referenced(`${QUEUE_PREFIX}redis.url`, true);
-    if (resolved === undefined) return undefined;
-    properties['redis.url'] = resolved;
-  }
   try {
-    return queueOptionsFromProperties(kind, properties);
+    return queueOptionsFromProperties(kind, properties, reader.env);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     reader.issues.push(...error.issues);
@@ -508,6 +503,18 @@ export function loadRelayConfig(input: RelayConfigInput, options: LoadRelayConfi
   };
   const queueKind = reader.enum<QueueKind>('kalisto.relay.queue', row('kalisto.relay.queue'));
   const queue = readQueue(reader, queueKind, queueProperties);
+  if (queue?.kind === 'redis') {
+    const kept = queue.maxMessageBytes ?? EXCHANGE_MAX_MESSAGE_BYTES;
+    for (const listener of listeners) {
+      if (listener.protocol === 'smtp' && listener.maxMessageBytes > kept) {
+        reader.issue(
+          `${LISTENER_PREFIX}${listener.name}.maxMessageBytes`,
+          `at most kalisto.relay.queue.redis.maxMessageBytes (${kept}): a message the listener accepts must fit in the queue`,
+          String(listener.maxMessageBytes),
+        );
+      }
+    }
+  }
   const adminHost = reader.text('kalisto.relay.admin.host', row('kalisto.relay.admin.host')) ?? '127.0.0.1';
   if (adminHost !== 'localhost' && isIP(adminHost) === 0) {
     reader.issue('kalisto.relay.admin.host', 'an IPv4 or IPv6 address (or localhost)', adminHost);
