@@ -9,6 +9,11 @@ export interface Contender {
   readonly name: string;
   /** Runs one round; returns its value in the comparison's unit (lower is better). */
   round(): Promise<number>;
+  /**
+   * Name of another contender of the comparison whose per-round values this one's ratio is taken
+   * to (default: the raw library), for comparing two protocols rather than a wrapper and its library.
+   */
+  readonly baseline?: string;
 }
 
 /** A comparison of ours against the raw library, in one run. */
@@ -44,6 +49,10 @@ export interface ResultRow {
   ratio?: number;
   /** Lowest and highest per-round ratio. */
   ratioRange?: [number, number];
+  /** The contender `ratio` is taken to, when not the raw library. */
+  ratioTo?: string;
+  /** The measured value of every round, in order (warm-up rounds left out). */
+  samples?: number[];
   target?: string;
   verdict: 'pass' | 'FAIL' | 'info';
   /** Anything else worth a line (requests made, byte-exact counts…). */
@@ -85,13 +94,26 @@ export async function compare(comparison: Comparison): Promise<ResultRow[]> {
   return rows;
 }
 
+/** The median of the per-round ratios `values[r] / base[r]`, with the lowest and highest. */
+export function pairedRatio(
+  values: readonly number[],
+  base: readonly number[],
+): { ratio: number; range: [number, number] } {
+  const ratios = values.map((v, r) => v / (base[r] as number));
+  return { ratio: median(ratios), range: [Math.min(...ratios), Math.max(...ratios)] };
+}
+
 function toRows(comparison: Comparison, benchmark: string, unit: string, samples: number[][]): ResultRow[] {
   const all = [comparison.raw, ...comparison.contenders];
-  const rawSamples = samples[0] as number[];
+  const baseOf = (contender: Contender): number[] => {
+    if (contender.baseline === undefined) return samples[0] as number[];
+    const index = all.findIndex((c) => c.name === contender.baseline);
+    if (index === -1) throw new Error(`${contender.name}: no contender named ${contender.baseline}`);
+    return samples[index] as number[];
+  };
   return all.map((contender, i) => {
     const values = samples[i] as number[];
-    const ratios = values.map((v, r) => v / (rawSamples[r] as number));
-    const ratio = median(ratios);
+    const { ratio, range } = pairedRatio(values, baseOf(contender));
     const isRaw = i === 0;
     const target = comparison.target;
     return {
@@ -101,9 +123,11 @@ function toRows(comparison: Comparison, benchmark: string, unit: string, samples
       unit,
       spread: spreadOf(values),
       ratio,
-      ...(isRaw ? {} : { ratioRange: [Math.min(...ratios), Math.max(...ratios)] as [number, number] }),
+      ...(isRaw ? {} : { ratioRange: range }),
+      ...(contender.baseline === undefined ? {} : { ratioTo: contender.baseline }),
       ...(isRaw || target === undefined ? {} : { target: target.text }),
       verdict: isRaw || target === undefined ? 'info' : ratio <= target.maxRatio ? 'pass' : 'FAIL',
+      samples: values,
     };
   });
 }

@@ -25,7 +25,7 @@ function cells(row: ResultRow): string[] {
     ratio,
     row.target ?? '',
     row.verdict,
-    row.note ?? '',
+    [row.ratioTo === undefined ? '' : `ratio to ${row.ratioTo}`, row.note ?? ''].filter(Boolean).join('; '),
   ];
 }
 

@@ -42,6 +42,11 @@ function handle(sandbox: Sandbox, request: SandboxRequest): unknown {
     case 'resetRequestCounts':
       sandbox.hooks.resetRequestCounts();
       return null;
+    case 'graphRequestCounts':
+      return sandbox.hooks.graph.requestCounts();
+    case 'resetGraphRequestCounts':
+      sandbox.hooks.graph.resetRequestCounts();
+      return null;
   }
 }
 
@@ -64,6 +69,7 @@ async function main() {
       imaps: sandbox.endpoints.imaps,
       pop3s: sandbox.endpoints.pop3s,
       smtp: sandbox.endpoints.smtp,
+      graph: sandbox.endpoints.graph,
     },
   };
   process.send?.(ready);

@@ -19,7 +19,8 @@ export interface SandboxReady {
   user: string;
   /** Another mailbox (the SMTP benchmarks deliver there, leaving `user`'s Inbox alone). */
   otherUser: string;
-  endpoints: { imaps: Endpoint; pop3s: Endpoint; smtp: Endpoint };
+  /** `graph.url` is Graph's `/v1.0` root (`https://127.0.0.1:PORT/v1.0`). */
+  endpoints: { imaps: Endpoint; pop3s: Endpoint; smtp: Endpoint; graph: Endpoint & { url: string } };
 }
 
 type Op<N extends string, T = object> = { op: N; id: number } & T;
@@ -33,6 +34,8 @@ export type SandboxRequest =
   | Op<'clear', { mailbox: string }>
   | Op<'requestCounts'>
   | Op<'resetRequestCounts'>
+  | Op<'graphRequestCounts'>
+  | Op<'resetGraphRequestCounts'>
   | Op<'stop'>;
 
 export interface SandboxReply {

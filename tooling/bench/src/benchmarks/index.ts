@@ -1,5 +1,6 @@
 import type { Benchmark } from '../context.js';
 import { fileCacheHit, memoryCacheHit, redisCacheHit } from './cache.js';
+import { graphFetch, graphSend } from './graph.js';
 import { tokenHeap } from './heap.js';
 import { imapConnect, imapFetch } from './imap.js';
 import { pop3Connect, pop3DotHeavy, pop3Download2000 } from './pop3.js';
@@ -20,4 +21,6 @@ export const BENCHMARKS: readonly Benchmark[] = [
   imapFetch,
   imapConnect,
   smtpPool,
+  graphSend,
+  graphFetch,
 ];

@@ -2,7 +2,7 @@
 import { createTransport, type Transporter } from 'nodemailer';
 import type { Benchmark } from '../context.js';
 import { compare, timeMs } from '../harness.js';
-import { benchKalisto, sandboxToken } from '../sandbox-clients.js';
+import { benchKalisto, benchMessage, sandboxToken } from '../sandbox-clients.js';
 
 const MESSAGES = 100;
 const POOL = { maxConnections: 3, maxMessages: 100 };
@@ -29,14 +29,10 @@ export const smtpPool: Benchmark = {
       auth: { type: 'OAuth2', user: sandbox.user, accessToken },
       tls: { ca: [sandbox.ca] },
     });
-    const message = (i: number) => ({
-      from: sandbox.user,
-      to: sandbox.otherUser,
-      subject: `Benchmark message ${i}`,
-      text: `Hello,\r\n\r\n${'This line is here to give the message a realistic size. '.repeat(30)}\r\n\r\nRegards\r\n`,
-    });
     const burst = (transport: Pick<Transporter, 'sendMail'>) =>
-      timeMs(() => Promise.all(Array.from({ length: MESSAGES }, (_, i) => transport.sendMail(message(i)))));
+      timeMs(() =>
+        Promise.all(Array.from({ length: MESSAGES }, (_, i) => transport.sendMail(benchMessage(sandbox, i)))),
+      );
     try {
       const ours = (await session.transport('smtp')) as Transporter;
       return await compare({
