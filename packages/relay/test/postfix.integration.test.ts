@@ -93,7 +93,8 @@ async function readBack(user: 'adele' | 'megan', marker: string): Promise<Buffer
     const lock = await client.getMailboxLock('INBOX');
     const found: Buffer[] = [];
     try {
-      if ((client.mailbox && client.mailbox.exists) === 0) return found;
+      const box = client.mailbox;
+      if (box !== false && box.exists === 0) return found;
       for await (const message of client.fetch('1:*', { source: true })) {
         if (message.source?.includes(marker)) found.push(message.source);
       }
