@@ -15,8 +15,8 @@
 import type { Logger } from '@kalisto/core';
 import { ConfigError } from '@kalisto/core';
 import { scrubbedError, silentLogger } from '@kalisto/core/plugin';
-import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Job, Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { checkRequest, closedError, notify, settledWithin, startedError } from './common.js';
 import { checkId, QueueError } from './errors.js';
 import { QUEUE_DEFAULTS, type RedisQueueOptions, type ResolvedTuning, resolveTuning } from './options.js';
@@ -82,6 +82,9 @@ export async function openRedisQueue(options: RedisQueueOptions): Promise<Delive
   const prefix = options.prefix ?? QUEUE_DEFAULTS.prefix;
   const logger = options.logger ?? silentLogger;
   const where = options.url !== undefined ? describe(options.url) : 'the given client';
+  // Loaded here, not at the top: a relay without a Redis queue never needs them (nor ioredis installed).
+  const bull = await import('bullmq');
+  const { Redis } = await import('ioredis');
   // Commands on the SMTP path fail fast (the client is answered 4xx) rather than wait out an outage.
   const client =
     options.client ??
@@ -108,12 +111,13 @@ export async function openRedisQueue(options: RedisQueueOptions): Promise<Delive
       });
     }
   }
-  const queue = new Queue(QUEUE_NAME, { connection: client, prefix });
+  const queue = new bull.Queue(QUEUE_NAME, { connection: client, prefix });
   queue.on('error', (error: Error) => logger.warn({ err: scrubbedError(error) }, 'Queue error'));
-  return new RedisQueue({ client, owned, queue, prefix, tuning, maxMessageBytes, logger, where });
+  return new RedisQueue({ bull, client, owned, queue, prefix, tuning, maxMessageBytes, logger, where });
 }
 
 interface Parts {
+  bull: typeof import('bullmq');
   client: Redis;
   owned: boolean;
   queue: Queue;
@@ -196,7 +200,7 @@ class RedisQueue implements DeliveryQueue {
     this.workerConnection.on('error', (error: Error) =>
       logger.warn({ err: scrubbedError(error) }, 'Queue worker Redis error'),
     );
-    this.worker = new Worker(QUEUE_NAME, (job: Job<JobData>) => this.process(job, deliver), {
+    this.worker = new this.p.bull.Worker(QUEUE_NAME, (job: Job<JobData>) => this.process(job, deliver), {
       connection: this.workerConnection,
       prefix: this.p.prefix,
       concurrency: tuning.concurrency,
@@ -248,7 +252,7 @@ class RedisQueue implements DeliveryQueue {
         'Queued message has no body in Redis; kept in the dead letters',
       );
       notify(this.p.tuning.observer, this.p.logger, 'dead', item, failure);
-      throw new UnrecoverableError(failure.reply);
+      throw new this.p.bull.UnrecoverableError(failure.reply);
     }
     let receipt: Awaited<ReturnType<Deliver>>;
     try {
@@ -274,7 +278,7 @@ class RedisQueue implements DeliveryQueue {
         'Delivery failed for good; message kept in the dead letters',
       );
       notify(this.p.tuning.observer, this.p.logger, 'dead', item, outcome.failure);
-      throw new UnrecoverableError(outcome.failure.reply);
+      throw new this.p.bull.UnrecoverableError(outcome.failure.reply);
     }
     // One step: the body goes and a day-long marker says "delivered" to a re-run after a crash.
     await this.p.client.multi().del(this.bodyKey(id)).set(this.doneKey(id), '1', 'EX', DONE_TTL_S).exec();
