@@ -5,6 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
 import { FIXTURE } from '@kalisto/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findOverImap, PRINTER, type RelayBed, rawMessage, run, startRelayBed } from './helpers.js';
@@ -20,6 +21,10 @@ beforeAll(async () => {
     'kalisto.relay.listener.smtps.protocol': 'smtp',
     'kalisto.relay.listener.smtps.port': '0',
     'kalisto.relay.listener.smtps.tls': 'implicit',
+    'kalisto.relay.listener.legacy.protocol': 'smtp',
+    'kalisto.relay.listener.legacy.port': '0',
+    'kalisto.relay.listener.legacy.tls': 'implicit',
+    'kalisto.relay.listener.legacy.tls.minVersion': 'TLSv1.1',
     'kalisto.relay.listener.printers.protocol': 'smtp',
     'kalisto.relay.listener.printers.port': '0',
     'kalisto.relay.listener.printers.mode': 'trusted-networks',
@@ -229,5 +234,33 @@ describe('trusted-networks mode', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect((await findOverImap(bed, megan, subject))[0]?.equals(raw)).toBe(true);
+  });
+});
+
+describe('TLS floor', () => {
+  /** The TLS version a client limited to TLS 1.1 negotiates, or the handshake error. */
+  const tls11 = (port: number) =>
+    new Promise<string>((resolve) => {
+      const socket = tlsConnect({
+        host: '127.0.0.1',
+        port,
+        ca: bed.sandbox.ca,
+        minVersion: 'TLSv1.1',
+        maxVersion: 'TLSv1.1',
+        ciphers: 'DEFAULT@SECLEVEL=0',
+      });
+      socket.once('secureConnect', () => {
+        resolve(String(socket.getProtocol()));
+        socket.destroy();
+      });
+      socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+    });
+
+  it('TLS 1.2 is the floor by default: a TLS 1.1 client is refused', async () => {
+    expect(await tls11(bed.port('smtps'))).toMatch(/^ERR_SSL_|ECONNRESET/);
+  });
+
+  it('tls.minVersion=TLSv1.1 lowers it for that listener only', async () => {
+    expect(await tls11(bed.port('legacy'))).toBe('TLSv1.1');
   });
 });
