@@ -1,11 +1,12 @@
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { type Sandbox, startSandbox } from '@kalisto/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installTarballs, linkModule } from '../src/consumer.js';
+import { type LocalRegistry, startLocalRegistry } from '../src/local-registry.js';
 import {
   manifestProblems,
   type PublishablePackage,
@@ -116,5 +117,77 @@ describe('packed packages installed in a clean project', () => {
         expect(result.folders).toContain('INBOX');
       },
     );
+  });
+
+  // What the README promises: `pnpm pack` the CLI, `npm i -g` the tarball. npm resolves the
+  // @kalisto packages and every third-party dependency from a loopback registry serving the
+  // packed tarballs and the copies the workspace installed — as from npmjs.org, offline.
+  describe('the kalisto CLI, installed globally with npm from its tarball', () => {
+    let registry: LocalRegistry;
+    let prefix: string;
+    let sandbox: Sandbox;
+    const bin = (name: string) => join(prefix, 'bin', name);
+
+    beforeAll(async () => {
+      prefix = mkdtempSync(join(tmpdir(), 'kalisto-global-'));
+      registry = await startLocalRegistry({
+        tarballs,
+        workspace: packages,
+        roots: ['kalisto', '@kalisto/sandbox'],
+        dir: packDir,
+      });
+      // Only this test's settings: none of the npm_config_* that pnpm passes to scripts.
+      const env = Object.fromEntries(
+        Object.entries(process.env).filter(([name]) => !/^npm_config_/i.test(name)),
+      );
+      writeFileSync(join(prefix, '.npmrc'), '');
+      await run(
+        'npm',
+        [
+          'install',
+          '--global',
+          '--prefix',
+          prefix,
+          '--registry',
+          registry.url,
+          '--cache',
+          join(prefix, '.npm-cache'),
+          '--userconfig',
+          join(prefix, '.npmrc'),
+          '--no-audit',
+          '--no-fund',
+          '--no-update-notifier',
+          tarballs.get('kalisto') ?? '',
+          tarballs.get('@kalisto/sandbox') ?? '',
+        ],
+        { env },
+      );
+      sandbox = await startSandbox();
+      writeFileSync(join(prefix, 'sandbox.json'), JSON.stringify(sandbox.properties));
+    });
+
+    afterAll(async () => {
+      await sandbox?.stop();
+      await registry?.close();
+      if (prefix) rmSync(prefix, { recursive: true, force: true });
+    });
+
+    it('kalisto --version prints the package version', async () => {
+      const { version } = JSON.parse(readFileSync(join(root, 'apps/cli/package.json'), 'utf8'));
+      const { stdout } = await run(bin('kalisto'), ['--version']);
+      expect(stdout).toBe(`${version}\n`);
+    });
+
+    it('runs a command end to end against the sandbox (its dependencies resolve)', async () => {
+      const { stdout } = await run(bin('kalisto'), ['--config', join(prefix, 'sandbox.json'), 'folders'], {
+        cwd: prefix,
+      });
+      expect(stdout).toContain('INBOX');
+    });
+
+    it('kalisto-sandbox from its own tarball', async () => {
+      const { stdout } = await run(bin('kalisto-sandbox'), ['--help']);
+      expect(stdout).toContain('Usage: kalisto-sandbox [options]');
+    });
   });
 });
