@@ -39,7 +39,7 @@ export interface GraphTestBed {
   user: string;
   /** The sandbox's properties with Graph's endpoint, plus `overrides`; closed by `closeSessions()`. */
   session(overrides?: Record<string, string>): KalistoSession;
-  /** An IMAPS client on `mailbox` (app-only), for reading back what Graph did. */
+  /** An IMAPS client on `mailbox` (app-only, one per mailbox), for reading back what Graph did. */
   imap(mailbox?: string): Promise<ImapFlow>;
   closeSessions(): Promise<void>;
   stop(): Promise<void>;
@@ -54,6 +54,7 @@ export async function startGraphBed(options: SandboxOptions = {}): Promise<Graph
     logger,
   });
   const sessions: KalistoSession[] = [];
+  const imapClients = new Map<string, Promise<ImapFlow>>();
   const properties = (overrides: Record<string, string>) => ({
     ...sandbox.properties,
     'mail.graph.host': sandbox.endpoints.graph.host,
@@ -71,8 +72,14 @@ export async function startGraphBed(options: SandboxOptions = {}): Promise<Graph
       sessions.push(session);
       return session;
     },
-    async imap(mailbox = bed.user) {
-      return bed.session({ 'mail.imaps.user': mailbox }).store('imaps');
+    imap(mailbox = bed.user) {
+      // One client per mailbox for the whole file: logging in again for each read is most of the time.
+      let client = imapClients.get(mailbox);
+      if (client === undefined) {
+        client = kalisto.session(properties({ 'mail.imaps.user': mailbox })).store('imaps');
+        imapClients.set(mailbox, client);
+      }
+      return client;
     },
     async closeSessions() {
       for (const session of sessions.splice(0)) await session.close();
