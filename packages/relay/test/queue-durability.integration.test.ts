@@ -14,6 +14,7 @@ import {
   startNodeScript,
   startRedisServer,
 } from '@kalisto/test-support';
+import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChildPlan } from './queue-child.js';
 import {
@@ -28,17 +29,32 @@ import {
   sha,
 } from './queue-fixtures.js';
 
-const CHILD = join(import.meta.dirname, 'queue-child.ts');
 let redis: RedisServer;
 const root = mkdtempSync(join(tmpdir(), 'kalisto-queue-dur-'));
 let counter = 0;
+/** queue-child.ts bundled once (from source), so each of the many process starts costs only node's. */
+let child = '';
 
 beforeAll(async () => {
   redis = await startRedisServer();
+  // Inside this package's node_modules, so the bundle's imports of bullmq and ioredis resolve.
+  child = join(import.meta.dirname, '..', 'node_modules', '.cache', `queue-child-${process.pid}.mjs`);
+  await build({
+    entryPoints: [join(import.meta.dirname, 'queue-child.ts')],
+    outfile: child,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    conditions: ['dev-source'],
+    external: ['bullmq', 'ioredis'],
+    logLevel: 'silent',
+  });
 });
 afterAll(async () => {
   await redis?.stop();
   rmSync(root, { recursive: true, force: true });
+  if (child) rmSync(child, { force: true });
 });
 
 interface Event {
@@ -57,7 +73,7 @@ interface Running {
 }
 
 function spawnChild(plan: ChildPlan, onEvent: (event: Event, self: Running) => void = () => {}): Running {
-  const script = startNodeScript(CHILD, [JSON.stringify(plan)]);
+  const script = startNodeScript(child, [JSON.stringify(plan)]);
   const events: Event[] = [];
   const exited = new Promise<number | null>((resolve) => script.child.once('exit', (code) => resolve(code)));
   const running: Running = {
