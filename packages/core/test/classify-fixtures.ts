@@ -110,6 +110,12 @@ export const MAIL_TABLE: readonly MailRow[] = [
   ],
   [
     'smtp',
+    '535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant.',
+    'AUTH_SMTP_DISABLED',
+    'Or send through Microsoft Graph, which needs no SMTP AUTH: mail.transport.protocol=graph',
+  ],
+  [
+    'smtp',
     '550 5.7.60 SMTP; Client does not have permissions to send as this sender',
     'SEND_AS_DENIED',
     'Add-RecipientPermission',

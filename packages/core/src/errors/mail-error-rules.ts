@@ -148,7 +148,7 @@ export const SMTP_SERVER_ERRORS: readonly MailErrorRule[] = [
       '535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant. Visit https://aka.ms/smtp_auth_disabled for more information.',
     kind: 'authentication',
     meaning: 'SMTP AUTH is switched off',
-    hint: 'Enable SMTP AUTH for the mailbox: Set-CASMailbox -Identity <mailbox> -SmtpClientAuthenticationDisabled $false (and for the tenant: Set-TransportConfig -SmtpClientAuthenticationDisabled $false).',
+    hint: 'Enable SMTP AUTH for the mailbox: Set-CASMailbox -Identity <mailbox> -SmtpClientAuthenticationDisabled $false (and for the tenant: Set-TransportConfig -SmtpClientAuthenticationDisabled $false). Or send through Microsoft Graph, which needs no SMTP AUTH: mail.transport.protocol=graph (@kalisto/protocol-graph, in @kalisto/outlook).',
     transient: false,
   },
   {
