@@ -13,10 +13,11 @@ import {
   utimesSync,
   writeFileSync,
 } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openSpoolQueue } from '../src/queue/index.js';
+import { thisOwner } from '../src/queue/spool-files.js';
 import {
   envelopeFor,
   eventually,
@@ -30,7 +31,8 @@ const root = mkdtempSync(join(tmpdir(), 'kalisto-queue-spool-'));
 let counter = 0;
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const host = hostname().replace(/[^A-Za-z0-9.-]/g, '_') || 'localhost';
+/** This process's host part of claim names (hostname and pid namespace). */
+const host = thisOwner().host;
 /** The pid of a process that has exited. */
 const deadPid = (): number =>
   Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString());

@@ -12,6 +12,7 @@
  * states the body size, so a truncated file is recognised and never delivered half.
  */
 import { randomBytes } from 'node:crypto';
+import { readlinkSync } from 'node:fs';
 import { type FileHandle, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -37,16 +38,27 @@ export interface SpoolState {
   readonly lastFailure?: FailureRecord;
 }
 
-/** This process, as it appears in claim and temp file names. */
+/** A process that may hold claims: its host (see {@link thisOwner}) and pid. */
 export interface Owner {
   readonly host: string;
   readonly pid: number;
 }
 
-export const thisOwner = (): Owner => ({
-  host: hostname().replace(/[^A-Za-z0-9.-]/g, '_') || 'localhost',
-  pid: process.pid,
-});
+/**
+ * This process, as it appears in claim and temp file names. The host part also names the pid
+ * namespace (Linux): two containers sharing a spool volume under one hostname still count as two
+ * hosts, so neither judges the other's claims by pids it cannot see.
+ */
+export function thisOwner(): Owner {
+  const name = hostname().replace(/[^A-Za-z0-9.-]/g, '_') || 'localhost';
+  let namespace = '';
+  try {
+    namespace = /\[(\d+)\]/.exec(readlinkSync('/proc/self/ns/pid'))?.[1] ?? '';
+  } catch {
+    // Not Linux: the hostname alone.
+  }
+  return { host: namespace ? `${name}-ns${namespace}` : name, pid: process.pid };
+}
 
 export class SpoolPaths {
   constructor(readonly root: string) {}
