@@ -18,6 +18,18 @@ afterAll(async () => {
   await bed?.stop();
 });
 
+/** Password-grant properties of a fixture user through the public app (delegated Graph tokens). */
+function delegated(upn: string, password: string): Record<string, string> {
+  return {
+    'o365.oauth.flow': 'password',
+    'o365.oauth.clientId': bed.sandbox.fixtures.publicApp.clientId,
+    'o365.oauth.clientSecret': '',
+    'o365.oauth.scope': 'https://outlook.office.com/IMAP.AccessAsUser.All',
+    'o365.user': upn,
+    'o365.password': password,
+  };
+}
+
 /** The bytes nodemailer composes for `message` (Bcc kept, as the Graph transport keeps it). */
 async function composed(message: SendMailOptions): Promise<Buffer> {
   const info = await createTransport({ streamTransport: true, buffer: true }).sendMail(message);
@@ -101,6 +113,39 @@ describe('mail.transport.protocol=graph', () => {
     expect(info.response).toMatch(/^250/);
     expect(bed.sandbox.hooks.graph.requestCounts().sendMail).toBe(0);
     expect(await imapSource(await bed.imap(), 'INBOX', info.messageId)).toBeDefined();
+  });
+
+  it('delegated (password grant, the default delegated scope): sends from the signed-in mailbox', async () => {
+    const megan = bed.sandbox.fixtures.users.megan;
+    const session = bed.session(delegated(megan.upn, megan.password));
+    expect(session.config.properties['mail.graph.scope']).toBe(
+      'https://graph.microsoft.com/Mail.ReadWrite https://graph.microsoft.com/Mail.Send offline_access',
+    );
+    const info = await (await session.transport('graph')).sendMail({
+      from: megan.upn,
+      to: bed.user,
+      subject: 'graph delegated',
+      text: 'delegated',
+    });
+    expect(await imapSource(await bed.imap(), 'INBOX', info.messageId)).toBeDefined();
+  });
+
+  it('a shared mailbox: mail.graph.user is the shared address, the delegate holds Send As and the .Shared scope', async () => {
+    const megan = bed.sandbox.fixtures.users.megan;
+    const shared = bed.sandbox.fixtures.sharedMailbox;
+    const session = bed.session({
+      ...delegated(megan.upn, megan.password),
+      'mail.graph.user': shared,
+      'mail.graph.scope': 'https://graph.microsoft.com/Mail.Send.Shared offline_access',
+    });
+    const info = await (await session.transport('graph')).sendMail({
+      from: shared,
+      to: bed.user,
+      subject: 'graph shared',
+      text: 'from the shared mailbox',
+    });
+    const arrived = await imapSource(await bed.imap(), 'INBOX', info.messageId);
+    expect(arrived?.toString()).toContain(`From: ${shared}`);
   });
 
   it('refuses an envelope that differs from the headers, before any request', async () => {
