@@ -168,7 +168,11 @@ export function containsJwt(text: string): boolean {
 /** Asserts that none of `texts` holds one of `secrets`, an access token, or an XOAUTH2 payload. */
 export function expectNoSecrets(texts: readonly string[], secrets: readonly string[]): void {
   const all = texts.join('\n');
-  for (const secret of secrets) expect(all).not.toContain(secret);
+  for (const secret of secrets) {
+    expect(all).not.toContain(secret);
+    // As it appears inside JSON (log lines, recorded events): quotes and backslashes escaped.
+    expect(all).not.toContain(JSON.stringify(secret).slice(1, -1));
+  }
   expect(containsJwt(all)).toBe(false);
   expect(all).not.toMatch(/auth=Bearer/i);
   // base64 of "user=" (an XOAUTH2 payload).

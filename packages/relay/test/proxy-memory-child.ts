@@ -3,7 +3,7 @@
  * and the clients live in the parent): an IMAP listener over a Kalisto session (real MSAL) for the
  * sandbox described in KALISTO_TEST_PROPERTIES. It prints JSON lines: `listening` with its port,
  * then for each `measure` line on stdin its connection count, resident set (VmRSS, after two full
- * garbage collections), peak (VmHWM, this process's own) and JS heap in use.
+ * garbage collections), peak (VmHWM, this process's own), JS heap in use and Buffer memory held.
  */
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -28,7 +28,8 @@ async function settle(): Promise<void> {
 function memory() {
   const status = readFileSync('/proc/self/status', 'utf8');
   const kib = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]) * 1024;
-  return { rss: kib('VmRSS'), peak: kib('VmHWM'), heapUsed: process.memoryUsage().heapUsed };
+  const { heapUsed, arrayBuffers } = process.memoryUsage();
+  return { rss: kib('VmRSS'), peak: kib('VmHWM'), heapUsed, arrayBuffers };
 }
 
 const kalisto = createKalisto({ protocols: [imap(), imaps()], tokenProviders: [msalTokenProvider()] });

@@ -7,7 +7,9 @@
  * buffers), the rest the client's socket and the relay's few objects.
  */
 import { spawn } from 'node:child_process';
+import { connect as connectTcp } from 'node:net';
 import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { type Sandbox, startSandbox } from '@kalisto/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,6 +37,8 @@ interface Measured {
   rss: number;
   peak: number;
   heapUsed: number;
+  /** Bytes of live Buffers (after garbage collection): data a socket holds for a slow reader is here. */
+  arrayBuffers: number;
 }
 
 /** The relay in its own process; `measure()` asks for its memory. */
@@ -138,4 +142,54 @@ describe('idle IMAP connections through the relay (child process)', () => {
     for (const client of [...warm, ...clients]) client.destroy();
     await relay.quit();
   }, 180_000);
+
+  it('a 64 MiB message to a client that stops reading: the relay holds back (under 4 MiB of data), then delivers it all', async () => {
+    const size = 64 * 2 ** 20;
+    const line = `${'b'.repeat(998)}\r\n`;
+    const body = Buffer.from(`Subject: big\r\n\r\n${line.repeat(Math.ceil(size / line.length))}`);
+    const inbox = sandbox.store.mailbox(sandbox.properties['o365.user'] as string)?.folder('Inbox');
+    const stored = inbox?.append(body);
+    const relay = startRelay();
+    const { port } = await relay.listening;
+    const client = await loggedIn(port, 'w');
+    client.destroy();
+    const base = await relay.measure();
+
+    const socket = connectTcp({ host: '127.0.0.1', port });
+    let received = 0;
+    let text = '';
+    let done: (() => void) | undefined;
+    const finished = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      // Only the protocol lines are kept as text, never the literal.
+      text = (text + chunk.toString('latin1', Math.max(0, chunk.length - 200))).slice(-400);
+      if (/\r\nf OK [^\r]*\r\n$/.test(text)) done?.();
+    });
+    const user = sandbox.properties['o365.user'];
+    socket.write(
+      `a LOGIN "${user}" "${RELAY_PASSWORD.replace(/"/g, '\\"')}"\r\nb SELECT INBOX\r\nf UID FETCH ${stored?.uid} BODY.PEEK[]\r\n`,
+    );
+    // Read until the literal has begun, then stop reading: the relay must stop reading upstream.
+    while (received < 1024 * 1024) await sleep(10);
+    socket.pause();
+    // A relay without backpressure reads the whole message from the loopback server meanwhile.
+    await sleep(1000);
+    const held = await relay.measure();
+    socket.resume();
+    await finished;
+    socket.destroy();
+    const after = await relay.measure();
+    const holding = held.arrayBuffers - base.arrayBuffers;
+    console.info(
+      `64 MiB FETCH to a paused client: the relay held ${(holding / 1024).toFixed(0)} KiB of data while the client did not read ` +
+        `(RSS peak +${((after.peak - base.rss) / 2 ** 20).toFixed(1)} MiB over the whole transfer); the client received ${(received / 2 ** 20).toFixed(1)} MiB`,
+    );
+    expect(received).toBeGreaterThan(body.length);
+    // What the relay holds for a reader that stopped: about a socket buffer, not the message.
+    expect(holding).toBeLessThan(4 * 2 ** 20);
+    await relay.quit();
+  }, 120_000);
 });
