@@ -35,14 +35,18 @@ export class LineBuffer {
 
   /**
    * The next complete line without its line end, or undefined until one is complete. Throws
-   * {@link LineTooLongError} once a line is longer than the bound.
+   * {@link LineTooLongError} once a line (without its line end) is longer than the bound.
    */
   line(): Buffer | undefined {
     const lf = this.#pending.indexOf(LF);
-    const length = lf === -1 ? this.#pending.length : lf;
-    if (length > this.#maxLineBytes) throw new LineTooLongError(this.#maxLineBytes);
-    if (lf === -1) return undefined;
+    if (lf === -1) {
+      // A CR may still be followed by its LF: it does not count yet.
+      const held = this.#pending.length - (this.#pending.at(-1) === CR ? 1 : 0);
+      if (held > this.#maxLineBytes) throw new LineTooLongError(this.#maxLineBytes);
+      return undefined;
+    }
     const end = lf > 0 && this.#pending[lf - 1] === CR ? lf - 1 : lf;
+    if (end > this.#maxLineBytes) throw new LineTooLongError(this.#maxLineBytes);
     const line = this.#pending.subarray(0, end);
     this.#pending = this.#pending.subarray(lf + 1);
     return line;
