@@ -145,7 +145,8 @@ export const QUEUE_PROPERTIES: readonly QueuePropertyDefinition[] = [
     kind: 'int',
     default: String(QUEUE_DEFAULTS.maxMessageBytes),
     range: [1, 536_870_912],
-    description: 'redis: largest message body kept in Redis; a larger one is refused with 552 when the SMTP listener accepts it (its SIZE may not exceed this).',
+    description:
+      'redis: largest message body kept in Redis; a larger one is refused with 552 when the SMTP listener accepts it (its SIZE may not exceed this).',
   },
   {
     name: `${P}concurrency`,
