@@ -38,6 +38,8 @@ const log: LogSink = logSink();
 const seen: string[] = [];
 let accounts: ReturnType<typeof relayAccounts>;
 const DOWN = 'down@contoso.example';
+/** A password typed into the user field: a refused user name is never logged. */
+const MISTYPED = 'Password-typed-as-user 9';
 const VIA_STARTTLS = 'starttls@contoso.example';
 const UNTRUSTED = 'untrusted@contoso.example';
 const NOT_GRANTED = 'adele-via-megan@contoso.example';
@@ -133,7 +135,11 @@ afterAll(async () => {
   untrusted?.close();
   await kalisto?.close();
   await sandbox?.stop();
-  expectNoSecrets([...log.lines, ...seen], [RELAY_PASSWORD, sandbox.fixtures.confidentialApp.secret]);
+  expectNoSecrets(log.lines, [MISTYPED]);
+  expectNoSecrets(
+    [...log.lines, ...seen],
+    [RELAY_PASSWORD, sandbox.fixtures.confidentialApp.secret, sandbox.fixtures.users.megan.password],
+  );
 });
 
 describe('IMAP listener, sandbox upstream', () => {
@@ -263,7 +269,9 @@ describe('IMAP listener faults', () => {
   it('a wrong relay password: NO [AUTHENTICATIONFAILED]; the mailbox session is never asked and no token requested', async () => {
     const tokensBefore = tokenRequests(sandbox);
     const sessionsBefore = accounts.calls.sessionFor;
-    const events = record(await runPython('imap', plan([login('wrong password')])));
+    const events = record(
+      await runPython('imap', plan([login('wrong password'), login(RELAY_PASSWORD, MISTYPED)])),
+    );
     expect(events.find((e) => e.event === 'error')).toMatchObject({
       op: 'login',
       kind: 'error',

@@ -173,7 +173,8 @@ export abstract class ClientConnection {
   protected async login(user: string, password: string): Promise<void> {
     const { options, kind } = this.context;
     const logger = options.logger;
-    const log = { listener: kind, user, remoteAddress: this.remoteAddress };
+    // Before the credential is known good, the user name is not logged: people type passwords there.
+    const where = { listener: kind, remoteAddress: this.remoteAddress };
     this.#state = 'logging-in';
     this.#clearIdleTimer();
     this.socket.pause();
@@ -184,17 +185,18 @@ export abstract class ClientConnection {
       try {
         const granted = await options.authenticate(user, password, this.remoteAddress);
         if (granted === undefined) {
-          logger.warn(log, 'Relay login refused: wrong relay credential');
+          logger.debug(where, 'Relay login refused: wrong relay credential');
           this.#loginFailed('refused-credential');
           return;
         }
         mailbox = granted.mailbox;
       } catch (error) {
-        logger.error({ ...log, ...describe(error) }, 'Relay login failed: the credential check threw');
+        logger.error({ ...where, ...describe(error) }, 'Relay login failed: the credential check threw');
         this.#loginFailed('unavailable');
         return;
       }
       if (this.#state !== 'logging-in') return;
+      const log = { ...where, user, mailbox };
       let upstream: UpstreamOf[ProxyKind];
       try {
         const session = await options.sessionFor(mailbox);
@@ -210,7 +212,7 @@ export abstract class ClientConnection {
         if (abort.signal.aborted) return;
         const outcome = upstreamFailureReply(error);
         logger.warn(
-          { ...log, mailbox, ...describe(error) },
+          { ...log, ...describe(error) },
           'Relay login failed: the mailbox server did not let the relay in',
         );
         this.#loginFailed(outcome);
@@ -220,8 +222,8 @@ export abstract class ClientConnection {
         upstream.socket.destroy();
         return;
       }
-      logger.info({ ...log, mailbox }, 'Relay login: proxying to the mailbox server');
-      this.#proxy(upstream);
+      logger.info(log, 'Relay login: proxying to the mailbox server');
+      this.#proxy(upstream, mailbox);
     } finally {
       this.#login = undefined;
     }
@@ -243,7 +245,7 @@ export abstract class ClientConnection {
   }
 
   /** Hands the client over to the mailbox server: reply, what each side sent ahead, then the splice. */
-  #proxy(upstream: UpstreamOf[ProxyKind]): void {
+  #proxy(upstream: UpstreamOf[ProxyKind], mailbox: string): void {
     const client = this.socket;
     this.#state = 'proxying';
     this.#upstream = upstream.socket;
@@ -258,18 +260,20 @@ export abstract class ClientConnection {
     client.setKeepAlive(true, PROXY_DEFAULTS.keepAliveMs);
     upstream.socket.setKeepAlive(true, PROXY_DEFAULTS.keepAliveMs);
     upstream.socket.setNoDelay(true);
-    splice(client, upstream.socket, ({ clientError, upstreamError }) => {
-      if (clientError || upstreamError) {
-        this.context.options.logger.debug(
-          {
-            listener: this.context.kind,
-            remoteAddress: this.remoteAddress,
-            ...(clientError ? { clientError: errorCode(clientError) } : {}),
-            ...(upstreamError ? { upstreamError: errorCode(upstreamError) } : {}),
-          },
-          'Relay session ended with a network error',
-        );
-      }
+    const upstreamSocket = upstream.socket;
+    splice(client, upstreamSocket, ({ clientError, upstreamError }) => {
+      this.context.options.logger.info(
+        {
+          listener: this.context.kind,
+          mailbox,
+          remoteAddress: this.remoteAddress,
+          bytesFromClient: client.bytesRead,
+          bytesToClient: client.bytesWritten,
+          ...(clientError ? { clientError: errorCode(clientError) } : {}),
+          ...(upstreamError ? { upstreamError: errorCode(upstreamError) } : {}),
+        },
+        'Relay session ended',
+      );
     });
   }
 

@@ -42,6 +42,8 @@ export class ImapClientConnection extends ClientConnection {
   readonly #framer: ImapCommandFramer;
   /** The tag of an AUTHENTICATE PLAIN waiting for the client's response line. */
   #pendingAuthenticate: string | undefined;
+  /** The tag of the login in progress, for its tagged reply. */
+  #tag = '*';
 
   constructor(socket: Socket, context: ListenerContext) {
     super(socket, context);
@@ -63,8 +65,6 @@ export class ImapClientConnection extends ClientConnection {
   protected farewell(reason: CloseReason): string {
     return `* BYE ${IMAP_REPLIES.bye[reason]}\r\n`;
   }
-
-  #tag = '*';
 
   protected loginFailed(outcome: LoginOutcome): string {
     return `${this.#tag} ${IMAP_REPLIES.login[outcome]}\r\n`;
