@@ -25,15 +25,32 @@ export interface SendResult {
 
 /** Builds a composed message into one Buffer, failing past `maxBytes`. */
 export async function buildMime(node: MimeNode, maxBytes: number): Promise<Buffer> {
-  const parts: Buffer[] = [];
+  const built = await measureMime(node, maxBytes, Number.POSITIVE_INFINITY);
+  return built.mime as Buffer;
+}
+
+/**
+ * Builds a composed message, failing past `maxBytes`; keeps the bytes only while they are at most
+ * `keepBytes` (a message too large for one request is only measured: its draft is built apart).
+ */
+async function measureMime(
+  node: MimeNode,
+  maxBytes: number,
+  keepBytes: number,
+): Promise<{ size: number; mime: Buffer | undefined }> {
+  let parts: Buffer[] | undefined = [];
   let size = 0;
   for await (const chunk of node.createReadStream() as AsyncIterable<Buffer>) {
     size += chunk.length;
     if (size > maxBytes) throw tooLarge(maxBytes);
-    parts.push(chunk);
+    if (size > keepBytes) parts = undefined;
+    parts?.push(chunk);
   }
-  return Buffer.concat(parts, size);
+  return { size, mime: parts === undefined ? undefined : Buffer.concat(parts, size) };
 }
+
+/** The most MIME bytes whose base64 fits Graph's request limit. */
+const MAX_DIRECT_MIME_BYTES = Math.floor(GRAPH_MAX_REQUEST_BYTES / 4) * 3;
 
 /** The attachments of a (resolved) message, as Graph's draft needs them. */
 interface DraftAttachment {
@@ -95,31 +112,40 @@ export interface SendContext {
 /** Sends the message, choosing the path by its size; resolves once Graph accepted it (202). */
 export async function sendMessage(context: SendContext): Promise<SendResult> {
   const { client } = context;
-  const mime = await buildMime(context.message, client.options.maxMessageBytes);
-  const base64 = mime.toString('base64');
-  if (base64.length <= GRAPH_MAX_REQUEST_BYTES) {
+  if (attachmentBytes(context.data) > MAX_DIRECT_MIME_BYTES) {
+    const size = await sendAsDraft(context);
+    return { method: 'draft', messageSize: size };
+  }
+  const { size, mime } = await measureMime(
+    context.message,
+    client.options.maxMessageBytes,
+    MAX_DIRECT_MIME_BYTES,
+  );
+  if (mime !== undefined) {
     await client.send({
       method: 'POST',
       url: client.mailboxPath('/sendMail'),
       operation: 'send',
-      body: { data: base64, contentType: 'text/plain' },
+      body: { data: mime.toString('base64'), contentType: 'text/plain' },
       from: context.from,
       signal: context.signal,
     });
-    return { method: 'sendMail', messageSize: mime.length };
+    return { method: 'sendMail', messageSize: size };
   }
   await sendAsDraft(context);
-  return { method: 'draft', messageSize: mime.length };
+  return { method: 'draft', messageSize: size };
 }
 
-async function sendAsDraft(context: SendContext): Promise<void> {
+/** Sends through a draft; resolves with the bytes sent (the draft's MIME and the attachments). */
+async function sendAsDraft(context: SendContext): Promise<number> {
   const { client, data, logger, signal } = context;
   if (data.raw !== undefined) throw unsplittable('a message given as raw MIME (raw) cannot be split');
   const attachments = draftAttachments(data);
   const skeleton = new MailComposer({ ...data, attachments: [] }).compile();
   skeleton.keepBcc = true;
   skeleton.setHeader('Message-ID', context.messageId);
-  const body = (await buildMime(skeleton, client.options.maxMessageBytes)).toString('base64');
+  const skeletonMime = await buildMime(skeleton, client.options.maxMessageBytes);
+  const body = skeletonMime.toString('base64');
   if (body.length > GRAPH_MAX_REQUEST_BYTES) {
     throw unsplittable(`its body and headers alone are ${body.length} bytes of base64, over the limit`);
   }
@@ -144,6 +170,7 @@ async function sendAsDraft(context: SendContext): Promise<void> {
       from: context.from,
       signal,
     });
+    return attachments.reduce((total, a) => total + a.content.length, skeletonMime.length);
   } catch (error) {
     // The draft must not stay behind in Drafts; its removal failing is only logged.
     await client
@@ -235,4 +262,15 @@ function nextExpected(text: string): string[] | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The bytes of the message's attachments (in memory by now). */
+function attachmentBytes(data: SendMailOptions): number {
+  let total = 0;
+  for (const attachment of data.attachments ?? []) {
+    const content = attachment.content;
+    if (typeof content === 'string') total += Buffer.byteLength(content);
+    else if (Buffer.isBuffer(content)) total += content.length;
+  }
+  return total;
 }
