@@ -12,6 +12,19 @@ export { createMetricsRegistry, type MetricsRegistry } from './metrics.js';
 export { createNetworkList, type NetworkList, parseNetwork } from './network-list.js';
 export { hashRelayPassword, parsePasswordHash, verifyPasswordHash } from './password-hash.js';
 export {
+  createImapProxy,
+  createPop3Proxy,
+  IMAP_REPLIES,
+  isLoopbackHost,
+  type MailProxy,
+  type MailProxyOptions,
+  POP3_REPLIES,
+  PROXY_DEFAULTS,
+  type ProxyLogin,
+  type ProxyTlsMode,
+  type ProxyTlsOptions,
+} from './proxy/index.js';
+export {
   type Deliver,
   type DeliveryContext,
   DeliveryFailure,
