@@ -12,6 +12,7 @@ import { registerImportWebsphere } from './commands/import-websphere.js';
 import { registerList } from './commands/list.js';
 import { registerPop3 } from './commands/pop3.js';
 import { registerRead } from './commands/read.js';
+import { registerRelay } from './commands/relay.js';
 import { registerSend } from './commands/send.js';
 import { registerToken } from './commands/token.js';
 import { registerWatch } from './commands/watch.js';
@@ -67,6 +68,7 @@ export function createProgram(io: CliIo, runner: CommandRunner): Command {
     registerWatch,
     registerPop3,
     registerImportWebsphere,
+    registerRelay,
   ]) {
     register(program, runner);
   }
