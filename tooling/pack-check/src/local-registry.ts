@@ -23,6 +23,11 @@ export interface LocalRegistryOptions {
   roots: readonly string[];
   /** Where to write the tarballs of third-party packages. */
   dir: string;
+  /**
+   * Names the registry answers 404 for, as npmjs.org does for a package not published yet (the
+   * @kalisto packages today): an install must bring their tarballs along.
+   */
+  unpublished?: (name: string) => boolean;
 }
 
 interface Served {
@@ -104,6 +109,20 @@ function closure(options: LocalRegistryOptions): Served[] {
   return [...served.values()];
 }
 
+/** The packed packages `roots` need (their packed dependencies and required peers), `roots` included. */
+export function packedClosure(tarballs: ReadonlyMap<string, string>, roots: readonly string[]): string[] {
+  const found = new Set<string>();
+  const visit = (name: string): void => {
+    const tarball = tarballs.get(name);
+    if (tarball === undefined || found.has(name)) return;
+    found.add(name);
+    for (const dependency of needed(tarballManifest(tarball)))
+      if (!dependency.optional) visit(dependency.name);
+  };
+  for (const root of roots) visit(root);
+  return [...found];
+}
+
 /** The registry's document for one package name: every version served, with its tarball's hashes. */
 function packument(name: string, versions: readonly Served[], url: string): object {
   const entries = versions.map(({ manifest, tarball }) => {
@@ -134,13 +153,14 @@ export async function startLocalRegistry(options: LocalRegistryOptions): Promise
   const server = createServer((request, response) => {
     const path = decodeURIComponent((request.url ?? '/').split('?')[0] ?? '/');
     const file = path.startsWith('/-/') ? files.get(path.slice(3)) : undefined;
-    const versions = byName.get(path.slice(1));
+    const name = path.slice(1);
+    const versions = options.unpublished?.(name) ? undefined : byName.get(name);
     if (file !== undefined) {
       response.writeHead(200, { 'content-type': 'application/octet-stream' });
       response.end(readFileSync(file));
     } else if (versions !== undefined) {
       response.writeHead(200, { 'content-type': 'application/json' });
-      response.end(JSON.stringify(packument(path.slice(1), versions, url)));
+      response.end(JSON.stringify(packument(name, versions, url)));
     } else {
       response.writeHead(404, { 'content-type': 'application/json' });
       response.end('{"error":"not found"}');
