@@ -124,6 +124,7 @@ describe('@kalisto/core/plugin, for plugin authors', () => {
     expect(Object.keys(await import('@kalisto/core/plugin')).sort()).toMatchInlineSnapshot(`
       [
         "CACHE_KEY_ENV",
+        "INCURABLE_FINDINGS",
         "RETRYABLE_REFUSAL_CODES",
         "abortableSleep",
         "backoffDelay",
@@ -140,6 +141,7 @@ describe('@kalisto/core/plugin, for plugin authors', () => {
         "defineTokenProvider",
         "encodeSaslErrorChallenge",
         "identityPlatformAgent",
+        "isCurableRefusal",
         "isTransientError",
         "loginWithTokenRetry",
         "oauthBearerInitialResponse",

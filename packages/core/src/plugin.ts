@@ -45,6 +45,8 @@ export {
   withRedaction,
 } from './logging/index.js';
 export {
+  INCURABLE_FINDINGS,
+  isCurableRefusal,
   loginWithTokenRetry,
   type ProtocolContext,
   RETRYABLE_REFUSAL_CODES,

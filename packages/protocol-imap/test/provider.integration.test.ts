@@ -245,12 +245,38 @@ describe('refused tokens', () => {
     expect(refused.claims).toMatchObject({ aud: expect.stringContaining('graph.microsoft.com') });
     expect(refused.hint).toContain('https://outlook.office365.com/.default');
     expect(refused.message).toContain('AUTHENTICATE failed');
-    // Refused, forgotten, refreshed once (the second request), refused again.
-    expect(bed.sandbox.hooks.requestCounts().client_credentials).toBe(2);
+    // The claims already show why: no forgotten token, no second request, no second login.
+    expect(bed.sandbox.hooks.requestCounts().client_credentials).toBe(1);
     const everything = [refused.message, JSON.stringify(refused), ...bed.log.lines].join('\n');
     expect(containsJwt(everything)).toBe(false);
     expect(bed.log.lines.some((line) => line.includes('AUTHENTICATE'))).toBe(true);
     await session.close();
+  });
+});
+
+describe('refusals the claims explain', () => {
+  it('an app without IMAP.AccessAsApp: AUTH_TOKEN_REJECTED with MISSING_PERMISSION, one login, no extra token request', async () => {
+    const { unconsentedApp } = bed.sandbox.fixtures;
+    const session = bed.kalisto.session({
+      ...bed.sandbox.properties,
+      'o365.oauth.clientId': unconsentedApp.clientId,
+      'o365.oauth.clientSecret': unconsentedApp.secret,
+    });
+    await session.tokens.getToken();
+    bed.sandbox.hooks.resetRequestCounts();
+    const logins = vi.spyOn(bed.sandbox.verifier, 'verify');
+    try {
+      const error = await session.store('imaps').catch((e: unknown) => e);
+      expect(error).toMatchObject({ name: 'AuthenticationError', code: 'AUTH_TOKEN_REJECTED' });
+      expect((error as { findings: { code: string }[] }).findings.map((f) => f.code)).toContain(
+        'MISSING_PERMISSION',
+      );
+      expect(logins).toHaveBeenCalledTimes(1);
+      expect(bed.sandbox.hooks.requestCounts().client_credentials ?? 0).toBe(0);
+    } finally {
+      logins.mockRestore();
+      await session.close();
+    }
   });
 });
 

@@ -1,6 +1,6 @@
 import { type AuthenticationError, createKalisto, type KalistoSession, type Logger } from '@kalisto/core';
 import { msalTokenProvider } from '@kalisto/token-msal';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { pop3s } from '../src/index.js';
 import { type Pop3TestBed, seedInbox, startTestBed, trickyMessage } from './helpers.js';
 
@@ -92,6 +92,31 @@ describe('token refusal', () => {
       expect(said).not.toContain(token);
       expect(said).not.toContain(xoauth2Payload(mailbox, token));
       expect(said).not.toContain(token.split('.')[2]);
+    }
+  });
+});
+
+describe('refusals the claims explain', () => {
+  it('an app without POP.AccessAsApp: MISSING_PERMISSION at once, one login and no extra token request', async () => {
+    const { unconsentedApp } = bed.sandbox.fixtures;
+    const session = openSession({
+      'o365.oauth.clientId': unconsentedApp.clientId,
+      'o365.oauth.clientSecret': unconsentedApp.secret,
+    });
+    await session.tokens.getToken();
+    bed.sandbox.hooks.resetRequestCounts();
+    const logins = vi.spyOn(bed.sandbox.verifier, 'verify');
+    try {
+      const error = (await session.store('pop3s').then(
+        () => undefined,
+        (e: unknown) => e,
+      )) as AuthenticationError;
+      expect(error).toMatchObject({ name: 'AuthenticationError', code: 'AUTH_TOKEN_REJECTED' });
+      expect(error.findings.map((f) => f.code)).toContain('MISSING_PERMISSION');
+      expect(logins).toHaveBeenCalledTimes(1);
+      expect(bed.sandbox.hooks.requestCounts().client_credentials ?? 0).toBe(0);
+    } finally {
+      logins.mockRestore();
     }
   });
 });

@@ -2,8 +2,8 @@
  * Opens a nodemailer transporter for a session: XOAUTH2 with the session's tokens, the
  * `mail.<protocol>.*` settings, a verified login, and `sendMail` errors turned into Kalisto errors.
  */
-import { type AccessToken, ConfigError, isKalistoError, type KalistoError } from '@kalisto/core';
-import { type ProtocolContext, RETRYABLE_REFUSAL_CODES, requireMailUser } from '@kalisto/core/plugin';
+import { type AccessToken, ConfigError } from '@kalisto/core';
+import { isCurableRefusal, type ProtocolContext, requireMailUser } from '@kalisto/core/plugin';
 import {
   createTransport,
   type SendMailOptions,
@@ -39,27 +39,10 @@ function requireXoauth2(context: ProtocolContext): void {
 }
 
 /**
- * What the refused token's claims show that a fresh token from the same configuration would show
- * too: the permission is missing, the audience or the tenant is wrong. A retry would cost a token
- * request and a login for the same refusal.
- */
-const INCURABLE_FINDINGS: ReadonlySet<string> = new Set([
-  'MISSING_PERMISSION',
-  'GRAPH_AUDIENCE',
-  'WRONG_AUDIENCE',
-  'WRONG_TENANT',
-]);
-
-function hasIncurableFinding(error: KalistoError): boolean {
-  const findings = (error as { findings?: readonly { code: string }[] }).findings ?? [];
-  return findings.some((finding) => INCURABLE_FINDINGS.has(finding.code));
-}
-
-/**
  * Runs a login-bearing attempt (verify or send). When the server refuses the token, the token is
  * forgotten, one fresh token is forced, and the attempt runs once more — unless nodemailer already
  * renewed it during the attempt (a server's error challenge), which would make it a second retry,
- * or the token's claims already show why it was refused ({@link INCURABLE_FINDINGS}).
+ * or the token's claims already show why it was refused (core's `isCurableRefusal`).
  * Only refusals at AUTH are retried: nothing of the message has been sent then.
  */
 function createTokenRetry(context: ProtocolContext, provisioner: SessionTokenProvisioner) {
@@ -73,12 +56,7 @@ function createTokenRetry(context: ProtocolContext, provisioner: SessionTokenPro
       return await attempt();
     } catch (raw) {
       const error = toKalisto(raw, provisioner.lastToken);
-      const curable =
-        (raw as { code?: unknown }).code === 'EAUTH' &&
-        isKalistoError(error) &&
-        error.name === 'AuthenticationError' &&
-        RETRYABLE_REFUSAL_CODES.has(error.code) &&
-        !hasIncurableFinding(error);
+      const curable = (raw as { code?: unknown }).code === 'EAUTH' && isCurableRefusal(error);
       if (!curable || provisioner.snapshot().renewals !== before.renewals) throw error;
       logger.info({ code: error.code }, 'The SMTP server refused the token; retrying once with a fresh one');
       // Another attempt may have refreshed meanwhile: its fresh token is the one to use.

@@ -1,7 +1,12 @@
 // protocol/ — protocol providers: their interface and typed clients, the shared TLS context, and
 // the login that retries once with a fresh token.
 
-export { loginWithTokenRetry, RETRYABLE_REFUSAL_CODES } from './login-retry.js';
+export {
+  INCURABLE_FINDINGS,
+  isCurableRefusal,
+  loginWithTokenRetry,
+  RETRYABLE_REFUSAL_CODES,
+} from './login-retry.js';
 export { requireMailUser } from './mail-user.js';
 export { type TrustedSecureContextOptions, trustedSecureContext } from './tls-context.js';
 export type {

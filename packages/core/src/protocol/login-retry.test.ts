@@ -83,4 +83,39 @@ describe('loginWithTokenRetry', () => {
       expect(tokens.calls).toEqual(['get']);
     }
   });
+
+  it("does not retry when the refused token's claims already show why (permission, audience, tenant)", async () => {
+    for (const code of ['MISSING_PERMISSION', 'GRAPH_AUDIENCE', 'WRONG_AUDIENCE', 'WRONG_TENANT'] as const) {
+      const error = new AuthenticationError('[protocol:imap] refused', {
+        code: 'AUTH_TOKEN_REJECTED',
+        protocol: 'imap',
+        findings: [{ code, message: `finding ${code}` }],
+      });
+      const tokens = recordingTokens();
+      let logins = 0;
+      await expect(
+        loginWithTokenRetry(contextWith(tokens), async () => {
+          logins += 1;
+          throw error;
+        }),
+      ).rejects.toBe(error);
+      expect({ code, logins, calls: tokens.calls }).toEqual({ code, logins: 1, calls: ['get'] });
+    }
+  });
+
+  it('still retries a rejected token whose findings are only informational', async () => {
+    const tokens = recordingTokens();
+    const error = new AuthenticationError('[protocol:imap] refused', {
+      code: 'AUTH_TOKEN_REJECTED',
+      protocol: 'imap',
+      findings: [{ code: 'EXPIRED', message: 'the token had expired' }],
+    });
+    let logins = 0;
+    await loginWithTokenRetry(contextWith(tokens), async () => {
+      logins += 1;
+      if (logins === 1) throw error;
+      return 'client';
+    });
+    expect(tokens.calls).toEqual(['get', 'invalidate', 'force']);
+  });
 });
