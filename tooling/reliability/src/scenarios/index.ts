@@ -20,6 +20,7 @@ export const MODULES: Readonly<Record<string, () => Promise<ScenarioModule>>> = 
   'secrets-library': () => import('./secrets-library.js'),
   'secrets-cli': () => import('./secrets-cli.js'),
   load: () => import('./load.js'),
+  relay: () => import('./relay.js'),
 };
 
 /** A scenario with its full name `<module>/<id>`. */
