@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suites run as real peers: redis-server (cache tests start
 # their own), curl, swaks and python3 (clients nobody here wrote), Dovecot and Postfix (interoperability tests start
-# their own instances from generated config directories). Run as root; safe to re-run.
+# their own instances from generated config directories), chromium (the sign-in page's browser). Run as root; safe to re-run.
 set -euo pipefail
 
 missing=()
@@ -15,6 +15,9 @@ command -v swaks >/dev/null || missing+=(swaks)
 # swaks's TLS (--tls, --tls-on-connect) needs these; --no-install-recommends leaves them out.
 perl -MIO::Socket::SSL -MNet::SSLeay -e1 2>/dev/null || missing+=(libio-socket-ssl-perl libnet-ssleay-perl)
 command -v python3 >/dev/null || missing+=(python3)
+# `kalisto login`'s end-to-end test drives the sandbox's sign-in page in Debian's chromium
+# (through playwright-core, which downloads no browser).
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" != 0 ]; then

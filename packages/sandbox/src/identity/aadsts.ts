@@ -19,6 +19,11 @@ export const AADSTS = {
     status: 400,
     text: "User account '{0}' from identity provider 'https://sts.windows.net/{1}/' does not exist in tenant '{2}' and cannot access the application '{3}' in that tenant.",
   },
+  50011: {
+    error: 'invalid_request',
+    status: 400,
+    text: "The redirect URI '{0}' specified in the request does not match the redirect URIs configured for the application '{1}'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal.",
+  },
   50034: {
     error: 'invalid_grant',
     status: 400,
@@ -29,6 +34,11 @@ export const AADSTS = {
     status: 400,
     suberror: 'basic_action',
     text: "Due to a configuration change made by your administrator, or because you moved to a new location, you must use multi-factor authentication to access '{0}'.",
+  },
+  50148: {
+    error: 'invalid_grant',
+    status: 400,
+    text: 'The code_verifier does not match the code_challenge supplied in the authorization request for PKCE.',
   },
   50126: {
     error: 'invalid_grant',
@@ -47,6 +57,16 @@ export const AADSTS = {
     suberror: 'consent_required',
     text: "The user or administrator has not consented to use the application with ID '{0}' named '{1}'. Send an interactive authorization request for this user and resource.",
   },
+  54005: {
+    error: 'invalid_grant',
+    status: 400,
+    text: 'OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.',
+  },
+  65004: {
+    error: 'access_denied',
+    status: 400,
+    text: 'User declined to consent to access the app.',
+  },
   70000: { error: 'invalid_grant', status: 400, text: 'Provided grant is invalid or malformed.' },
   70003: {
     error: 'unsupported_grant_type',
@@ -57,6 +77,11 @@ export const AADSTS = {
     error: 'invalid_scope',
     status: 400,
     text: "The provided request must include a 'scope' input parameter. The provided value for the input parameter 'scope' is not valid. The scope {0} is not valid.",
+  },
+  70008: {
+    error: 'invalid_grant',
+    status: 400,
+    text: 'The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.',
   },
   70016: {
     error: 'authorization_pending',

@@ -1,12 +1,13 @@
 /**
- * The token endpoint's grants: client credentials, password (ROPC), refresh token and device code,
+ * The token endpoint's grants: client credentials, password (ROPC), authorization code, refresh token and device code,
  * plus the device authorization endpoint. Each returns the JSON body of a successful response or
  * throws the `AadstsError` Entra ID would answer with.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { KalistoError } from '@kalisto/core';
 import type { SandboxApp, SandboxState, SandboxTenant, SandboxUser } from '../state.js';
 import { AadstsError, aadTimestamp } from './aadsts.js';
+import { findCode, hasUserConsent } from './authorization-store.js';
 import { authenticateClient } from './client-auth.js';
 import { grantApplication, grantDelegated, parseScopes, responseScope, type ScopeRequest } from './scopes.js';
 import { type ClientAuthMethod, clientInfo, type TokenIssuer } from './tokens.js';
@@ -99,7 +100,7 @@ async function delegatedResponse(
   clientAuth: ClientAuthMethod,
   amr: readonly string[],
 ): Promise<TokenResponseBody> {
-  const scp = grantDelegated(app, request);
+  const scp = grantDelegated(app, request, hasUserConsent(ctx.state, app, user));
   const access = await ctx.issuer.accessToken({
     tenant,
     app,
@@ -175,6 +176,32 @@ export async function refreshTokenGrant(ctx: GrantContext): Promise<TokenRespons
   // Entra ID always answers a refresh with a new refresh token (rotation).
   request.oidc.add('offline_access');
   return delegatedResponse(ctx, tenant, app, user, request, clientAuth, ['pwd']);
+}
+
+/**
+ * Redeems an authorization code from `/authorize`: once (AADSTS54005 after), within ten minutes
+ * (AADSTS70008), with the same `redirect_uri` (AADSTS50011) and the PKCE `code_verifier` whose
+ * S256 hash is the `code_challenge` (AADSTS50148).
+ */
+export async function authorizationCodeGrant(ctx: GrantContext): Promise<TokenResponseBody> {
+  const { tenant, app, clientAuth } = await callingClient(ctx, true);
+  const code = required(ctx.params, 'code');
+  const record = findCode(ctx.state, code);
+  if (!record || record.clientId !== app.clientId || record.tenantId !== tenant.id)
+    throw new AadstsError(70000);
+  if (record.redeemed) throw new AadstsError(54005);
+  if (record.expiresAt <= ctx.state.now()) throw new AadstsError(70008);
+  const redirectUri = required(ctx.params, 'redirect_uri');
+  if (redirectUri !== record.redirectUri) throw new AadstsError(50011, [redirectUri, app.clientId]);
+  if (record.codeChallenge !== undefined) {
+    const verifier = required(ctx.params, 'code_verifier');
+    const hash = createHash('sha256').update(verifier).digest('base64url');
+    if (hash !== record.codeChallenge) throw new AadstsError(50148);
+  }
+  record.redeemed = true;
+  const user = tenantUser(ctx.state, tenant, app, record.upn);
+  const request = parseScopes(ctx.params.get('scope') ?? record.scope, tenant.domain);
+  return delegatedResponse(ctx, tenant, app, user, request, clientAuth, record.amr);
 }
 
 const USER_CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';

@@ -122,12 +122,13 @@ function canonical(resource: Resource, name: string): string {
 
 /**
  * The delegated permissions (`scp`) a user token gets: `.default` = everything consented;
- * explicit names must exist on the resource (AADSTS70011) and be consented (AADSTS65001).
+ * explicit names must exist on the resource (AADSTS70011) and be consented (AADSTS65001) — by an
+ * administrator, or by this user on the interactive sign-in's consent page (`userConsented`).
  */
-export function grantDelegated(app: SandboxApp, request: ScopeRequest): string[] {
+export function grantDelegated(app: SandboxApp, request: ScopeRequest, userConsented = false): string[] {
   const granted = consented(app, request.resource, 'Delegated');
   const consentError = () => new AadstsError(65001, [app.clientId, app.displayName]);
-  if (!app.adminConsent) throw consentError();
+  if (!app.adminConsent && !userConsented) throw consentError();
   if (request.isDefault) {
     if (granted.size === 0) throw consentError();
     return [...granted.values()].map((g) => canonical(request.resource, g));

@@ -1,7 +1,7 @@
 /**
  * The identity platform's HTTPS server: a tiny router over node:https serving the discovery
- * documents, the token and device authorization endpoints, RFC 7662 introspection and a minimal
- * device login page, with fault injection in front of the token endpoints.
+ * documents, the authorize endpoint (sign-in pages), the token and device authorization endpoints,
+ * RFC 7662 introspection and a minimal device login page, with fault injection in front of the token endpoints.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
@@ -9,9 +9,11 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { IdentityRequestKind, SandboxState } from '../state.js';
 import { AadstsError, aadstsBody } from './aadsts.js';
+import { authorizeEndpoint } from './authorize.js';
 import { instanceDiscovery, jwks, openIdConfiguration } from './discovery.js';
 import {
   approveDeviceCode,
+  authorizationCodeGrant,
   clientCredentialsGrant,
   DEVICE_CODE_GRANT,
   deviceAuthorization,
@@ -52,6 +54,7 @@ const GRANTS: Record<
 > = {
   client_credentials: { kind: 'client_credentials', run: clientCredentialsGrant },
   password: { kind: 'password', run: passwordGrant },
+  authorization_code: { kind: 'other', run: authorizationCodeGrant },
   refresh_token: { kind: 'refresh_token', run: refreshTokenGrant },
   [DEVICE_CODE_GRANT]: { kind: 'device_code', run: deviceCodeGrant },
   device_code: { kind: 'device_code', run: deviceCodeGrant },
@@ -277,6 +280,10 @@ export async function startIdentityServer(options: IdentityServerOptions): Promi
       return deviceCodeEndpoint(req, res, url, first);
     if (method === 'POST' && url.pathname === '/introspect') return introspectionEndpoint(req, res);
     if (url.pathname === '/devicelogin') return deviceLogin(req, res);
+    if (path === 'oauth2/v2.0/authorize') {
+      const params = method === 'POST' ? new URLSearchParams(await readBody(req)) : url.searchParams;
+      return authorizeEndpoint(res, { state, params, method, tenantSegment: first });
+    }
     if (method !== 'GET') return sendJson(res, 405, { error: 'method_not_allowed' });
 
     state.count('discovery');
