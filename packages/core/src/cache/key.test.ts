@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { TOKEN_CACHE_KEY_PREFIX, type TokenCacheKeyParts, tokenCacheKey } from './key.js';
+import {
+  TOKEN_CACHE_KEY_PREFIX,
+  type TokenCacheKeyParts,
+  tokenCacheKey,
+  tokenEndpointForKey,
+} from './key.js';
 
 const base: TokenCacheKeyParts = {
   authority: 'https://login.microsoftonline.com/161ee23e-798c-481d-975a-39345f76032a',
@@ -69,6 +74,24 @@ describe('tokenCacheKey', () => {
         }
       }),
       { numRuns: 200 },
+    );
+  });
+
+  it('keeps the standard endpoint out of the key and puts any other token URL in', () => {
+    const authority = 'https://login.microsoftonline.com/contoso.example';
+    expect(tokenEndpointForKey(authority, `${authority}/oauth2/v2.0/token`)).toBeUndefined();
+    expect(
+      tokenEndpointForKey(
+        `${authority}/`,
+        'https://LOGIN.microsoftonline.com/contoso.example/oauth2/v2.0/token',
+      ),
+    ).toBeUndefined();
+    expect(tokenEndpointForKey('https://idp.example/', 'https://idp.example/realms/a/token')).toBe(
+      'https://idp.example/realms/a/token',
+    );
+    expect(tokenCacheKey({ ...base, tokenUrl: undefined })).toBe(tokenCacheKey(base));
+    expect(tokenCacheKey({ ...base, tokenUrl: 'https://idp.example/a' })).not.toBe(
+      tokenCacheKey({ ...base, tokenUrl: 'https://idp.example/b' }),
     );
   });
 });

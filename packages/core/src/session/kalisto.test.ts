@@ -12,6 +12,7 @@ import {
   testConfig,
   testProtocol,
 } from '../../test/runtime-fixtures.js';
+import { tokenCacheKey } from '../cache/key.js';
 import type { CacheBackend } from '../cache/types.js';
 import type { ProtocolSettings } from '../config/types.js';
 import { defineProtocolProvider } from '../define/protocol-provider.js';
@@ -92,6 +93,35 @@ async function thrownBy(run: () => unknown): Promise<KalistoError> {
   }
   throw new Error('expected a throw');
 }
+
+describe('token cache keys of fixed token endpoints', () => {
+  const fixed = (url: string, tenant?: string) => ({
+    'o365.oauth.provider': 'fake',
+    'o365.oauth.url': url,
+    'o365.oauth.clientId': 'kalisto-client',
+    'o365.oauth.clientSecret': FIXTURE_SECRETS.clientSecret,
+    'o365.oauth.scope': 'mail',
+    ...(tenant === undefined ? {} : { 'o365.oauth.tenant': tenant }),
+  });
+
+  it('two sessions with two fixed URLs on one host and one client id have two keys', () => {
+    const { kalisto } = setup();
+    const a = kalisto.session(fixed('https://idp.example/realms/a/token'));
+    const b = kalisto.session(fixed('https://idp.example/realms/b/token'));
+    const again = kalisto.session(fixed('https://idp.example/realms/a/token/'));
+    expect(a.tokens.keyFor()).not.toBe(b.tokens.keyFor());
+    expect(again.tokens.keyFor()).toBe(a.tokens.keyFor());
+  });
+
+  it('keeps the key of a tenant configuration with the standard endpoint as it was', () => {
+    const { kalisto } = setup();
+    const config = testConfig({ oauth: { flow: 'client_credentials' } });
+    const { authority, tenant, clientId, scopes } = config.oauth;
+    // What every earlier version computed for this configuration: no token URL in the key.
+    const before = tokenCacheKey({ authority, tenant, clientId, flow: 'client_credentials', scopes });
+    expect(kalisto.session(config).tokens.keyFor()).toBe(before);
+  });
+});
 
 describe('session protocols', () => {
   it('opens the default store and transport with their settings and a token', async () => {

@@ -1,4 +1,4 @@
-import { tokenCacheKey } from '../cache/key.js';
+import { tokenCacheKey, tokenEndpointForKey } from '../cache/key.js';
 import type { CacheBackend } from '../cache/types.js';
 import { APP_ONLY_FLOWS } from '../config/property-table.js';
 import type { ResolvedConfig } from '../config/types.js';
@@ -157,7 +157,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 
   const keyFor = (request: TokenManagerRequest = {}): string => {
     const { scopes, user } = ask(request);
-    const { authority, tenant, clientId, flow } = oauth;
+    const { authority, tenant, clientId, flow, tokenUrl } = oauth;
     return tokenCacheKey({
       authority,
       tenant,
@@ -165,6 +165,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       flow,
       scopes,
       user: APP_ONLY_FLOWS.has(flow) ? undefined : user,
+      tokenUrl: tokenEndpointForKey(authority, tokenUrl),
     });
   };
 
