@@ -129,6 +129,18 @@ describe('sandbox /authorize and the authorization code grant', () => {
     expect(refreshed.status).toBe(200);
   });
 
+  it('answers response_mode=form_post (what msal-node asks for) with a self-submitting form to the redirect URI', async () => {
+    const { answer } = await signIn(sandbox.fixtures.users.adele, {
+      ...baseQuery(pkce().challenge),
+      response_mode: 'form_post',
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.location).toBeUndefined();
+    expect(answer.body).toContain(`<form method="post" action="${REDIRECT}">`);
+    expect(answer.body).toMatch(/name="code" value="SBXAC[\w-]+"/);
+    expect(answer.body).toContain('name="state" value="st-42"');
+  });
+
   it('refuses a wrong password on the page and never redirects', async () => {
     const { answer } = await signIn(
       { upn: sandbox.fixtures.users.adele.upn, password: 'not-the-password' },

@@ -19,6 +19,8 @@ export interface PendingSignIn {
   readonly redirectUri: string;
   readonly scope: string;
   readonly state: string | undefined;
+  /** `query` (302 with the parameters in the URL) or `form_post` (an auto-submitting form, what msal-node asks for). */
+  readonly responseMode: 'query' | 'form_post';
   readonly codeChallenge: string | undefined;
   readonly prompt: string | undefined;
   readonly loginHint: string | undefined;

@@ -58,25 +58,38 @@ function errorPage(res: ServerResponse, state: SandboxState, error: AadstsError)
   );
 }
 
-function redirect(res: ServerResponse, location: URL) {
-  res.writeHead(302, { location: location.href, 'cache-control': 'no-store', 'content-length': 0 });
+type Return = Pick<PendingSignIn, 'redirectUri' | 'state' | 'responseMode'>;
+
+/** Sends the browser back to the app: a 302 with the parameters in the query, or a self-submitting form (`form_post`). */
+function sendBack(res: ServerResponse, back: Return, fields: Record<string, string>) {
+  if (back.state !== undefined) fields.state = back.state;
+  if (back.responseMode === 'form_post') {
+    const inputs = Object.entries(fields)
+      .map(([name, value]) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`)
+      .join('');
+    const page = `<!doctype html><meta charset="utf-8"><title>Working…</title><body onload="document.forms[0].submit()"><form method="post" action="${escapeHtml(back.redirectUri)}">${inputs}<noscript><button>Continue</button></noscript></form></body>`;
+    res.writeHead(200, {
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-store',
+      'content-length': Buffer.byteLength(page),
+    });
+    res.end(page);
+    return;
+  }
+  const url = new URL(back.redirectUri);
+  for (const [name, value] of Object.entries(fields)) url.searchParams.set(name, value);
+  res.writeHead(302, { location: url.href, 'cache-control': 'no-store', 'content-length': 0 });
   res.end();
 }
 
-/** Redirects to the app with Entra's `error`, `error_description`, `error_codes` and `state`. */
-function redirectError(
-  res: ServerResponse,
-  state: SandboxState,
-  signIn: Pick<PendingSignIn, 'redirectUri' | 'state'>,
-  error: AadstsError,
-) {
+/** Back to the app with Entra's `error`, `error_description`, `error_codes` (and `state`). */
+function redirectError(res: ServerResponse, state: SandboxState, back: Return, error: AadstsError) {
   const body = aadstsBody(error, new Date(state.now()));
-  const url = new URL(signIn.redirectUri);
-  url.searchParams.set('error', body.error);
-  url.searchParams.set('error_description', body.error_description);
-  url.searchParams.set('error_codes', `[${error.code}]`);
-  if (signIn.state !== undefined) url.searchParams.set('state', signIn.state);
-  redirect(res, url);
+  sendBack(res, back, {
+    error: body.error,
+    error_description: body.error_description,
+    error_codes: `[${error.code}]`,
+  });
 }
 
 /** Entra ID lets public clients register `http://localhost` / `http://127.0.0.1` and use any port. */
@@ -166,10 +179,7 @@ function finish(
     codeChallenge: signIn.codeChallenge,
     amr: user.mfaRequired ? ['pwd', 'mfa'] : ['pwd'],
   });
-  const url = new URL(signIn.redirectUri);
-  url.searchParams.set('code', code);
-  if (signIn.state !== undefined) url.searchParams.set('state', signIn.state);
-  redirect(res, url);
+  sendBack(res, signIn, { code });
 }
 
 /** GET: validates the request, then shows the sign-in page (or redirects back with the error). */
@@ -189,7 +199,8 @@ function start(res: ServerResponse, ctx: AuthorizeContext) {
   if (!isLoopbackRedirect(redirectUri)) {
     return errorPage(res, state, new AadstsError(50011, [redirectUri, app.clientId]));
   }
-  const back = { redirectUri, state: params.get('state') ?? undefined };
+  const responseMode = params.get('response_mode') === 'form_post' ? 'form_post' : 'query';
+  const back: Return = { redirectUri, state: params.get('state') ?? undefined, responseMode };
   if (params.get('response_type') !== 'code') {
     return redirectError(res, state, back, new AadstsError(900144, ['response_type']));
   }
@@ -213,6 +224,7 @@ function start(res: ServerResponse, ctx: AuthorizeContext) {
     redirectUri,
     scope,
     state: back.state,
+    responseMode,
     codeChallenge: challenge,
     prompt: params.get('prompt') ?? undefined,
     loginHint: params.get('login_hint') ?? undefined,
