@@ -13,6 +13,7 @@ interface DoctorOptions {
   protocols?: string;
   all?: boolean;
   from?: string;
+  sendTest?: boolean;
   timeout: string;
 }
 
@@ -63,10 +64,14 @@ export function registerDoctor(program: Command, runner: CommandRunner): void {
     .description('check configuration, network, token, permissions and logins, and say how to fix what fails')
     .option(
       '--protocols <list>',
-      'protocols to check, e.g. imaps,smtp (default: mail.store.protocol and mail.transport.protocol)',
+      'protocols to check, e.g. imaps,smtp or graph (default: mail.store.protocol and mail.transport.protocol)',
     )
     .option('--all', 'check all six protocols')
     .option('--from <address>', 'check that the login may send as this address (default mail.smtp.from)')
+    .option(
+      '--send-test',
+      'send a test message to the sender itself: proves the whole send path (graph: permission, policy, mailbox, quota)',
+    )
     .option('--timeout <ms>', 'network timeout per check', '10000')
     .addHelpText('after', `\n${DOCTOR_EXIT_HELP}\n`)
     .action(
@@ -103,7 +108,14 @@ export function registerDoctor(program: Command, runner: CommandRunner): void {
           detail: `flow ${config.oauth.flow} (${config.oauth.provider}), ${config.oauth.tenant ? `tenant ${config.oauth.tenant}` : `token URL ${config.oauth.tokenUrl}`}, checking ${protocols.join(', ')}${warnings}`,
         });
         await runChecks(
-          planChecks({ config, session: () => context.session(), protocols, from: options.from, timeoutMs }),
+          planChecks({
+            config,
+            session: () => context.session(),
+            protocols,
+            from: options.from,
+            sendTest: options.sendTest === true,
+            timeoutMs,
+          }),
           report,
         );
         return finish(context, results);

@@ -5,16 +5,18 @@
 import {
   AuthenticationError,
   decodeTokenClaims,
+  isKalistoError,
   type KalistoSession,
   type ProtocolSettings,
   type ResolvedConfig,
   type TokenClaimsSummary,
 } from '@kalisto/core';
-import { auditFor, protocolFamily } from '../claims.js';
+import { auditFor, graphOperations, protocolFamily, tokenService } from '../claims.js';
 import { IDENTITY_PLAIN_PORT_HINT, IDENTITY_SETTINGS, plainPortHint } from '../hints.js';
 import { plural } from '../text.js';
 import { tokenCacheFinding } from './cache.js';
 import type { Check } from './checks.js';
+import { GRAPH, graphChecks } from './graph.js';
 import {
   type EndpointAdvice,
   probeTcp,
@@ -32,6 +34,8 @@ export interface DoctorPlanOptions {
   protocols: readonly string[];
   /** The sender to check Send As for (default `mail.<transport>.from`). */
   from?: string;
+  /** Send a test message even when the sender is the login's own mailbox (proves the whole send path). */
+  sendTest?: boolean;
   timeoutMs: number;
   now?: () => number;
 }
@@ -76,7 +80,27 @@ function identityEndpoint(config: ResolvedConfig): Endpoint {
   };
 }
 
+/** Microsoft Graph: HTTPS, certificate verified; set by `mail.graph.host` and `mail.graph.port`. */
+function graphEndpoint(settings: ProtocolSettings): Endpoint {
+  return {
+    name: GRAPH,
+    host: settings.host,
+    port: settings.port,
+    mode: 'implicit',
+    minVersion: 'TLSv1.2',
+    checkServerIdentity: true,
+    advice: {
+      host: 'mail.graph.host',
+      port: 'mail.graph.port',
+      usualPorts: 'Microsoft Graph: outbound HTTPS, port 443; through a proxy, mail.graph.proxy.url',
+      plainPort:
+        "Graph's port answered in plain text: mail.graph.host and mail.graph.port must name an HTTPS port (Microsoft Graph: 443).",
+    },
+  };
+}
+
 function mailEndpoint(protocol: string, settings: ProtocolSettings): Endpoint {
+  if (protocol === GRAPH) return graphEndpoint(settings);
   const family = protocolFamily(protocol);
   return {
     name: protocol,
@@ -161,19 +185,27 @@ export function planChecks(options: DoctorPlanOptions): Check[] {
 
   let claims: TokenClaimsSummary | undefined;
   const { oauth } = config;
-  checks.push({
-    id: 'token',
-    title: `Token (${oauth.flow}, ${oauth.provider})`,
-    needs: ['tls:identity'],
-    run: async () => {
-      const session = await options.session();
-      const token = await session.tokens.getToken();
-      claims = decodeTokenClaims(token.accessToken);
-      const minutes = Math.round((token.expiresAt - now()) / 60_000);
-      const who = claims?.user ?? (claims?.appId ? `app ${claims.appId}` : 'opaque token');
-      return `${who}, audience ${claims?.aud ?? '-'}, expires in ${minutes} min`;
-    },
-  });
+  const outlook = options.protocols.filter((p) => p !== GRAPH);
+  if (outlook.length > 0)
+    checks.push({
+      id: 'token',
+      title: `Token (${oauth.flow}, ${oauth.provider})`,
+      needs: ['tls:identity'],
+      run: async () => {
+        const session = await options.session();
+        const token = await session.tokens.getToken();
+        claims = decodeTokenClaims(token.accessToken);
+        const minutes = Math.round((token.expiresAt - now()) / 60_000);
+        const who = claims?.user ?? (claims?.appId ? `app ${claims.appId}` : 'opaque token');
+        const service = tokenService(claims);
+        return `${who}, audience ${claims?.aud ?? '-'}${service === undefined ? '' : ` (${service})`}, expires in ${minutes} min`;
+      },
+    });
+
+  if (options.protocols.includes(GRAPH))
+    checks.push(
+      ...graphChecks({ config, session: options.session, operations: graphOperations(config), now }),
+    );
 
   checks.push({
     id: 'cache',
@@ -211,7 +243,7 @@ export function planChecks(options: DoctorPlanOptions): Check[] {
     });
   }
 
-  for (const protocol of options.protocols) {
+  for (const protocol of outlook) {
     const settings = config.protocols[protocol]!;
     const family = protocolFamily(protocol);
     checks.push({
@@ -222,15 +254,19 @@ export function planChecks(options: DoctorPlanOptions): Check[] {
     });
   }
 
-  const transport = options.protocols.find((p) => protocolFamily(p) === 'smtp');
+  const transport =
+    config.transportProtocol === GRAPH && options.protocols.includes(GRAPH)
+      ? GRAPH
+      : options.protocols.find((p) => protocolFamily(p) === 'smtp');
   const transportSettings = transport === undefined ? undefined : config.protocols[transport];
-  const sender = options.from ?? transportSettings?.from;
-  if (transport !== undefined && sender !== undefined && transportSettings?.user !== undefined) {
-    const user = transportSettings.user;
-    if (sender.toLowerCase() !== user.toLowerCase()) {
+  const user = transportSettings?.user;
+  const sender = options.from ?? transportSettings?.from ?? (options.sendTest ? user : undefined);
+  if (transport !== undefined && sender !== undefined && user !== undefined) {
+    const sendAs = sender.toLowerCase() !== user.toLowerCase();
+    if (sendAs || options.sendTest) {
       checks.push({
         id: 'sendas',
-        title: `Send As ${sender}`,
+        title: sendAs ? `Send As ${sender}` : `Send test ${sender}`,
         needs: [`login:${transport}`],
         run: async () => {
           const session = await options.session();
@@ -238,10 +274,10 @@ export function planChecks(options: DoctorPlanOptions): Check[] {
           await transporter.sendMail({
             from: sender,
             to: sender,
-            subject: 'Kalisto doctor: Send As check',
-            text: `${user} may send as ${sender}: this message proves it.\r\n`,
+            subject: sendAs ? 'Kalisto doctor: Send As check' : 'Kalisto doctor: send check',
+            text: `${user} may send as ${sender}${transport === GRAPH ? ' through Microsoft Graph' : ''}: this message proves it.\r\n`,
           });
-          return `${user} may send as ${sender} (a test message went to ${sender})`;
+          return `${user} may send as ${sender}${transport === GRAPH ? ' through Graph' : ''} (a test message went to ${sender})`;
         },
       });
     }
@@ -256,7 +292,11 @@ async function login(
 ): Promise<string> {
   const session = await openSession();
   if (family === 'smtp') {
-    await session.transport(protocol as 'smtp');
+    try {
+      await session.transport(protocol as 'smtp');
+    } catch (error) {
+      throw withGraphAlternative(error);
+    }
     return 'authenticated (SASL XOAUTH2)';
   }
   if (family === 'pop3') {
@@ -272,4 +312,16 @@ async function login(
   }
   await session.store(protocol);
   return 'authenticated';
+}
+
+/**
+ * SMTP AUTH switched off (`535 5.7.139`): the fix already offers `mail.transport.protocol=graph`;
+ * the doctor adds how to check Graph for this mailbox before switching.
+ */
+function withGraphAlternative(error: unknown): unknown {
+  if (!isKalistoError(error) || error.code !== 'AUTH_SMTP_DISABLED') return error;
+  const hint =
+    `${error.hint ?? ''} Before switching, check Graph for this mailbox: kalisto doctor --protocols graph.`.trim();
+  const message = error.hint ? error.message.replace(error.hint, hint) : `${error.message} ${hint}`;
+  return new AuthenticationError(message, { code: error.code, protocol: 'smtp', hint, cause: error });
 }
