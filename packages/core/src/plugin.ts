@@ -47,8 +47,10 @@ export {
 export {
   INCURABLE_FINDINGS,
   isCurableRefusal,
+  isPlainTextReply,
   loginWithTokenRetry,
   type ProtocolContext,
+  plainPortHint,
   RETRYABLE_REFUSAL_CODES,
   requireMailUser,
   type TrustedSecureContextOptions,

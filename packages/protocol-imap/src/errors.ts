@@ -4,7 +4,12 @@
  * quotes a command's arguments, so neither the token nor the SASL payload can reach one.
  */
 import { type AuthenticationError, type CloudName, ConnectionError, decodeTokenClaims } from '@kalisto/core';
-import { classifyMailError, type SaslErrorChallenge } from '@kalisto/core/plugin';
+import {
+  classifyMailError,
+  isPlainTextReply,
+  plainPortHint,
+  type SaslErrorChallenge,
+} from '@kalisto/core/plugin';
 import type { LimitExceeded } from './response-guard.js';
 
 /** Where a connection goes, for messages. */
@@ -105,7 +110,9 @@ function isChallenge(value: unknown): value is SaslErrorChallenge {
 /** The TLS handshake (implicit or STARTTLS) failed: untrusted certificate, wrong name, old version. */
 export function tlsError(endpoint: ImapEndpoint, cause: unknown): ConnectionError {
   const detail = cause instanceof Error ? `: ${cause.message}` : '';
-  const hint = `Trust the server's CA with kalisto.tls.ca, check mail.${endpoint.protocol}.ssl.protocols and that the certificate names the host (mail.${endpoint.protocol}.host).`;
+  const hint = isPlainTextReply(cause)
+    ? plainPortHint(endpoint.protocol)
+    : `Trust the server's CA with kalisto.tls.ca, check mail.${endpoint.protocol}.ssl.protocols and that the certificate names the host (mail.${endpoint.protocol}.host).`;
   return new ConnectionError(`${label(endpoint)} TLS with ${where(endpoint)} failed${detail}. ${hint}`, {
     ...fields(endpoint),
     code: 'IMAP_TLS_FAILED',

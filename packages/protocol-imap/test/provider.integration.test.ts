@@ -325,6 +325,20 @@ describe('SASL mechanism and transport policy', () => {
     await session.close();
   });
 
+  it('implicit TLS to the plain port: IMAP_TLS_FAILED pointing at ssl.enable=false and starttls.enable=true', async () => {
+    const session = bed.kalisto.session({
+      ...bed.sandbox.properties,
+      'mail.imaps.port': String(bed.sandbox.endpoints.imap.port),
+    });
+    const error = await session.store('imaps').catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'ConnectionError', code: 'IMAP_TLS_FAILED', transient: false });
+    const { message, hint } = error as { message: string; hint: string };
+    expect(message).toContain('wrong version number');
+    expect(hint).toContain('mail.imaps.ssl.enable=false and mail.imaps.starttls.enable=true');
+    expect(hint).not.toContain('kalisto.tls.ca');
+    await session.close();
+  });
+
   it('fails with IMAP_TLS_FAILED against a server whose CA is not trusted (verification stays on)', async () => {
     const stranger = await startSandbox();
     try {

@@ -4,7 +4,7 @@
  * arguments, so no token or AUTH payload can reach a message.
  */
 import { ConnectionError } from '@kalisto/core';
-import type { ConnectionErrorOptions } from '@kalisto/core/plugin';
+import { type ConnectionErrorOptions, isPlainTextReply, plainPortHint } from '@kalisto/core/plugin';
 
 /** Where a connection goes, for error messages. */
 export interface Pop3Endpoint {
@@ -148,7 +148,9 @@ export function connectError(endpoint: Pop3Endpoint, cause: unknown): Connection
 /** The TLS handshake failed (untrusted certificate, wrong host name, version mismatch). */
 export function tlsError(endpoint: Pop3Endpoint, cause: unknown): ConnectionError {
   const detail = cause instanceof Error ? `: ${cause.message}` : '';
-  const hint = `Trust the server's CA with kalisto.tls.ca, check mail.${endpoint.protocol}.ssl.protocols and that the certificate names the host.`;
+  const hint = isPlainTextReply(cause)
+    ? plainPortHint(endpoint.protocol)
+    : `Trust the server's CA with kalisto.tls.ca, check mail.${endpoint.protocol}.ssl.protocols and that the certificate names the host.`;
   return new ConnectionError(`${label(endpoint)} TLS with ${where(endpoint)} failed${detail}. ${hint}`, {
     ...fields(endpoint),
     code: 'POP3_TLS_FAILED',

@@ -56,6 +56,22 @@ describe.each(['pop3s', 'pop3'] as const)('%s against the sandbox', (protocol) =
   });
 });
 
+describe('implicit TLS to the plain port', () => {
+  it('POP3_TLS_FAILED pointing at mail.pop3s.ssl.enable=false and mail.pop3s.starttls.enable=true', async () => {
+    const session = bed.kalisto.session({
+      ...bed.sandbox.properties,
+      'mail.pop3s.port': String(bed.sandbox.endpoints.pop3.port),
+    });
+    sessions.push(session);
+    const error = await session.store('pop3s').catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'ConnectionError', code: 'POP3_TLS_FAILED', transient: false });
+    const { message, hint } = error as { message: string; hint: string };
+    expect(message).toContain('wrong version number');
+    expect(hint).toContain('mail.pop3s.ssl.enable=false and mail.pop3s.starttls.enable=true');
+    expect(hint).not.toContain('kalisto.tls.ca');
+  });
+});
+
 describe('pipelined retrieval', () => {
   it('downloads 200 messages in pipelined batches, byte-exact and in order', async () => {
     const messages = Array.from({ length: 200 }, (_, i) => trickyMessage(i, i % 40));

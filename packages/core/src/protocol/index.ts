@@ -8,6 +8,7 @@ export {
   RETRYABLE_REFUSAL_CODES,
 } from './login-retry.js';
 export { requireMailUser } from './mail-user.js';
+export { isPlainTextReply, plainPortHint } from './plain-port.js';
 export { type TrustedSecureContextOptions, trustedSecureContext } from './tls-context.js';
 export type {
   ProtocolClient,
