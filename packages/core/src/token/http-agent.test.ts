@@ -26,6 +26,7 @@ describe('createHttpAgent: what Graph needs besides token requests', () => {
       req.on('end', () => {
         received.push({ method: req.method, body: Buffer.concat(chunks) });
         if (req.url === '/big') res.end(Buffer.alloc(300 * 1024, 0x61));
+        else if (req.url === '/stalls') res.writeHead(200, { 'content-length': '10' }).write('half');
         else res.end(binary);
       });
     });
@@ -63,6 +64,21 @@ describe('createHttpAgent: what Graph needs besides token requests', () => {
       await expect(
         agent.request(`${url}/bytes`, { method: 'GET', maxResponseBytes: 100 }),
       ).rejects.toMatchObject({ code: 'ERR_RESPONSE_TOO_LARGE', limit: 100 });
+    } finally {
+      await agent.close();
+    }
+  });
+
+  it("one deadline covers the body, and the caller's signal aborts with its reason", async () => {
+    const agent = createHttpAgent({ timeoutMs: 5000 });
+    try {
+      await expect(agent.request(`${url}/stalls`, { method: 'GET', timeoutMs: 100 })).rejects.toMatchObject({
+        name: 'TimeoutError',
+      });
+      const controller = new AbortController();
+      const pending = agent.request(`${url}/stalls`, { method: 'GET', signal: controller.signal });
+      setTimeout(() => controller.abort(new Error('caller gave up')), 50);
+      await expect(pending).rejects.toThrow('caller gave up');
     } finally {
       await agent.close();
     }

@@ -34,4 +34,20 @@ describe('readBoundedBody', () => {
     expect(seen.pulled).toBe(5);
     expect(seen.ended).toBe(true);
   });
+
+  it('with a declared length, copies each chunk as it arrives (the reader may reuse its buffer) into one buffer', async () => {
+    /** Yields the same buffer three times, refilled: a reader that keeps chunks would see only the last. */
+    async function* reused() {
+      const buffer = new Uint8Array(4);
+      for (const byte of [0x61, 0x62, 0x63]) yield buffer.fill(byte);
+    }
+    const read = await readBoundedBody(reused(), 1024, 12);
+    expect(read.toString()).toBe('aaaabbbbcccc');
+  });
+
+  it('a declared length that is wrong still gives the bytes received, within the cap', async () => {
+    expect((await readBoundedBody(chunks(3, 4).body, 1024, 8)).toString()).toBe('a'.repeat(12));
+    expect((await readBoundedBody(chunks(2, 4).body, 1024, 20)).toString()).toBe('a'.repeat(8));
+    await expect(readBoundedBody(chunks(5, 4).body, 16, 8)).rejects.toBeInstanceOf(ResponseTooLargeError);
+  });
 });

@@ -27,14 +27,35 @@ export class ResponseTooLargeError extends Error {
  * Reads `body` whole, but throws a {@link ResponseTooLargeError} as soon as more than `maxBytes`
  * have arrived: it never holds more than `maxBytes` plus one chunk. Leaving the loop early ends
  * the iteration, which destroys a stream body (undici then aborts the request).
+ *
+ * With `declaredBytes` (the reply's content-length, used when within `maxBytes`) each chunk is
+ * copied into one buffer of that size as it arrives, instead of being kept and concatenated.
  */
-export async function readBoundedBody(body: AsyncIterable<Uint8Array>, maxBytes: number): Promise<Buffer> {
+export async function readBoundedBody(
+  body: AsyncIterable<Uint8Array>,
+  maxBytes: number,
+  declaredBytes?: number,
+): Promise<Buffer> {
+  const declared =
+    declaredBytes !== undefined && Number.isSafeInteger(declaredBytes) && declaredBytes >= 0
+      ? Math.min(declaredBytes, maxBytes)
+      : undefined;
+  let whole = declared === undefined ? undefined : Buffer.allocUnsafe(declared);
   const parts: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
-    size += chunk.byteLength;
-    if (size > maxBytes) throw new ResponseTooLargeError(maxBytes);
-    parts.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    const end = size + chunk.byteLength;
+    if (end > maxBytes) throw new ResponseTooLargeError(maxBytes);
+    if (whole !== undefined && end <= whole.length) {
+      whole.set(chunk, size);
+    } else {
+      // No length declared, or more bytes than declared: keep the chunks and join them at the end.
+      if (whole !== undefined) parts.push(whole.subarray(0, size));
+      whole = undefined;
+      parts.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    }
+    size = end;
   }
+  if (whole !== undefined) return size === whole.length ? whole : whole.subarray(0, size);
   return Buffer.concat(parts, size);
 }
