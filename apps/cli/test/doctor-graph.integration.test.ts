@@ -99,6 +99,7 @@ describe('kalisto doctor over Microsoft Graph', () => {
     const mailbox = box.sandbox.fixtures.graph.unknownUser;
     const run = await doctor({ ...GRAPH_BOTH, 'mail.graph.user': mailbox });
     expect(run.code).toBe(3);
+    expect(run.out).toContain(`✗ Mailbox ${mailbox} over Graph`);
     expect(run.out).toContain('ErrorInvalidUser');
     expect(run.out).toContain('(GRAPH_INVALID_USER)');
     expect(run.out).toContain(`fix: Check mail.graph.user (else o365.user), now ${mailbox}`);
