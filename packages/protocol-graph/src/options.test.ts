@@ -22,6 +22,7 @@ describe('graphOptions', () => {
       scopes: ['https://graph.microsoft.com/.default'],
       saveToSentItems: true,
       timeoutMs: 60_000,
+      maxConcurrency: 4,
       maxRetries: 3,
       retryBudgetMs: 60_000,
       maxMessageBytes: 150 * 1024 * 1024,
@@ -38,6 +39,7 @@ describe('graphOptions', () => {
         'mail.graph.user': 'shared@contoso.example',
         'kalisto.oauth.proxy': 'http://proxy.internal:3128',
         'mail.graph.maxRetries': '0',
+        'mail.graph.maxConcurrency': '2',
       }),
     );
     expect(options).toMatchObject({
@@ -46,10 +48,19 @@ describe('graphOptions', () => {
       scopes: ['https://graph.microsoft.us/.default'],
       proxy: 'http://proxy.internal:3128',
       maxRetries: 0,
+      maxConcurrency: 2,
       cloud: 'usgov',
     });
     expect(graphOptions(...resolved({ 'mail.graph.proxy.url': 'http://graph-proxy:8080' })).proxy).toBe(
       'http://graph-proxy:8080',
+    );
+  });
+
+  it('refuses a maxConcurrency below 1, naming the property', () => {
+    expect(() => resolveConfig({ ...BASE, 'mail.graph.maxConcurrency': '0' })).toThrow(
+      expect.objectContaining({
+        issues: [expect.objectContaining({ property: 'mail.graph.maxConcurrency' })],
+      }),
     );
   });
 

@@ -30,6 +30,8 @@ export interface GraphOptions {
   from: string | undefined;
   /** `mail.graph.timeout`, ms per request. */
   timeoutMs: number;
+  /** `mail.graph.maxConcurrency`: requests in flight at once; more wait (FIFO) within `timeoutMs`. */
+  maxConcurrency: number;
   /** `mail.graph.maxRetries`. */
   maxRetries: number;
   /** `mail.graph.retryBudget`, ms. */
@@ -66,6 +68,7 @@ export function graphOptions(settings: ProtocolSettings, config: ResolvedConfig)
     saveToSentItems: property('saveToSentItems')?.toLowerCase() !== 'false',
     from: settings.from,
     timeoutMs: settings.timeoutMs,
+    maxConcurrency: Math.max(1, number('maxConcurrency', 4)),
     maxRetries: number('maxRetries', 3),
     retryBudgetMs: number('retryBudget', 60_000),
     maxResponseBytes: settings.maxResponseBytes,

@@ -563,6 +563,15 @@ const GRAPH_ROWS: readonly PropertyDefinition[] = [
       "Most time one Graph request spends waiting to retry, ms, Retry-After included: a longer wait asked by the server fails at once with the server's wait in the error.",
   },
   {
+    name: 'mail.graph.maxConcurrency',
+    kind: 'int',
+    required: false,
+    default: '4',
+    range: [1, 1000],
+    description:
+      "Most Graph requests in flight per store or transport; more wait their turn (FIFO) within mail.graph.timeout. Default 4, Exchange Online's concurrency per mailbox (a 5th request gets 429).",
+  },
+  {
     name: 'mail.graph.maxResponseBytes',
     kind: 'int',
     required: false,
