@@ -9,4 +9,10 @@ export {
 } from './cache-plugin.js';
 export { MSAL_FLOWS, msalTokenProvider } from './msal-token-provider.js';
 export type { OutboundRequest } from './network-client.js';
-export type { DeviceCodeInfo, ManagedIdentityOptions, MsalTokenProviderOptions } from './options.js';
+export type {
+  DeviceCodeInfo,
+  ManagedIdentityOptions,
+  MsalTokenProviderOptions,
+  SignInOptions,
+} from './options.js';
+export { type SignOutOptions, signOutMsal } from './sign-out.js';

@@ -21,10 +21,11 @@ import { clientCredentialsFlow } from './flows/client-credentials.js';
 import { delegatedFlow, type SignInContext } from './flows/delegated.js';
 import { deviceCodeSignIn } from './flows/device-code.js';
 import type { Flow } from './flows/flow.js';
+import { interactiveSignIn } from './flows/interactive.js';
 import { managedIdentityFlow } from './flows/managed-identity.js';
 import type { MsalAppSettings } from './msal-app.js';
 import { type TrackedCall, UndiciNetworkClient } from './network-client.js';
-import type { DeviceCodeInfo, MsalTokenProviderOptions } from './options.js';
+import type { DeviceCodeInfo, MsalTokenProviderOptions, SignInOptions } from './options.js';
 
 /** The flows (`o365.oauth.flow`) this provider runs. */
 export const MSAL_FLOWS: readonly OAuthFlow[] = [
@@ -102,6 +103,8 @@ function createFlow(
     cacheTtlMs: options.cacheTtlMs,
     credential: credentialMaterial(settings.oauth, extra),
   };
+  if (options.signIn !== undefined)
+    return explicitSignInFlow(flow, delegated, settings, options, options.signIn);
   switch (flow) {
     case 'client_credentials':
       return clientCredentialsFlow(settings);
@@ -144,6 +147,56 @@ function createFlow(
         { property: 'o365.oauth.flow', value: String(flow), expected: `one of ${MSAL_FLOWS.join(', ')}` },
       ]);
   }
+}
+
+const DELEGATED_FLOWS: readonly OAuthFlow[] = ['password', 'device_code', 'refresh_token'];
+const DEFAULT_BROWSER_TIMEOUT_MS = 5 * 60_000;
+
+/** An explicit sign-in (option `signIn`): a public client that writes the user's account to the same cache entry the delegated flows read. */
+function explicitSignInFlow(
+  flow: OAuthFlow,
+  delegated: Omit<Parameters<typeof delegatedFlow>[0], 'client' | 'signIn' | 'signInWhenRefused'>,
+  settings: MsalAppSettings,
+  options: MsalTokenProviderOptions,
+  signIn: SignInOptions,
+): Flow {
+  if (!DELEGATED_FLOWS.includes(flow)) {
+    throw new ConfigError([
+      {
+        property: 'o365.oauth.flow',
+        value: String(flow),
+        expected: `a delegated flow (${DELEGATED_FLOWS.join(', ')}) to sign a user in; ${flow} has no user`,
+      },
+    ]);
+  }
+  const { openBrowser } = signIn;
+  if (signIn.method === 'browser' && openBrowser === undefined) {
+    throw new TypeError('msalTokenProvider: signIn.openBrowser is required for method "browser"');
+  }
+  const onDeviceCode = options.onDeviceCode ?? logDeviceCode(settings);
+  return delegatedFlow({
+    ...delegated,
+    client: 'public',
+    signInWhenRefused: true,
+    signInFirst: signIn.always === true,
+    signIn: (c) =>
+      signIn.method === 'browser' && openBrowser !== undefined
+        ? interactiveSignIn(c.app as PublicClientApplication, {
+            scopes: c.scopes,
+            correlationId: c.correlationId,
+            openBrowser,
+            loginHint: c.user,
+            signal: c.signal,
+            timeoutMs: signIn.timeoutMs ?? DEFAULT_BROWSER_TIMEOUT_MS,
+          })
+        : deviceCodeSignIn(c.app as PublicClientApplication, {
+            scopes: c.scopes,
+            correlationId: c.correlationId,
+            onDeviceCode,
+            signal: c.signal,
+            timeoutMs: options.deviceCodeTimeoutMs,
+          }),
+  });
 }
 
 /**

@@ -22,6 +22,23 @@ export interface ManagedIdentityOptions {
   objectId?: string;
 }
 
+/**
+ * An explicit sign-in (what `kalisto login` runs) in place of the configured flow's: through a
+ * browser (authorization code with PKCE and a loopback redirect) or with a device code. The account
+ * and its refresh token land in the session's cache (bound to its credential like every MSAL
+ * cache entry), where the flows `device_code` and `refresh_token` of later sessions find them.
+ * Only for delegated flows (`password`, `device_code`, `refresh_token`).
+ */
+export interface SignInOptions {
+  method: 'browser' | 'device_code';
+  /** Opens the sign-in URL (method `browser`): the system browser for a person, a driven browser in tests. */
+  openBrowser?: (url: string) => Promise<void>;
+  /** Sign in even when the cache already holds the user's refresh token. Default `false`. */
+  always?: boolean;
+  /** Give up waiting for the browser sign-in after this long, ms. Default 5 minutes. */
+  timeoutMs?: number;
+}
+
 /** Options of {@link msalTokenProvider}. Every one is optional. */
 export interface MsalTokenProviderOptions {
   /**
@@ -44,6 +61,8 @@ export interface MsalTokenProviderOptions {
   noProxy?: string;
   /** How long the persisted MSAL cache (refresh tokens) lives after its last write, ms. Default 90 days. */
   cacheTtlMs?: number;
+  /** Sign in through a browser or a device code instead of the configured flow's sign-in (see {@link SignInOptions}). */
+  signIn?: SignInOptions;
   /** Sees every request to the identity platform (method and URL only), e.g. for auditing egress. */
   onRequest?: (request: OutboundRequest) => void;
 }

@@ -1,3 +1,4 @@
+export * from './browser.js';
 export * from './child-process.js';
 export * from './connect-proxy.js';
 export * from './flood.js';

@@ -45,6 +45,8 @@ export interface DelegatedFlowOptions {
    * refusal itself (expired or revoked refresh token) is the error, which tells the user to sign in.
    */
   signInWhenRefused: boolean;
+  /** Sign in without looking at the cache first (an explicit login); the result replaces the cached account's tokens. */
+  signInFirst?: boolean;
 }
 
 /**
@@ -88,7 +90,7 @@ export function delegatedFlow(options: DelegatedFlowOptions): Flow {
       const user = request.user ?? settings.oauth.user;
       const app = appFor(user);
       const scopes = [...request.scopes];
-      const account = await cachedAccount(app, user);
+      const account = options.signInFirst ? undefined : await cachedAccount(app, user);
       if (account !== undefined) {
         try {
           return await app.acquireTokenSilent({
