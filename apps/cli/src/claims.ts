@@ -3,10 +3,12 @@ import {
   auditTokenClaims,
   type ClaimsFinding,
   type ClaimsProtocol,
+  decodeTokenClaims,
+  type KalistoSession,
   type ResolvedConfig,
   type TokenClaimsSummary,
 } from '@kalisto/core';
-import { auditGraphClaims, GRAPH_HOSTS, type GraphOperation } from '@kalisto/protocol-graph';
+import { auditGraphClaims, GRAPH_HOSTS, type GraphOperation, graphOptions } from '@kalisto/protocol-graph';
 
 /** `imaps` → `imap`, `smtps` → `smtp`; undefined for a custom protocol (and `graph`). */
 export function protocolFamily(protocol: string): ClaimsProtocol | undefined {
@@ -101,4 +103,40 @@ export function auditGraphFor(
     }
   }
   return [...findings.values()];
+}
+
+/** A Graph token's audit, as `kalisto token` shows it beside the Outlook token's. */
+export interface GraphTokenAudit {
+  protocol: 'graph';
+  /** `mail.graph.scope`: the Graph token is requested apart from `o365.oauth.scope`. */
+  scopes: readonly string[];
+  claims: TokenClaimsSummary | undefined;
+  findings: ClaimsFinding[];
+}
+
+/**
+ * Acquires the Graph token (`mail.graph.scope`, through the session's token manager) and audits
+ * it for what `graph` does in this configuration. `onToken` receives the token to keep it out of
+ * the output (a redactor); it is not returned.
+ */
+export async function auditGraphToken(
+  session: KalistoSession,
+  options: { forceRefresh?: boolean; onToken?: (accessToken: string) => void } = {},
+): Promise<GraphTokenAudit> {
+  const { config } = session;
+  const settings = config.protocols.graph;
+  if (settings === undefined) throw new Error('No settings for protocol graph.');
+  const graph = graphOptions(settings, config);
+  const token = await session.tokens.getToken({
+    scopes: graph.scopes,
+    ...(options.forceRefresh ? { forceRefresh: true } : {}),
+  });
+  options.onToken?.(token.accessToken);
+  const claims = decodeTokenClaims(token.accessToken);
+  return {
+    protocol: 'graph',
+    scopes: graph.scopes,
+    claims,
+    findings: auditGraphFor(claims, graphOperations(config), config, graph.mailbox),
+  };
 }

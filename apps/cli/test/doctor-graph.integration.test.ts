@@ -172,3 +172,33 @@ describe('kalisto doctor over Microsoft Graph', () => {
     expect(graph.out).toContain(`✓ Mailbox ${alex} over Graph`);
   });
 });
+
+describe('kalisto token with graph in use', () => {
+  it('describes each token by its service and audits the Graph token apart; an Outlook scope for Graph is named', async () => {
+    const token = (overrides: Record<string, string>) =>
+      runKalisto([
+        ...box.config,
+        ...Object.entries(overrides).flatMap(([k, v]) => ['-D', `${k}=${v}`]),
+        'token',
+      ]);
+    const good = await token({ 'mail.transport.protocol': 'graph' });
+    expectNoSecrets(good, secrets);
+    expect(good.code).toBe(0);
+    const out = flat(good.stdout);
+    expect(out).toContain('audience https://outlook.office365.com (Exchange Online (IMAP/POP/SMTP))');
+    expect(out).toContain(
+      '✓ Graph token (https://graph.microsoft.com/.default): audience https://graph.microsoft.com (Microsoft Graph), Mail.Read Mail.ReadWrite Mail.Send',
+    );
+    expect(out).toContain('✓ fit for graph');
+
+    const mixed = await token({
+      'mail.transport.protocol': 'graph',
+      'mail.graph.scope': 'https://outlook.office365.com/.default',
+    });
+    expectNoSecrets(mixed, secrets);
+    expect(flat(mixed.stdout)).toContain(
+      '! graph: The token is for Exchange Online (aud https://outlook.office365.com), not Microsoft Graph.',
+    );
+    expect(flat(mixed.stdout)).toContain('(WRONG_AUDIENCE)');
+  });
+});

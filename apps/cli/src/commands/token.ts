@@ -1,6 +1,6 @@
 import { decodeTokenClaims } from '@kalisto/core';
 import type { Command } from 'commander';
-import { auditFor, protocolFamily, protocolsInUse } from '../claims.js';
+import { auditFor, auditGraphToken, protocolFamily, protocolsInUse, tokenService } from '../claims.js';
 import type { CommandRunner } from '../runner.js';
 
 interface TokenOptions {
@@ -34,6 +34,14 @@ export function registerToken(program: Command, runner: CommandRunner): void {
           const mailbox = config.protocols[protocol]?.user;
           return [{ protocol, findings: auditFor(claims, family, config, mailbox, now) }];
         });
+        // Graph has its own token (mail.graph.scope): audited apart, its claims shown in the audit.
+        const graph = protocolsInUse(config).includes('graph')
+          ? await auditGraphToken(session, {
+              forceRefresh: options.force === true,
+              onToken: (t) => context.redactor.add(t, { ephemeral: true }),
+            })
+          : undefined;
+        const service = tokenService(claims);
         const data = {
           flow: config.oauth.flow,
           provider: config.oauth.provider,
@@ -41,14 +49,14 @@ export function registerToken(program: Command, runner: CommandRunner): void {
           expiresAt: new Date(token.expiresAt).toISOString(),
           account: token.account,
           claims,
-          audit: audits,
+          audit: graph === undefined ? audits : [...audits, graph],
           ...(options.showToken ? { accessToken: token.accessToken } : {}),
         };
         const c = context.output.colors;
         context.output.result(data, () => {
           const lines = [
             `${c.green('✓')} Token acquired (flow ${config.oauth.flow}, provider ${config.oauth.provider})`,
-            `  audience     ${claims?.aud ?? '(opaque token)'}`,
+            `  audience     ${claims?.aud ?? '(opaque token)'}${service === undefined ? '' : ` (${service})`}`,
             `  tenant       ${claims?.tid ?? '-'}`,
             `  identity     ${claims?.user ?? (claims?.appId ? `app ${claims.appId}` : '-')}`,
             `  roles        ${claims?.roles.join(' ') || '-'}`,
@@ -59,6 +67,16 @@ export function registerToken(program: Command, runner: CommandRunner): void {
             if (audit.findings.length === 0) lines.push(`${c.green('✓')} fit for ${audit.protocol}`);
             for (const finding of audit.findings) {
               lines.push(`${c.yellow('!')} ${audit.protocol}: ${finding.message} (${finding.code})`);
+            }
+          }
+          if (graph !== undefined) {
+            const g = graph.claims;
+            lines.push(
+              `${c.green('✓')} Graph token (${graph.scopes.join(' ')}): audience ${g?.aud ?? '(opaque token)'}${tokenService(g) === undefined ? '' : ` (${tokenService(g)})`}, ${g?.roles.join(' ') || g?.scp.join(' ') || '-'}`,
+            );
+            if (graph.findings.length === 0) lines.push(`${c.green('✓')} fit for graph`);
+            for (const finding of graph.findings) {
+              lines.push(`${c.yellow('!')} graph: ${finding.message} (${finding.code})`);
             }
           }
           if (options.showToken) lines.push('', token.accessToken);
