@@ -12,6 +12,7 @@ const options: GraphOptions = {
   saveToSentItems: true,
   from: undefined,
   timeoutMs: 1000,
+  maxConcurrency: 4,
   maxRetries: 0,
   retryBudgetMs: 0,
   maxResponseBytes: 1024,

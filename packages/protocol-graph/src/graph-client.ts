@@ -1,7 +1,8 @@
 /**
  * One HTTP client for Microsoft Graph per opened store or transport: the session's Graph token on
- * every request, one retry with a forced fresh token after a 401, bounded retries after 429/503
- * (Retry-After honoured within `mail.graph.retryBudget`), bounded replies, and every failure a
+ * every request (held until the token manager's refresh point), one retry with a forced fresh token
+ * after a 401, bounded retries after 429/503 (Retry-After honoured within `mail.graph.retryBudget`),
+ * at most `mail.graph.maxConcurrency` requests in flight, bounded replies, and every failure a
  * Kalisto error. The HTTP itself is core's undici agent: the CA and proxy of the token providers.
  */
 import { type AccessToken, ConnectionError, type KalistoSession, type Logger } from '@kalisto/core';
@@ -15,6 +16,7 @@ import {
 } from '@kalisto/core/plugin';
 import type { GraphOperation } from './graph-claims.js';
 import { type GraphErrorContext, graphError, parseGraphFailure } from './graph-errors.js';
+import { InFlightLimiter } from './in-flight-limiter.js';
 import type { GraphOptions } from './options.js';
 import { parseRetryAfter, retryDecision } from './retry-policy.js';
 
@@ -93,6 +95,13 @@ export class GraphClient {
   readonly #logger: Logger;
   readonly #agent: HttpAgent;
   readonly #origin: string;
+  readonly #limiter: InFlightLimiter;
+  /** Log every request (debug) only with `mail.debug`, as the other protocols do. */
+  readonly #debug: boolean;
+  /** `kalisto.token.refreshSkew`: a held token is asked for again this long before it expires. */
+  readonly #skewMs: number;
+  /** The token used until `until` (epoch ms) without asking the token manager. */
+  #held: { token: AccessToken; until: number } | undefined;
   #refreshing: Promise<AccessToken> | undefined;
   #closed = false;
 
@@ -101,6 +110,9 @@ export class GraphClient {
     this.options = options;
     this.#logger = logger;
     this.#origin = new URL(options.baseUrl).origin;
+    this.#limiter = new InFlightLimiter(options.maxConcurrency);
+    this.#debug = session.config?.debug === true;
+    this.#skewMs = session.config?.oauth?.refreshSkewMs ?? 0;
     this.#agent = createHttpAgent({
       ca: options.ca,
       proxy: options.proxy,
@@ -119,14 +131,32 @@ export class GraphClient {
     return this.#session.tokens.getToken({ scopes: this.options.scopes, ...(signal && { signal }) });
   }
 
+  /**
+   * The token of a request: the one held, until `expiresAt` minus the refresh skew (when the token
+   * manager would refresh it); then the manager's. A token already inside that window (a refresh
+   * that failed, a short-lived token) is not held: each request asks again.
+   */
+  #requestToken(signal: AbortSignal | undefined): AccessToken | Promise<AccessToken> {
+    const held = this.#held;
+    if (held !== undefined && Date.now() < held.until) return held.token;
+    return this.token(signal).then((token) => this.#hold(token));
+  }
+
+  #hold(token: AccessToken): AccessToken {
+    const until = token.expiresAt - this.#skewMs;
+    this.#held = until > Date.now() ? { token, until } : undefined;
+    return token;
+  }
+
   /** Sends one request; resolves with a reply below 400, rejects with a Kalisto error. */
   async send(request: GraphRequest): Promise<HttpResponse> {
     if (this.#closed) throw closedError();
     const url = this.#resolve(request);
-    const label = `${request.method} ${request.preAuthenticated ? '<upload session>' : url.pathname.replace(/^\/v1\.0/, '')}`;
+    const label = () =>
+      `${request.method} ${request.preAuthenticated ? '<upload session>' : url.pathname.replace(/^\/v1\.0/, '')}`;
     const idempotent = request.idempotent ?? request.method !== 'POST';
     const { signal } = request;
-    let token = request.preAuthenticated ? undefined : await this.token(signal);
+    let token = request.preAuthenticated ? undefined : await this.#requestToken(signal);
     let refreshed = false;
     let retries = 0;
     let waitedMs = 0;
@@ -134,27 +164,23 @@ export class GraphClient {
       let response: HttpResponse | undefined;
       let failure: unknown;
       try {
-        response = await this.#agent.request(url.href, {
-          method: request.method,
-          headers: headersOf(request, token),
-          body: request.json === undefined ? request.body?.data : JSON.stringify(request.json),
-          signal,
-          maxResponseBytes: request.maxResponseBytes,
-        });
+        response = await this.#attempt(url, request, token);
       } catch (error) {
         if (signal?.aborted) throw signal.reason;
+        if ((error as { code?: unknown }).code === 'GRAPH_CLOSED') throw error;
         if ((error as { code?: unknown }).code === 'ERR_RESPONSE_TOO_LARGE')
-          throw this.#localError(error, label, token);
+          throw this.#localError(error, label(), token);
         failure = error;
       }
-      this.#logger.debug(
-        { method: request.method, request: label, status: response?.status, retries },
-        'Graph request',
-      );
+      if (this.#debug)
+        this.#logger.debug(
+          { method: request.method, request: label(), status: response?.status, retries },
+          'Graph request',
+        );
       if (response !== undefined && response.status < 400) return response;
       if (response?.status === 401 && token !== undefined && !refreshed) {
         refreshed = true;
-        this.#logger.info({ request: label }, 'Graph refused the token; retrying once with a fresh one');
+        this.#logger.info({ request: label() }, 'Graph refused the token; retrying once with a fresh one');
         token = await this.#freshToken(token, signal);
         continue;
       }
@@ -171,18 +197,48 @@ export class GraphClient {
       });
       if (decision.retry) {
         this.#logger.info(
-          { request: label, status: response?.status, delayMs: decision.delayMs, retry: retries + 1 },
+          { request: label(), status: response?.status, delayMs: decision.delayMs, retry: retries + 1 },
           'Graph request failed; retrying',
         );
         await abortableSleep(decision.delayMs, signal);
         waitedMs += decision.delayMs;
         retries++;
-        if (token !== undefined) token = await this.token(signal);
+        if (token !== undefined) token = await this.#requestToken(signal);
         continue;
       }
-      if (response === undefined) throw this.#localError(failure, label, token);
+      if (response === undefined) throw this.#localError(failure, label(), token);
       const parsed = parseGraphFailure(response.status, response.headers, response.text, retryAfterMs);
-      throw graphError(parsed, this.#context(request, label, token));
+      throw graphError(parsed, this.#context(request, label(), token));
+    }
+  }
+
+  /**
+   * One HTTP exchange within one `mail.graph.timeout`: the wait for a free slot (at most
+   * `mail.graph.maxConcurrency` in flight) and the request itself, reply read whole.
+   */
+  async #attempt(url: URL, request: GraphRequest, token: AccessToken | undefined): Promise<HttpResponse> {
+    const { timeoutMs } = this.options;
+    let remainingMs = timeoutMs;
+    if (!this.#limiter.tryAcquire()) {
+      const started = Date.now();
+      await this.#limiter.acquire(timeoutMs, queueTimeout, request.signal);
+      if (this.#closed) {
+        this.#limiter.release();
+        throw closedError();
+      }
+      remainingMs = Math.max(1, timeoutMs - (Date.now() - started));
+    }
+    try {
+      return await this.#agent.request(url.href, {
+        method: request.method,
+        headers: headersOf(request, token),
+        body: request.json === undefined ? request.body?.data : JSON.stringify(request.json),
+        signal: request.signal,
+        maxResponseBytes: request.maxResponseBytes,
+        timeoutMs: remainingMs,
+      });
+    } finally {
+      this.#limiter.release();
     }
   }
 
@@ -225,6 +281,7 @@ export class GraphClient {
 
   async close(): Promise<void> {
     this.#closed = true;
+    this.#limiter.rejectWaiting(closedError());
     await this.#agent.close();
   }
 
@@ -261,10 +318,11 @@ export class GraphClient {
     this.#refreshing ??= (async () => {
       const request = { scopes: this.options.scopes, ...(signal && { signal }) };
       try {
+        this.#held = undefined;
         const current = await this.#session.tokens.getToken(request);
-        if (current.accessToken !== refused.accessToken) return current;
+        if (current.accessToken !== refused.accessToken) return this.#hold(current);
         await this.#session.tokens.invalidate(request);
-        return await this.#session.tokens.getToken({ ...request, forceRefresh: true });
+        return this.#hold(await this.#session.tokens.getToken({ ...request, forceRefresh: true }));
       } finally {
         this.#refreshing = undefined;
       }
@@ -328,6 +386,14 @@ function scrubbed(error: Error, token: AccessToken | undefined): Error {
   const copy = new Error(text);
   copy.name = error.name;
   return copy;
+}
+
+/** A request that waited its whole deadline for a free slot: the same as no answer in time. */
+function queueTimeout(): Error {
+  return new DOMException(
+    'No request slot came free within mail.graph.timeout (mail.graph.maxConcurrency in flight).',
+    'TimeoutError',
+  );
 }
 
 function closedError(): ConnectionError {
