@@ -10,6 +10,7 @@ import {
   resolveConfig,
 } from '@kalisto/core';
 import { createRedactor, type Redactor, withRedaction } from '@kalisto/core/plugin';
+import type { MsalTokenProviderOptions } from '@kalisto/token-msal';
 import { loadProperties } from './config-sources.js';
 import type { CliIo } from './io.js';
 import { createCliKalisto } from './kalisto.js';
@@ -37,6 +38,7 @@ export class CliContext {
   #kalisto: Promise<Kalisto> | undefined;
   #config: Promise<ResolvedConfig> | undefined;
   #session: Promise<KalistoSession> | undefined;
+  #msal: MsalTokenProviderOptions = {};
 
   constructor(io: CliIo, options: GlobalOptions) {
     this.io = io;
@@ -48,16 +50,30 @@ export class CliContext {
     return this.options.debug === true;
   }
 
-  /** The Kalisto instance: every provider, a memory cache, a logger on standard error. */
+  /** Options for the `msal` provider (`kalisto login`'s sign-in); only before the first `kalisto()`. */
+  useMsalOptions(options: MsalTokenProviderOptions): void {
+    if (this.#kalisto !== undefined) throw new Error('useMsalOptions after the Kalisto instance was created');
+    this.#msal = options;
+  }
+
+  /**
+   * The Kalisto instance: every provider, a memory cache (and the `file` cache when the
+   * configuration names it), a logger on standard error.
+   */
   kalisto(): Promise<Kalisto> {
     if (this.#kalisto === undefined) {
       const level = this.options.debug ? 'debug' : this.options.verbose ? 'info' : 'warn';
       const console = consoleLogger({ level, write: (line) => this.io.stderr(line) });
-      this.#kalisto = createCliKalisto({
-        // Stacks only with --debug (after redaction, which turns errors into plain objects).
-        logger: withRedaction(this.options.debug ? console : withoutStacks(console), this.redactor),
-        onDeviceCode: (info) => this.output.note(info.message),
-      });
+      this.#kalisto = this.config().then((config) =>
+        createCliKalisto({
+          // Stacks only with --debug (after redaction, which turns errors into plain objects).
+          logger: withRedaction(this.options.debug ? console : withoutStacks(console), this.redactor),
+          onDeviceCode: (info) => this.output.note(info.message),
+          msal: this.#msal,
+          env: this.io.env,
+          fileCache: config.cacheName === 'file',
+        }),
+      );
     }
     return this.#kalisto;
   }

@@ -10,6 +10,7 @@ import { registerDoctor } from './commands/doctor.js';
 import { registerFolders } from './commands/folders.js';
 import { registerImportWebsphere } from './commands/import-websphere.js';
 import { registerList } from './commands/list.js';
+import { registerLogin } from './commands/login.js';
 import { registerPop3 } from './commands/pop3.js';
 import { registerRead } from './commands/read.js';
 import { registerRelay } from './commands/relay.js';
@@ -59,6 +60,7 @@ export function createProgram(io: CliIo, runner: CommandRunner): Command {
 
   for (const register of [
     registerConfig,
+    registerLogin,
     registerToken,
     registerDoctor,
     registerFolders,
