@@ -49,7 +49,7 @@ function persistentCache(session: KalistoSession) {
         property: 'websphere.cache',
         value: cache?.name,
         expected:
-          'a cache that outlives this command for the refresh token: file (KALISTO_CACHE_FILE, encrypted with KALISTO_CACHE_KEY) or redis',
+          'file: a cache that outlives this command for the refresh token (KALISTO_CACHE_FILE, encrypted with KALISTO_CACHE_KEY)',
       },
     ]);
   }
