@@ -90,6 +90,7 @@ export class Pop3Client {
   readonly #onClose = () => this.#fail(closedError(this.#endpoint, this.#socketError));
   readonly #onTimeout = () => this.#timedOut();
   #socketError: Error | undefined;
+  #closeListeners: (() => void)[] = [];
 
   private constructor(socket: Socket, options: ResolvedPop3Options) {
     this.#options = options;
@@ -133,6 +134,16 @@ export class Pop3Client {
   /** True once the connection ended (QUIT, close(), a failure or the server hanging up). */
   get closed(): boolean {
     return this.#failure !== undefined;
+  }
+
+  /** Calls `listener` once when the connection ends (at once if it already has). */
+  onceClosed(listener: () => void): void {
+    if (this.closed) queueMicrotask(listener);
+    else this.#closeListeners.push(listener);
+  }
+
+  #notifyClosed(): void {
+    for (const listener of this.#closeListeners.splice(0)) listener();
   }
 
   /** True when the server advertises PIPELINING (RFC 2449), so `retrMany` sends commands in batches. */
@@ -440,6 +451,7 @@ export class Pop3Client {
     this.#detach(this.#socket);
     this.#socket.on('error', noop);
     this.#socket.destroySoon();
+    this.#notifyClosed();
   }
 
   async #single(line: string, verb: string): Promise<string> {
@@ -574,6 +586,7 @@ export class Pop3Client {
     this.#socket.on('error', noop);
     // Destroying with the error also ends a connect or TLS handshake in progress (see whenReady).
     this.#socket.destroy(error);
+    this.#notifyClosed();
   }
 }
 

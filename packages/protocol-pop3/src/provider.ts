@@ -35,6 +35,7 @@ function pop3Provider(protocol: 'pop3' | 'pop3s'): ProtocolProvider<Pop3Client> 
     type: 'store',
     create: openAuthenticatedClient,
     close: (client) => client.close(),
+    onClosed: (client, forget) => client.onceClosed(forget),
   });
 }
 

@@ -110,9 +110,16 @@ describe('the property table', () => {
     const suffixes = (protocol: string) =>
       PROPERTY_TABLE.filter((row) => row.protocol === protocol)
         .map((row) => row.name.slice(`mail.${protocol}.`.length))
-        .filter((suffix) => ![...kindSpecific, 'mailbox.timeout'].includes(suffix))
+        .filter(
+          (suffix) =>
+            ![...kindSpecific, 'mailbox.timeout', 'maxConnections', 'maxConnections.wait'].includes(suffix),
+        )
         .sort();
     for (const protocol of MAIL_PROTOCOLS) expect(suffixes(protocol)).toEqual(suffixes('imap'));
+    for (const store of ['imap', 'imaps', 'pop3', 'pop3s']) {
+      expect(findProperty(`mail.${store}.maxConnections`), store).toBeDefined();
+      expect(findProperty(`mail.${store}.maxConnections.wait`), store).toBeDefined();
+    }
     for (const transport of ['smtp', 'smtps']) {
       for (const suffix of kindSpecific)
         expect(findProperty(`mail.${transport}.${suffix}`), suffix).toBeDefined();

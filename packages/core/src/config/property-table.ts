@@ -427,6 +427,29 @@ export function protocolProperties(protocol: string, defaults?: ProtocolDefaults
       description: 'Proxy as a URL (http://host:port); takes precedence over proxy.host/proxy.port.',
     },
   ];
+  if (!isTransport) {
+    rows.push(
+      {
+        name: `${p}.maxConnections`,
+        kind: 'int',
+        required: false,
+        range: [0, 1000],
+        derivedDefault:
+          "20 for Exchange Online hosts (outlook.office365.com and the other clouds' mail hosts), else 0",
+        description:
+          'Most connections one session holds open at once to one mailbox on this host; further store() calls wait for one to close. Exchange Online allows about 20 IMAP connections per mailbox. 0: no limit.',
+      },
+      {
+        name: `${p}.maxConnections.wait`,
+        kind: 'int',
+        required: false,
+        default: '60000',
+        range: TIMEOUT_MS,
+        description:
+          'How long store() waits for a free connection under maxConnections, ms; then it fails with CONNECTION_LIMIT.',
+      },
+    );
+  }
   if (isTransport) {
     rows.push(
       {

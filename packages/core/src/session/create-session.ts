@@ -10,6 +10,7 @@ import type { Clock } from '../token/clock.js';
 import { credentialMaterial } from '../token/credential-verifier.js';
 import { createTokenManager, type TokenManagerOptions } from '../token/manager.js';
 import type { TokenProviderDefinition } from '../token/types.js';
+import { createConnectionLimiter } from './connection-limit.js';
 import type { ProtocolRegistry, Registry } from './registry.js';
 import type { KalistoSession } from './types.js';
 
@@ -54,6 +55,13 @@ export function selectCache(
  * session's token manager, and opens protocol clients on demand. Usually called through
  * `createKalisto(...).session(config)`.
  */
+interface ClientEntry {
+  provider: ProtocolProvider<unknown>;
+  client: unknown;
+  /** Frees the client's place under `mail.<p>.maxConnections`; idempotent. */
+  release: () => void;
+}
+
 export function createSession(options: CreateSessionOptions): KalistoSession {
   const { config, protocols } = options;
   const { oauth } = config;
@@ -79,7 +87,8 @@ export function createSession(options: CreateSessionOptions): KalistoSession {
     credential: credentialMaterial(oauth, declared),
   });
 
-  const clients = new Set<{ provider: ProtocolProvider<unknown>; client: unknown }>();
+  const clients = new Set<ClientEntry>();
+  const limiter = createConnectionLimiter();
   let closing: Promise<void> | undefined;
 
   const closed = () =>
@@ -88,11 +97,13 @@ export function createSession(options: CreateSessionOptions): KalistoSession {
       hint: 'Open a new session with kalisto.session(config).',
     });
 
-  async function closeClient(entry: { provider: ProtocolProvider<unknown>; client: unknown }): Promise<void> {
+  async function closeClient(entry: ClientEntry): Promise<void> {
     try {
       await entry.provider.close?.(entry.client);
     } catch (err) {
       logger.warn({ protocol: entry.provider.protocol, err }, 'Closing a mail client failed.');
+    } finally {
+      entry.release();
     }
   }
 
@@ -111,19 +122,30 @@ export function createSession(options: CreateSessionOptions): KalistoSession {
         },
       ]);
     }
-    const client = await provider.create({
-      session,
-      settings,
-      logger: logger.child?.({ protocol: settings.protocol }) ?? logger,
-      ...(signal === undefined ? {} : { signal }),
-    });
-    const entry = { provider, client };
+    // Store connections count against the mailbox's limit (mail.<p>.maxConnections) until closed.
+    const release = type === 'store' ? await limiter.acquire(settings, signal) : () => {};
+    let client: unknown;
+    try {
+      client = await provider.create({
+        session,
+        settings,
+        logger: logger.child?.({ protocol: settings.protocol }) ?? logger,
+        ...(signal === undefined ? {} : { signal }),
+      });
+    } catch (error) {
+      release();
+      throw error;
+    }
+    const entry: ClientEntry = { provider, client, release };
     if (closing) {
       await closeClient(entry);
       throw closed();
     }
     clients.add(entry);
-    provider.onClosed?.(client, () => clients.delete(entry));
+    provider.onClosed?.(client, () => {
+      clients.delete(entry);
+      release();
+    });
     return client;
   }
 
