@@ -4,6 +4,7 @@ import { graphFetch, graphSend } from './graph.js';
 import { tokenHeap } from './heap.js';
 import { imapConnect, imapFetch } from './imap.js';
 import { pop3Connect, pop3DotHeavy, pop3Download2000 } from './pop3.js';
+import { relayIdle, relayImap, relaySmtp } from './relay.js';
 import { smtpPool } from './smtp.js';
 import { coldToken, warmToken } from './token.js';
 
@@ -23,4 +24,7 @@ export const BENCHMARKS: readonly Benchmark[] = [
   smtpPool,
   graphSend,
   graphFetch,
+  relaySmtp,
+  relayImap,
+  relayIdle,
 ];
