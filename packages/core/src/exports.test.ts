@@ -124,6 +124,7 @@ describe('@kalisto/core/plugin, for plugin authors', () => {
     expect(Object.keys(await import('@kalisto/core/plugin')).sort()).toMatchInlineSnapshot(`
       [
         "CACHE_KEY_ENV",
+        "CONNECT_RESET_RETRY",
         "INCURABLE_FINDINGS",
         "RETRYABLE_REFUSAL_CODES",
         "abortableSleep",
@@ -141,6 +142,7 @@ describe('@kalisto/core/plugin, for plugin authors', () => {
         "defineTokenProvider",
         "encodeSaslErrorChallenge",
         "identityPlatformAgent",
+        "isConnectionReset",
         "isCurableRefusal",
         "isPlainTextReply",
         "isTransientError",
@@ -149,6 +151,7 @@ describe('@kalisto/core/plugin, for plugin authors', () => {
         "parseSaslErrorChallenge",
         "plainPortHint",
         "requireMailUser",
+        "retryConnectReset",
         "saslAuthCommand",
         "saslErrorAcknowledgement",
         "scrubTokenLike",
@@ -189,6 +192,7 @@ describe('@kalisto/core/plugin, for plugin authors', () => {
         "ProtocolContext",
         "ProtocolProviderPlugin",
         "Redactor",
+        "RetryConnectResetOptions",
         "SaslAuthExchange",
         "SaslErrorChallenge",
         "SaslMechanism",

@@ -45,14 +45,18 @@ export {
   withRedaction,
 } from './logging/index.js';
 export {
+  CONNECT_RESET_RETRY,
   INCURABLE_FINDINGS,
+  isConnectionReset,
   isCurableRefusal,
   isPlainTextReply,
   loginWithTokenRetry,
   type ProtocolContext,
   plainPortHint,
   RETRYABLE_REFUSAL_CODES,
+  type RetryConnectResetOptions,
   requireMailUser,
+  retryConnectReset,
   type TrustedSecureContextOptions,
   trustedSecureContext,
 } from './protocol/index.js';

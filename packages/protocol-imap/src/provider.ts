@@ -5,9 +5,11 @@
 import type { AccessToken, ProtocolProvider } from '@kalisto/core';
 import {
   defineProtocolProvider,
+  isConnectionReset,
   loginWithTokenRetry,
   type ProtocolContext,
   requireMailUser,
+  retryConnectReset,
 } from '@kalisto/core/plugin';
 import type { ImapFlow } from 'imapflow';
 import { logoutOrClose, OAuthImapFlow } from './client.js';
@@ -60,7 +62,9 @@ async function openImapFlow(context: ProtocolContext): Promise<ImapFlow> {
     protocol: settings.protocol,
   };
   const limits = responseLimits(settings);
-  const login = async (token: AccessToken): Promise<ImapFlow> => {
+  // Failures of attempts the server reset before its greeting: nothing was sent, so they may repeat.
+  const earlyResets = new WeakSet<object>();
+  const attempt = async (token: AccessToken): Promise<ImapFlow> => {
     signal?.throwIfAborted();
     const auth = { user, accessToken: token.accessToken };
     const client = new OAuthImapFlow({ ...options, auth }, policy, limits);
@@ -75,7 +79,10 @@ async function openImapFlow(context: ProtocolContext): Promise<ImapFlow> {
     } catch (error) {
       client.close();
       signal?.throwIfAborted();
-      throw imapLoginError(error, {
+      // ImapFlow's own flag (not in its types): set when the server's greeting arrived.
+      const greeted = (client as { greetingReceived?: boolean }).greetingReceived === true;
+      const early = !greeted && isConnectionReset(error);
+      const failure = imapLoginError(error, {
         protocol: settings.protocol,
         host: settings.host,
         port: settings.port,
@@ -84,9 +91,17 @@ async function openImapFlow(context: ProtocolContext): Promise<ImapFlow> {
         tenant: config.oauth.tenant,
         cloud: config.oauth.cloud,
       });
+      if (early && typeof failure === 'object' && failure !== null) earlyResets.add(failure);
+      throw failure;
     } finally {
       signal?.removeEventListener('abort', abort);
     }
   };
+  const login = (token: AccessToken): Promise<ImapFlow> =>
+    retryConnectReset(() => attempt(token), {
+      resetBeforeGreeting: (error) => typeof error === 'object' && error !== null && earlyResets.has(error),
+      logger,
+      signal,
+    });
   return loginWithTokenRetry(context, login);
 }

@@ -2,6 +2,12 @@
 // the login that retries once with a fresh token.
 
 export {
+  CONNECT_RESET_RETRY,
+  isConnectionReset,
+  type RetryConnectResetOptions,
+  retryConnectReset,
+} from './connect-retry.js';
+export {
   INCURABLE_FINDINGS,
   isCurableRefusal,
   loginWithTokenRetry,
