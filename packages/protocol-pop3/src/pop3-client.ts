@@ -7,6 +7,7 @@ import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { type ConnectionError, isKalistoError, KalistoError, type Logger } from '@kalisto/core';
 import {
+  isConnectionReset,
   parseSaslErrorChallenge,
   type SaslErrorChallenge,
   saslErrorAcknowledgement,
@@ -59,6 +60,14 @@ type Pop3HeldBound = 'response' | 'message';
 /** Connects, reads the greeting, upgrades with STLS when needed and reads the capabilities. */
 export async function connectPop3(options: Pop3ConnectOptions): Promise<Pop3Client> {
   return Pop3Client.connect(options);
+}
+
+/** Failures of connects the server reset before its greeting: nothing was sent, so they may repeat. */
+const EARLY_RESETS = new WeakSet<object>();
+
+/** True when `connectPop3` failed because the server reset the connection before its greeting. */
+export function isResetBeforeGreeting(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && EARLY_RESETS.has(error);
 }
 
 /**
@@ -159,11 +168,13 @@ export class Pop3Client {
     );
     const abort = () => this.#fail(abortError(this.#endpoint));
     signal?.addEventListener('abort', abort, { once: true });
+    let greeted = false;
     try {
       if (signal?.aborted) throw abortError(this.#endpoint);
       if (proxy) await this.#tunnel(proxy);
       else await whenReady(this.#socket, this.#endpoint, this.#secure);
       const greeting = await this.#request(undefined, GREETING, 'single');
+      greeted = true;
       if (greeting.type !== 'ok') throw replyError(this.#endpoint, GREETING, greeting);
       this.#greeting = greeting.text;
       await this.#readCapabilities();
@@ -172,7 +183,11 @@ export class Pop3Client {
       this.#socket.setTimeout(this.#options.timeoutMs);
     } catch (error) {
       this.#fail(error instanceof Error ? error : new Error(String(error)));
-      throw this.#failure ?? error;
+      const failure = this.#failure ?? error;
+      if (!greeted && isConnectionReset(failure) && typeof failure === 'object' && failure !== null) {
+        EARLY_RESETS.add(failure);
+      }
+      throw failure;
     } finally {
       clearTimeout(deadline);
       signal?.removeEventListener('abort', abort);

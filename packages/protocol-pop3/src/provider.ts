@@ -8,9 +8,10 @@ import {
   loginWithTokenRetry,
   type ProtocolContext,
   requireMailUser,
+  retryConnectReset,
 } from '@kalisto/core/plugin';
 import { pop3OptionsFromSettings } from './options.js';
-import { connectPop3, type Pop3Client } from './pop3-client.js';
+import { connectPop3, isResetBeforeGreeting, type Pop3Client } from './pop3-client.js';
 
 declare module '@kalisto/core' {
   interface ProtocolClients {
@@ -54,7 +55,12 @@ async function openAuthenticatedClient(context: ProtocolContext): Promise<Pop3Cl
   };
   const { tenant, cloud } = session.config.oauth;
   const login = async (token: AccessToken): Promise<Pop3Client> => {
-    const client = await connectPop3(options);
+    // Only the connect is repeated (greeting, CAPA, STLS); AUTH is never sent twice this way.
+    const client = await retryConnectReset(() => connectPop3(options), {
+      resetBeforeGreeting: isResetBeforeGreeting,
+      logger,
+      signal,
+    });
     try {
       await client.authenticate({ user, accessToken: token.accessToken, tenant, cloud });
       return client;
