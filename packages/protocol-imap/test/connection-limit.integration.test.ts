@@ -98,7 +98,11 @@ describe('mail.imaps.maxConnections', () => {
   it('a store() that finds no free connection within the wait fails naming the property; a close frees one', async () => {
     const s = session({ 'mail.imaps.maxConnections': '1', 'mail.imaps.maxConnections.wait': '300' });
     const first = (await s.store('imaps')) as ImapFlow;
+    const { accessToken } = await s.tokens.getToken();
     const error = await s.store('imaps').catch((e: unknown) => e);
+    const said = [(error as Error).message, (error as Error).stack, JSON.stringify(error)].join('\n');
+    expect(said).not.toContain(accessToken.split('.')[2]);
+    expect(said).not.toContain(bed.sandbox.properties['o365.oauth.clientSecret']);
     expect(error).toMatchObject({ name: 'ConnectionError', code: 'CONNECTION_LIMIT', protocol: 'imaps' });
     expect((error as Error).message).toContain('mail.imaps.maxConnections');
     expect((error as { hint: string }).hint).toContain('mail.imaps.maxConnections.wait');
