@@ -12,6 +12,7 @@ export {
   type ValueSealer,
   type ValueSealerOptions,
 } from './cache/index.js';
+export { type ReferenceResult, resolveReference, suggest } from './config/index.js';
 export {
   type CacheBackendDefinition,
   type DefinedCacheBackend,

@@ -6,10 +6,10 @@
  */
 import { isIP } from 'node:net';
 import { ConfigError, type ConfigIssue, parseProperties, Secret } from '@kalisto/core';
+import { resolveReference, suggest } from '@kalisto/core/plugin';
 import { isLoopbackHost, parseNetwork } from './network-list.js';
 import { type ParsedPasswordHash, parsePasswordHash } from './password-hash.js';
 import { type DeliveryQueueOptions, queueOptionsFromProperties } from './queue/index.js';
-import { resolveReference } from './references.js';
 import {
   EXCHANGE_MAX_MESSAGE_BYTES,
   LISTENER_PREFIX,
@@ -25,7 +25,6 @@ import {
   type RelayPropertyDefinition,
   USER_PREFIX,
 } from './relay-properties.js';
-import { suggestName } from './suggest.js';
 
 /** One configured listener, every default applied. */
 export interface ListenerConfig {
@@ -160,7 +159,7 @@ function suggestionFor(property: string): string | undefined {
       generic = `${USER_PREFIX}<name>${property.slice(lastDot)}`;
     }
   }
-  const best = suggestName(generic, candidates);
+  const best = suggest(generic, candidates);
   return best && owner !== undefined ? best.replace('<name>', owner) : best;
 }
 

@@ -24,7 +24,8 @@ export {
   type SecretDecoder,
   websphereDecoder,
 } from './secret-decoders.js';
-export { MAX_REFERENCED_FILE_BYTES } from './secret-references.js';
+export { MAX_REFERENCED_FILE_BYTES, type ReferenceResult, resolveReference } from './secret-references.js';
+export { suggest } from './suggest.js';
 export {
   type KalistoConfigOptions,
   PROTOCOL_OPTION_PROPERTIES,

@@ -2,8 +2,8 @@
  * The queue's options: one typed object per backend, the defaults as a table, and the reading of the
  * `kalisto.relay.queue.*` properties onto them (one ConfigError naming every bad property).
  */
-import { readFileSync } from 'node:fs';
 import { ConfigError, type ConfigIssue, type Logger } from '@kalisto/core';
+import { resolveReference } from '@kalisto/core/plugin';
 import type { Redis } from 'ioredis';
 import type { QueueObserver } from './types.js';
 
@@ -256,11 +256,11 @@ export function queueOptionsFromProperties(
       } else options[target] = number;
     } else if (key === 'path') options.path = value;
     else if (key === 'redis.url') {
-      const url = dereference(value, env);
+      const url = resolveReference(value.trim(), env);
       if ('problem' in url) issues.push({ property, value, expected: url.problem });
-      else if (/^rediss?:\/\//i.test(url.text)) options.url = url.text;
-      else issues.push({ property, value: url.text, expected: 'a redis:// or rediss:// URL' });
-      if ('text' in url) secrets.push(url.text);
+      else if (/^rediss?:\/\//i.test(url.value.trim())) options.url = url.value.trim();
+      else issues.push({ property, value: url.value, expected: 'a redis:// or rediss:// URL' });
+      if ('value' in url) secrets.push(url.value);
     } else if (key === 'redis.prefix') options.prefix = value;
   }
   if (kind === 'spool' && !options.path) {
@@ -282,25 +282,4 @@ export function queueOptionsFromProperties(
     });
   }
   return options as unknown as DeliveryQueueOptions;
-}
-
-/** `env:NAME` and `file:PATH` resolved (the way the relay's other secret properties are given). */
-function dereference(
-  value: string,
-  env: Readonly<Record<string, string | undefined>>,
-): { text: string } | { problem: string } {
-  const trimmed = value.trim();
-  if (trimmed.startsWith('env:')) {
-    const name = trimmed.slice(4);
-    const text = env[name]?.trim();
-    return text ? { text } : { problem: `environment variable ${name} to be set` };
-  }
-  if (trimmed.startsWith('file:')) {
-    try {
-      return { text: readFileSync(trimmed.slice(5), 'utf8').trim() };
-    } catch {
-      return { problem: `a readable file (${trimmed.slice(5)})` };
-    }
-  }
-  return { text: trimmed };
 }
