@@ -2,7 +2,9 @@
  * Checks relay credentials: the user's scrypt hash, the lockout, and a short-lived cache of good
  * logins so a device that logs in for every message costs one scrypt per few minutes, not one per
  * message. The cache keeps an HMAC of (user, password) under a per-process random key — never
- * the password.
+ * the password. A burst of logins (every device reconnecting after a restart) runs one scrypt per
+ * distinct (user, password) and at most `maxConcurrentHashes` at once: scrypt runs on libuv's
+ * thread pool (4 threads), which the token request's DNS lookup and file reads also need.
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { createLockout, type Lockout } from './lockout.js';
@@ -32,6 +34,27 @@ export interface AuthenticatorOptions {
   cacheTtlMs?: number;
   /** Good logins remembered at once. Default 1000. */
   cacheSize?: number;
+  /** scrypt derivations running at once; the rest wait in order. Default 2 (half of libuv's pool). */
+  maxConcurrentHashes?: number;
+  /** The hash check; replaceable to count calls in tests. */
+  verify?: typeof verifyPasswordHash;
+}
+
+/** Runs at most `limit` tasks at once, the others in arrival order. */
+function createTaskLimiter(limit: number) {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(task: () => Promise<T>): Promise<T> => {
+    if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    else running += 1;
+    try {
+      return await task();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else running -= 1;
+    }
+  };
 }
 
 /** Checked for unknown users, so the time taken does not tell which names exist. */
@@ -51,6 +74,18 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   const ttl = options.cacheTtlMs ?? 300_000;
   const maxCached = options.cacheSize ?? 1000;
   const remembered = new Map<string, number>();
+  const verify = options.verify ?? verifyPasswordHash;
+  const limited = createTaskLimiter(Math.max(1, options.maxConcurrentHashes ?? 2));
+  /** Checks under way, by fingerprint: concurrent logins with the same credential share one. */
+  const checking = new Map<string, Promise<boolean>>();
+
+  const check = (mark: string, password: string, hash: ParsedPasswordHash): Promise<boolean> => {
+    const pending = checking.get(mark);
+    if (pending) return pending;
+    const result = limited(() => verify(password, hash)).finally(() => checking.delete(mark));
+    checking.set(mark, result);
+    return result;
+  };
 
   const fingerprint = (user: string, password: string) =>
     createHmac('sha256', cacheKey).update(user).update('\0').update(password).digest('base64');
@@ -69,7 +104,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       if (user && until !== undefined && until > now()) good = true;
       else {
         remembered.delete(mark);
-        good = (await verifyPasswordHash(password, user?.hash ?? DECOY)) && user !== undefined;
+        good = (await check(mark, password, user?.hash ?? DECOY)) && user !== undefined;
       }
       if (!good || !user) {
         // This attempt is answered as a wrong password even when it locks; the next ones are locked out.
