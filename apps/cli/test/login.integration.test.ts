@@ -38,6 +38,7 @@ beforeAll(async () => {
   };
 }, 60_000);
 afterAll(async () => {
+  await Promise.allSettled(signIns);
   await browser?.close();
   await box?.stop();
 });
@@ -57,6 +58,9 @@ function defines(upn: string, cache = 'file'): string[] {
 const kalisto = (upn: string, args: string[], options: Parameters<typeof runKalisto>[1] = {}) =>
   runKalisto([...box.config, ...defines(upn), ...args], { ...options, env: { ...env, ...options.env } });
 
+/** Browser sessions started by logins; a page closed under one is that test's failure to sign in, not an unhandled rejection. */
+const signIns: Promise<unknown>[] = [];
+
 /** `kalisto login` whose printed sign-in URL the test's chromium follows with `steps`. */
 function browserLogin(upn: string, steps: SandboxSignInSteps, extra: string[] = []) {
   let started = false;
@@ -65,7 +69,7 @@ function browserLogin(upn: string, steps: SandboxSignInSteps, extra: string[] = 
       const url = /https:\/\/127\.0\.0\.1:\d+\/\S+\/oauth2\/v2\.0\/authorize\?\S+/.exec(run.stderr)?.[0];
       if (url === undefined || started) return;
       started = true;
-      void signInWithBrowser(browser, url, steps);
+      signIns.push(signInWithBrowser(browser, url, steps).catch((error: unknown) => error));
     },
   });
 }

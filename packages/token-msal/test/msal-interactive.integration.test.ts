@@ -20,12 +20,15 @@ let sandbox: Sandbox;
 let browser: Browser;
 let dir: string;
 const instances: Kalisto[] = [];
+/** Browser sessions still driving pages: each test waits for its own before the next begins. */
+const signIns: Promise<unknown>[] = [];
 
 beforeAll(async () => {
   [sandbox, browser] = await Promise.all([startTestSandbox({ mail: false }), launchChromium()]);
   dir = await mkdtemp(join(tmpdir(), 'kalisto-interactive-'));
 }, 60_000);
 afterEach(async () => {
+  await Promise.allSettled(signIns.splice(0));
   for (const kalisto of instances.splice(0)) await kalisto.close();
   sandbox.hooks.resetRequestCounts();
 });
@@ -57,11 +60,16 @@ function session(
 
 /** An openBrowser that drives chromium through the sandbox's pages, recording what it saw. */
 function browserUser(steps: SandboxSignInSteps) {
-  const seen = { urls: [] as string[], finalPages: [] as string[] };
+  const seen = { urls: [] as string[], finalPages: [] as string[], browserErrors: [] as unknown[] };
   const openBrowser = async (url: string) => {
     seen.urls.push(url);
     // msal-node waits for the redirect while the browser works; do not hold up openBrowser.
-    void signInWithBrowser(browser, url, steps).then((text) => seen.finalPages.push(text));
+    signIns.push(
+      signInWithBrowser(browser, url, steps).then(
+        (text) => seen.finalPages.push(text),
+        (error: unknown) => seen.browserErrors.push(error),
+      ),
+    );
   };
   return { openBrowser, seen };
 }
