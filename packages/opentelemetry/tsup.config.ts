@@ -1,0 +1,3 @@
+import { packageConfig } from '@kalisto/tsup-config';
+
+export default packageConfig();

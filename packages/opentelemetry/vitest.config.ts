@@ -1,0 +1,3 @@
+import { kalistoProject } from '@kalisto/vitest-config';
+
+export default kalistoProject('opentelemetry');
