@@ -1,3 +1,4 @@
+import { CERT_KEY, CERT_THUMBPRINT, certificateExpiry, clientSecretExpiry } from './credential-dates.js';
 import type { PropertyReader } from './property-reader.js';
 import { OAUTH_FLOWS } from './property-table.js';
 import type { Secret } from './secret.js';
@@ -7,9 +8,6 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
 const MULTI_TENANT_ALIASES = new Set(['common', 'organizations', 'consumers']);
 const THUMBPRINT = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i;
-
-const CERT_THUMBPRINT = 'o365.oauth.certificate.thumbprint';
-const CERT_KEY = 'o365.oauth.certificate.privateKey';
 
 function checkTenant(reader: PropertyReader, tenant: string | undefined): void {
   if (tenant === undefined) return;
@@ -94,7 +92,9 @@ function certificate(
     return undefined;
   }
   const privateKey = secrets.get(CERT_KEY);
-  return privateKey === undefined ? undefined : { thumbprint, privateKey };
+  if (privateKey === undefined) return undefined;
+  const notAfter = certificateExpiry(reader, privateKey, thumbprint);
+  return notAfter === undefined ? { thumbprint, privateKey } : { thumbprint, privateKey, notAfter };
 }
 
 function checkFlowNeeds(reader: PropertyReader, flow: string | undefined, hasCertificate: boolean): void {
@@ -138,6 +138,7 @@ export function buildOAuthSettings(
     tenant: tenant ?? '',
     clientId: reader.string('o365.oauth.clientId') ?? '',
     clientSecret: secrets.get('o365.oauth.clientSecret'),
+    ...clientSecretExpiry(reader),
     tokenUrl: template.replaceAll('%s', tenant ?? ''),
     scopes,
     flow: flow ?? 'client_credentials',

@@ -119,6 +119,13 @@ const SESSION_PROPERTIES: readonly PropertyDefinition[] = [
     description: 'Application secret (its Value, not its ID); client credentials need it or a certificate.',
   },
   {
+    name: 'o365.oauth.clientSecret.expires',
+    kind: 'string',
+    required: false,
+    description:
+      'When the client secret expires, as the app registration shows it (Certificates & secrets, Expires): an ISO 8601 date such as 2027-03-31, or a date-time with its offset. Warned 30, 7 and 1 days before.',
+  },
+  {
     name: 'o365.oauth.url',
     kind: 'url',
     required: false,
@@ -176,7 +183,8 @@ const SESSION_PROPERTIES: readonly PropertyDefinition[] = [
     name: 'o365.oauth.certificate.privateKey',
     kind: 'secret',
     required: false,
-    description: 'Certificate credential: the PEM private key (or file:PATH / env:NAME).',
+    description:
+      'Certificate credential: the PEM private key (or file:PATH / env:NAME); with the certificate in the same PEM, its expiry is warned 30, 7 and 1 days before.',
   },
   {
     name: 'kalisto.token.refreshSkew',

@@ -57,6 +57,8 @@ export interface KalistoConfigOptions {
   clientId?: string;
   /** `o365.oauth.clientSecret` */
   clientSecret?: string | Secret;
+  /** `o365.oauth.clientSecret.expires`: the secret's expiry date, ISO 8601 (e.g. `2027-03-31`). */
+  clientSecretExpires?: string;
   /** `o365.oauth.certificate.thumbprint` and `.privateKey` */
   certificate?: { thumbprint?: string; privateKey?: string | Secret };
   /** `o365.cloud` */
@@ -118,6 +120,7 @@ export const TYPED_OPTION_PROPERTIES = {
   tenant: 'o365.oauth.tenant',
   clientId: 'o365.oauth.clientId',
   clientSecret: 'o365.oauth.clientSecret',
+  clientSecretExpires: 'o365.oauth.clientSecret.expires',
   cloud: 'o365.cloud',
   authority: 'o365.oauth.authority',
   tokenUrl: 'o365.oauth.url',

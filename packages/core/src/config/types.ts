@@ -67,6 +67,11 @@ export interface OAuthSettings {
   readonly tenant: string;
   readonly clientId: string;
   readonly clientSecret: Secret | undefined;
+  /**
+   * When the client secret expires, epoch ms (`o365.oauth.clientSecret.expires`, the date the app
+   * registration shows; a date alone is the start of that day, UTC). Absent when not configured.
+   */
+  readonly clientSecretExpiresAt?: number;
   /** `o365.oauth.url` with `%s` replaced by the tenant. */
   readonly tokenUrl: string;
   readonly scopes: readonly string[];
@@ -76,8 +81,13 @@ export interface OAuthSettings {
   /** `o365.user`: the delegated user (password, device code, refresh token). */
   readonly user: string | undefined;
   readonly password: Secret | undefined;
-  /** `o365.oauth.certificate.thumbprint` / `.privateKey` for certificate credentials. */
-  readonly certificate: { readonly thumbprint: string; readonly privateKey: Secret } | undefined;
+  /**
+   * `o365.oauth.certificate.thumbprint` / `.privateKey` for certificate credentials; `notAfter`
+   * (epoch ms) when the private key's PEM also carries the certificate with that thumbprint.
+   */
+  readonly certificate:
+    | { readonly thumbprint: string; readonly privateKey: Secret; readonly notAfter?: number }
+    | undefined;
   /** Refresh when less than this remains, ms (`kalisto.token.refreshSkew`, default 300000). */
   readonly refreshSkewMs: number;
   /** HTTP(S) timeout for the identity platform, ms (`kalisto.oauth.timeout`, default 30000). */
