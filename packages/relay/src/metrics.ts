@@ -1,18 +1,15 @@
 /**
- * A tiny metrics registry (counters and gauges with labels) written as Prometheus text format
- * 0.0.4 — enough for /metrics without a client library.
+ * The relay's metrics on OpenTelemetry instruments. `/metrics` is the Prometheus text of the
+ * MeterProvider they record into — the same one the relay's Kalisto instance records core's
+ * `kalisto.*` metrics into when it was created with it — and OTLP carries them when configured.
+ * Counters also keep a local tally so the relay (and its tests) can read a value back.
  */
+import type { ServiceTelemetry } from '@kalisto/opentelemetry';
+
+type MeterProvider = ServiceTelemetry['meterProvider'];
+type Attributes = Record<string, string>;
 
 export type Labels = Readonly<Record<string, string>>;
-
-interface Family {
-  readonly name: string;
-  readonly help: string;
-  readonly type: 'counter' | 'gauge';
-  readonly values: Map<string, { labels: Labels; value: number }>;
-  /** Gauges read at scrape time. */
-  collect?: () => Promise<readonly { labels: Labels; value: number }[]>;
-}
 
 export interface Counter {
   inc(labels?: Labels, by?: number): void;
@@ -24,115 +21,113 @@ export interface Gauge extends Counter {
   dec(labels?: Labels, by?: number): void;
 }
 
+/** Where instruments record and what renders them: `ServiceTelemetry` from `@kalisto/opentelemetry`. */
+export interface MetricsSource {
+  readonly meterProvider: MeterProvider;
+  /** Every metric of `meterProvider` as Prometheus text. */
+  prometheusText(): Promise<string>;
+}
+
 export interface MetricsRegistry {
-  counter(name: string, help: string): Counter;
-  gauge(name: string, help: string): Gauge;
-  /** A gauge whose values `collect` returns at scrape time (e.g. the queue depth). */
+  /** A counter; `name` is the OpenTelemetry name (`kalisto.relay.logins` → `kalisto_relay_logins_total`). */
+  counter(name: string, description: string, unit?: string): Counter;
+  /** A value that goes up and down (an UpDownCounter). */
+  gauge(name: string, description: string, unit?: string): Gauge;
+  /**
+   * A gauge whose values `collect` returns at collection time (e.g. the queue depth). A `collect`
+   * that fails yields no samples; the scrape goes on.
+   */
   collected(
     name: string,
-    help: string,
+    description: string,
     collect: () => Promise<readonly { labels: Labels; value: number }[]>,
+    unit?: string,
   ): void;
-  /** Every family in Prometheus text format. */
+  /** Every metric of the provider in Prometheus text format. */
   render(): Promise<string>;
 }
 
-const key = (labels: Labels) =>
-  Object.keys(labels)
-    .sort()
-    .map((name) => `${name}=${labels[name]}`)
-    .join(',');
+/** The instrumentation scope of the relay's metrics. */
+export const RELAY_METER = '@kalisto/relay';
 
-const escapeLabel = (value: string) =>
-  value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+// Sorted keys: one series per label set whatever order a caller wrote them in.
+const sorted = (labels: Labels): Attributes =>
+  Object.fromEntries(
+    Object.keys(labels)
+      .sort()
+      .map((k) => [k, labels[k] as string]),
+  );
+const key = (labels: Labels) => JSON.stringify(sorted(labels));
 
-function line(name: string, labels: Labels, value: number): string {
-  const names = Object.keys(labels).sort();
-  const text = names.map((label) => `${label}="${escapeLabel(String(labels[label]))}"`).join(',');
-  return `${name}${text ? `{${text}}` : ''} ${Number.isFinite(value) ? value : 0}`;
-}
+export function createMetricsRegistry(source: MetricsSource): MetricsRegistry {
+  const meter = source.meterProvider.getMeter(RELAY_METER);
 
-export function createMetricsRegistry(): MetricsRegistry {
-  const families = new Map<string, Family>();
-
-  const family = (name: string, help: string, type: Family['type']): Family => {
-    const existing = families.get(name);
-    if (existing) return existing;
-    const created: Family = { name, help, type, values: new Map() };
-    families.set(name, created);
-    return created;
+  const tally = (record: (by: number, attributes: Attributes) => void): Gauge => {
+    const values = new Map<string, number>();
+    const add = (labels: Labels, by: number) => {
+      const k = key(labels);
+      values.set(k, (values.get(k) ?? 0) + by);
+      record(by, sorted(labels));
+    };
+    return {
+      inc: (labels = {}, by = 1) => add(labels, by),
+      dec: (labels = {}, by = 1) => add(labels, -by),
+      set: (labels, value) => add(labels, value - (values.get(key(labels)) ?? 0)),
+      get: (labels = {}) => values.get(key(labels)) ?? 0,
+    };
   };
-
-  const series = (f: Family, labels: Labels) => {
-    const k = key(labels);
-    let entry = f.values.get(k);
-    if (!entry) {
-      entry = { labels: { ...labels }, value: 0 };
-      f.values.set(k, entry);
-    }
-    return entry;
-  };
-
-  const instrument = (f: Family): Gauge => ({
-    inc(labels = {}, by = 1) {
-      series(f, labels).value += by;
-    },
-    dec(labels = {}, by = 1) {
-      series(f, labels).value -= by;
-    },
-    set(labels, value) {
-      series(f, labels).value = value;
-    },
-    get(labels = {}) {
-      return f.values.get(key(labels))?.value ?? 0;
-    },
-  });
 
   return {
-    counter: (name, help) => instrument(family(name, help, 'counter')),
-    gauge: (name, help) => instrument(family(name, help, 'gauge')),
-    collected(name, help, collect) {
-      family(name, help, 'gauge').collect = collect;
+    counter(name, description, unit) {
+      const counter = meter.createCounter(name, { description, ...(unit ? { unit } : {}) });
+      const { inc, get } = tally((by, attributes) => counter.add(by, attributes));
+      return { inc, get };
     },
-    async render() {
-      const out: string[] = [];
-      for (const f of families.values()) {
-        out.push(`# HELP ${f.name} ${f.help}`, `# TYPE ${f.name} ${f.type}`);
-        const values = f.collect ? await f.collect().catch(() => []) : [...f.values.values()];
-        for (const { labels, value } of values) out.push(line(f.name, labels, value));
-      }
-      return `${out.join('\n')}\n`;
+    gauge(name, description, unit) {
+      const gauge = meter.createUpDownCounter(name, { description, ...(unit ? { unit } : {}) });
+      return tally((by, attributes) => gauge.add(by, attributes));
     },
+    collected(name, description, collect, unit) {
+      meter
+        .createObservableGauge(name, { description, ...(unit ? { unit } : {}) })
+        .addCallback(async (result) => {
+          const values = await collect().catch(() => []);
+          for (const { labels, value } of values) result.observe(value, sorted(labels));
+        });
+    },
+    render: () => source.prometheusText(),
   };
 }
 
-/** The relay's metrics, by what they count. */
+/** The relay's metrics, by what they count (their Prometheus names in docs/relay.md). */
 export interface RelayMetrics {
   readonly registry: MetricsRegistry;
+  /** `kalisto_relay_connections_total`: client connections accepted, by listener. */
   readonly connections: Counter;
-  readonly activeConnections: Gauge;
+  /** `kalisto_relay_logins_total`: credential checks, by listener and outcome. */
   readonly logins: Counter;
+  /** `kalisto_relay_messages_total`: messages by listener and outcome. */
   readonly messages: Counter;
 }
 
-export function createRelayMetrics(registry = createMetricsRegistry()): RelayMetrics {
+export function createRelayMetrics(source: MetricsSource): RelayMetrics {
+  const registry = createMetricsRegistry(source);
   return {
     registry,
     connections: registry.counter(
-      'kalisto_relay_connections_total',
+      'kalisto.relay.connections',
       'Client connections accepted, by listener.',
-    ),
-    activeConnections: registry.gauge(
-      'kalisto_relay_connections_active',
-      'Client connections open now, by listener.',
+      '{connection}',
     ),
     logins: registry.counter(
-      'kalisto_relay_logins_total',
+      'kalisto.relay.logins',
       'Relay credential checks, by listener and outcome (ok, failed, locked).',
+      '{login}',
     ),
     messages: registry.counter(
-      'kalisto_relay_messages_total',
+      'kalisto.relay.messages',
       'Messages by listener and outcome: delivered, queued, refused (by the relay), rejected (upstream 5xx), deferred (4xx).',
+      '{message}',
     ),
   };
 }

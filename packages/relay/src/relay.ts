@@ -5,6 +5,7 @@
  */
 import { type Kalisto, KalistoError, type KalistoSession, type Logger } from '@kalisto/core';
 import { silentLogger, withRedaction } from '@kalisto/core/plugin';
+import { type ServiceTelemetry, startTelemetry } from '@kalisto/opentelemetry';
 import { type RunningAdminServer, startAdminServer } from './admin-server.js';
 import { type Authenticator, createAuthenticator } from './authenticator.js';
 import { deliveryVerdict } from './delivery-outcome.js';
@@ -37,6 +38,14 @@ export interface CreateRelayOptions {
   logger?: Logger;
   /** Where `env:NAME` references in `properties` are looked up. Default `process.env`. */
   env?: LoadRelayConfigOptions['env'];
+  /**
+   * Where the relay's metrics go and what `/metrics` renders: `startTelemetry()` from
+   * `@kalisto/opentelemetry`. Create the Kalisto instance with the same one
+   * (`createKalisto({ telemetry })`) and `/metrics` shows core's `kalisto_*` metrics too. Without it
+   * the relay starts its own from the OTEL_* variables of `env` (relay metrics only) and shuts it
+   * down in `stop()`; one passed in is the caller's to shut down.
+   */
+  telemetry?: ServiceTelemetry;
 }
 
 /** Where a started listener listens. */
@@ -126,7 +135,10 @@ export function createRelay(options: CreateRelayOptions): Relay {
     if (listener.protocol === 'smtp')
       kalisto.protocols.resolve(upstreams.get(listener.name) as string, 'transport');
   }
-  const metrics: RelayMetrics = createRelayMetrics();
+  const ownTelemetry = options.telemetry
+    ? undefined
+    : startTelemetry({ serviceName: 'kalisto-relay', env: options.env, logger });
+  const metrics: RelayMetrics = createRelayMetrics(options.telemetry ?? (ownTelemetry as ServiceTelemetry));
   const authenticator: Authenticator = createAuthenticator({ users: config.users, lockout: config.lockout });
   let queue: DeliveryQueue | undefined;
   const dispatcher: Dispatcher = queueOptions
@@ -139,20 +151,22 @@ export function createRelay(options: CreateRelayOptions): Relay {
   let stopping: Promise<void> | undefined;
 
   metrics.registry.collected(
-    'kalisto_relay_connections_active',
+    'kalisto.relay.connections.active',
     'Client connections open now, by listener.',
     async () =>
       running.map((listener) => ({ labels: { listener: listener.name }, value: listener.connections() })),
+    '{connection}',
   );
   metrics.registry.collected(
-    'kalisto_relay_messages_in_flight',
+    'kalisto.relay.messages.in_flight',
     'Messages between DATA and their reply.',
     async () => [{ labels: {}, value: inflight.size }],
+    '{message}',
   );
 
   if (queueOptions) {
     metrics.registry.collected(
-      'kalisto_relay_queue_messages',
+      'kalisto.relay.queue.messages',
       'Messages in the queue, by state (every instance sharing it).',
       async () => {
         const stats = await (queue as DeliveryQueue).stats();
@@ -162,6 +176,7 @@ export function createRelay(options: CreateRelayOptions): Relay {
           { labels: { state: 'in_flight' }, value: stats.inFlight },
         ];
       },
+      '{message}',
     );
   }
 
@@ -287,6 +302,7 @@ export function createRelay(options: CreateRelayOptions): Relay {
     await queue?.close({ timeoutMs: Math.max(0, deadline - Date.now()) });
     await admin?.close();
     await upstream.close();
+    await ownTelemetry?.shutdown();
     logger.info({}, 'Relay stopped');
   }
 
