@@ -14,6 +14,13 @@ export interface Contender {
    * to (default: the raw library), for comparing two protocols rather than a wrapper and its library.
    */
   readonly baseline?: string;
+  /** A peer shown for comparison (e.g. another language's library): its ratio is reported, not graded. */
+  readonly info?: boolean;
+  /**
+   * Does its work in another process (a Python peer): this process's CPU says nothing about it, so
+   * the CPU rows leave it out.
+   */
+  readonly external?: boolean;
 }
 
 /** A comparison of ours against the raw library, in one run. */
@@ -36,6 +43,12 @@ export interface Comparison {
   readonly cpu?: boolean;
 }
 
+/**
+ * `inconclusive`: the per-round ratios fall on both sides of the target and their spread is wider
+ * than the target's margin — this run cannot tell.
+ */
+export type Verdict = 'pass' | 'FAIL' | 'inconclusive' | 'info';
+
 /** One row of the results table. */
 export interface ResultRow {
   benchmark: string;
@@ -54,7 +67,7 @@ export interface ResultRow {
   /** The measured value of every round, in order (warm-up rounds left out). */
   samples?: number[];
   target?: string;
-  verdict: 'pass' | 'FAIL' | 'info';
+  verdict: Verdict;
   /** Anything else worth a line (requests made, byte-exact counts…). */
   note?: string;
 }
@@ -89,9 +102,26 @@ export async function compare(comparison: Comparison): Promise<ResultRow[]> {
     }
   }
   const rows = toRows(comparison, comparison.benchmark, comparison.unit, samples);
-  if (comparison.cpu)
-    rows.push(...toRows(comparison, `${comparison.benchmark} (client CPU)`, 'ms CPU/round', cpuSamples));
+  if (comparison.cpu) {
+    const cpuRows = toRows(comparison, `${comparison.benchmark} (client CPU)`, 'ms CPU/round', cpuSamples);
+    rows.push(...cpuRows.filter((_, i) => all[i]?.external !== true));
+  }
   return rows;
+}
+
+/**
+ * The verdict on a median ratio against `maxRatio` (lower is better), given the lowest and highest
+ * per-round ratio. Every round within the target passes and every round beyond it fails, however wide
+ * the spread. Otherwise the median decides only while the per-round spread, (highest − lowest) / 2,
+ * stays within the target's margin (`maxRatio − 1`, e.g. 0.03 for "≤3%"); wider, the run cannot tell
+ * a pass from a failure: `inconclusive`.
+ */
+export function verdictOf(ratio: number, range: readonly [number, number], maxRatio: number): Verdict {
+  const [lowest, highest] = range;
+  if (highest <= maxRatio) return 'pass';
+  if (lowest > maxRatio) return 'FAIL';
+  if ((highest - lowest) / 2 > Math.abs(maxRatio - 1)) return 'inconclusive';
+  return ratio <= maxRatio ? 'pass' : 'FAIL';
 }
 
 /** The median of the per-round ratios `values[r] / base[r]`, with the lowest and highest. */
@@ -111,11 +141,11 @@ function toRows(comparison: Comparison, benchmark: string, unit: string, samples
     if (index === -1) throw new Error(`${contender.name}: no contender named ${contender.baseline}`);
     return samples[index] as number[];
   };
-  return all.map((contender, i) => {
+  return all.map((contender, i): ResultRow => {
     const values = samples[i] as number[];
     const { ratio, range } = pairedRatio(values, baseOf(contender));
     const isRaw = i === 0;
-    const target = comparison.target;
+    const target = contender.info ? undefined : comparison.target;
     return {
       benchmark,
       contender: contender.name,
@@ -126,7 +156,7 @@ function toRows(comparison: Comparison, benchmark: string, unit: string, samples
       ...(isRaw ? {} : { ratioRange: range }),
       ...(contender.baseline === undefined ? {} : { ratioTo: contender.baseline }),
       ...(isRaw || target === undefined ? {} : { target: target.text }),
-      verdict: isRaw || target === undefined ? 'info' : ratio <= target.maxRatio ? 'pass' : 'FAIL',
+      verdict: isRaw || target === undefined ? 'info' : verdictOf(ratio, range, target.maxRatio),
       samples: values,
     };
   });

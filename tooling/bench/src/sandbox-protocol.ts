@@ -36,7 +36,31 @@ export type SandboxRequest =
   | Op<'resetRequestCounts'>
   | Op<'graphRequestCounts'>
   | Op<'resetGraphRequestCounts'>
+  | Op<'interop'>
+  | Op<'mintToken', { upn: string }>
+  | Op<'writeMaildir', { mailbox: string; directory: string; count: number; size: number; dots: boolean }>
   | Op<'stop'>;
+
+/** What the real servers (tooling/interop-servers) need from the sandbox, and who logs in to them. */
+export interface InteropFixtures {
+  /** RFC 7662 endpoint Dovecot's oauth2 passdb asks. */
+  introspectionUrl: string;
+  /** The sandbox's server certificate and key (PEM), signed by its CA: Dovecot and Postfix use them. */
+  cert: string;
+  key: string;
+  /** The public app of the delegated (password) flow: Dovecot needs a token naming its user. */
+  publicClientId: string;
+  /** The mailbox read over POP3/IMAP and the sender over SMTP. */
+  reader: { upn: string; password: string };
+  /** The SMTP recipient. */
+  recipient: { upn: string; password: string };
+}
+
+/** The answer to `writeMaildir`: the SHA-256 of each message in order, and their total size. */
+export interface WrittenMaildir {
+  digests: string[];
+  bytes: number;
+}
 
 export interface SandboxReply {
   type: 'reply';

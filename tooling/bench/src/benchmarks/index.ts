@@ -1,9 +1,11 @@
 import type { Benchmark } from '../context.js';
 import { fileCacheHit, memoryCacheHit, redisCacheHit } from './cache.js';
+import { dovecotImap, dovecotPop3 } from './dovecot.js';
 import { graphFetch, graphSend } from './graph.js';
 import { tokenHeap } from './heap.js';
 import { imapConnect, imapFetch } from './imap.js';
 import { pop3Connect, pop3DotHeavy, pop3Download2000 } from './pop3.js';
+import { postfixSmtp } from './postfix.js';
 import { relayIdle, relayImap, relaySmtp } from './relay.js';
 import { smtpPool } from './smtp.js';
 import { coldToken, warmToken } from './token.js';
@@ -24,6 +26,9 @@ export const BENCHMARKS: readonly Benchmark[] = [
   smtpPool,
   graphSend,
   graphFetch,
+  dovecotPop3,
+  dovecotImap,
+  postfixSmtp,
   relaySmtp,
   relayImap,
   relayIdle,
