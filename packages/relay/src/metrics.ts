@@ -99,35 +99,86 @@ export function createMetricsRegistry(source: MetricsSource): MetricsRegistry {
   };
 }
 
-/** The relay's metrics, by what they count (their Prometheus names in docs/relay.md). */
+/** One of the relay's instruments: the table docs/relay.md and the Grafana dashboard are checked against. */
+export interface RelayInstrument {
+  /** OpenTelemetry name; Prometheus text shows it with `.` → `_` and counters ending `_total`. */
+  readonly name: string;
+  readonly kind: 'counter' | 'gauge';
+  readonly unit: string;
+  readonly description: string;
+  readonly attributes: readonly string[];
+}
+
+export const RELAY_INSTRUMENTS = {
+  connections: {
+    name: 'kalisto.relay.connections',
+    kind: 'counter',
+    unit: '{connection}',
+    description: 'Client connections accepted, by listener.',
+    attributes: ['listener'],
+  },
+  activeConnections: {
+    name: 'kalisto.relay.connections.active',
+    kind: 'gauge',
+    unit: '{connection}',
+    description: 'Client connections open now, by listener.',
+    attributes: ['listener'],
+  },
+  logins: {
+    name: 'kalisto.relay.logins',
+    kind: 'counter',
+    unit: '{login}',
+    description: 'Relay credential checks, by listener and outcome (ok, failed, locked).',
+    attributes: ['listener', 'outcome'],
+  },
+  messages: {
+    name: 'kalisto.relay.messages',
+    kind: 'counter',
+    unit: '{message}',
+    description:
+      'Messages by listener and outcome: delivered, partial, queued, refused (by the relay), rejected (upstream 5xx), deferred (4xx), dead.',
+    attributes: ['listener', 'outcome'],
+  },
+  messagesInFlight: {
+    name: 'kalisto.relay.messages.in_flight',
+    kind: 'gauge',
+    unit: '{message}',
+    description: 'Messages between DATA and their reply.',
+    attributes: [],
+  },
+  queueMessages: {
+    name: 'kalisto.relay.queue.messages',
+    kind: 'gauge',
+    unit: '{message}',
+    description: 'Messages in the queue, by state (every instance sharing it).',
+    attributes: ['state'],
+  },
+} as const satisfies Record<string, RelayInstrument>;
+
+/** The relay's metrics, by what they count. Gauges are read at collection time (`registry.collected`). */
 export interface RelayMetrics {
   readonly registry: MetricsRegistry;
-  /** `kalisto_relay_connections_total`: client connections accepted, by listener. */
   readonly connections: Counter;
-  /** `kalisto_relay_logins_total`: credential checks, by listener and outcome. */
   readonly logins: Counter;
-  /** `kalisto_relay_messages_total`: messages by listener and outcome. */
   readonly messages: Counter;
+  /** Registers one of the table's gauges with the function that reads it. */
+  observe(
+    instrument: 'activeConnections' | 'messagesInFlight' | 'queueMessages',
+    collect: () => Promise<readonly { labels: Labels; value: number }[]>,
+  ): void;
 }
 
 export function createRelayMetrics(source: MetricsSource): RelayMetrics {
   const registry = createMetricsRegistry(source);
+  const counter = ({ name, description, unit }: RelayInstrument) => registry.counter(name, description, unit);
   return {
     registry,
-    connections: registry.counter(
-      'kalisto.relay.connections',
-      'Client connections accepted, by listener.',
-      '{connection}',
-    ),
-    logins: registry.counter(
-      'kalisto.relay.logins',
-      'Relay credential checks, by listener and outcome (ok, failed, locked).',
-      '{login}',
-    ),
-    messages: registry.counter(
-      'kalisto.relay.messages',
-      'Messages by listener and outcome: delivered, queued, refused (by the relay), rejected (upstream 5xx), deferred (4xx).',
-      '{message}',
-    ),
+    connections: counter(RELAY_INSTRUMENTS.connections),
+    logins: counter(RELAY_INSTRUMENTS.logins),
+    messages: counter(RELAY_INSTRUMENTS.messages),
+    observe(instrument, collect) {
+      const { name, description, unit } = RELAY_INSTRUMENTS[instrument];
+      registry.collected(name, description, collect, unit);
+    },
   };
 }

@@ -150,34 +150,19 @@ export function createRelay(options: CreateRelayOptions): Relay {
   let starting: Promise<void> | undefined;
   let stopping: Promise<void> | undefined;
 
-  metrics.registry.collected(
-    'kalisto.relay.connections.active',
-    'Client connections open now, by listener.',
-    async () =>
-      running.map((listener) => ({ labels: { listener: listener.name }, value: listener.connections() })),
-    '{connection}',
+  metrics.observe('activeConnections', async () =>
+    running.map((listener) => ({ labels: { listener: listener.name }, value: listener.connections() })),
   );
-  metrics.registry.collected(
-    'kalisto.relay.messages.in_flight',
-    'Messages between DATA and their reply.',
-    async () => [{ labels: {}, value: inflight.size }],
-    '{message}',
-  );
-
+  metrics.observe('messagesInFlight', async () => [{ labels: {}, value: inflight.size }]);
   if (queueOptions) {
-    metrics.registry.collected(
-      'kalisto.relay.queue.messages',
-      'Messages in the queue, by state (every instance sharing it).',
-      async () => {
-        const stats = await (queue as DeliveryQueue).stats();
-        return [
-          { labels: { state: 'pending' }, value: stats.pending },
-          { labels: { state: 'dead' }, value: stats.dead },
-          { labels: { state: 'in_flight' }, value: stats.inFlight },
-        ];
-      },
-      '{message}',
-    );
+    metrics.observe('queueMessages', async () => {
+      const stats = await (queue as DeliveryQueue).stats();
+      return [
+        { labels: { state: 'pending' }, value: stats.pending },
+        { labels: { state: 'dead' }, value: stats.dead },
+        { labels: { state: 'in_flight' }, value: stats.inFlight },
+      ];
+    });
   }
 
   /** The queue's worker: one attempt through the mailbox's session; failures judged as in the synchronous path. */
