@@ -3,9 +3,11 @@
  * with Prometheus text on demand, OTLP metrics and traces when the standard OTEL_* variables name a
  * collector, and a bounded shutdown that flushes both.
  */
-import type {
-  MeterProvider as ApiMeterProvider,
-  TracerProvider as ApiTracerProvider,
+import {
+  type MeterProvider as ApiMeterProvider,
+  type TracerProvider as ApiTracerProvider,
+  metrics,
+  trace,
 } from '@opentelemetry/api';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
@@ -44,6 +46,12 @@ export interface ServiceTelemetry {
   readonly otlp: { readonly metrics: boolean; readonly traces: boolean };
   /** Every metric of `meterProvider` as Prometheus text (format 0.0.4); empty without `prometheus`. */
   prometheusText(): Promise<string>;
+  /**
+   * Registers both providers as `@opentelemetry/api`'s global ones (what a Kalisto instance created
+   * without explicit providers uses) — for a program that is one service, like the CLI. False when
+   * another SDK registered first (it is left alone). `shutdown()` unregisters them.
+   */
+  registerGlobal(): boolean;
   /** Exports what is pending and stops, within `shutdownTimeoutMs`. Idempotent; never throws. */
   shutdown(): Promise<void>;
 }
@@ -103,7 +111,12 @@ export function startTelemetry(options: StartTelemetryOptions): ServiceTelemetry
 
   const timeoutMs = options.shutdownTimeoutMs ?? 5_000;
   let stopping: Promise<void> | undefined;
+  let global = false;
   const stop = async () => {
+    if (global) {
+      metrics.disable();
+      trace.disable();
+    }
     let timer: NodeJS.Timeout | undefined;
     const bound = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, timeoutMs);
@@ -122,6 +135,14 @@ export function startTelemetry(options: StartTelemetryOptions): ServiceTelemetry
     tracerProvider,
     otlp,
     prometheusText: async () => (prometheus && !stopping ? prometheus.text() : ''),
+    registerGlobal() {
+      if (global) return true;
+      const meters = metrics.setGlobalMeterProvider(meterProvider);
+      const tracers = meters && trace.setGlobalTracerProvider(tracerProvider);
+      if (meters && !tracers) metrics.disable();
+      global = tracers;
+      return global;
+    },
     shutdown() {
       stopping ??= stop();
       return stopping;

@@ -104,3 +104,18 @@ describe('startTelemetry', () => {
     expect(() => startTelemetry({ serviceName: '' })).toThrow(/serviceName/);
   });
 });
+
+describe('registerGlobal', () => {
+  it("makes the providers @opentelemetry/api's global ones until shutdown", async () => {
+    const { metrics } = await import('@opentelemetry/api');
+    const telemetry = startTelemetry({ serviceName: 'kalisto-test', env: {} });
+    expect(telemetry.registerGlobal()).toBe(true);
+    metrics.getMeter('test').createCounter('kalisto.test.global').add(1);
+    expect(await telemetry.prometheusText()).toMatch(/^kalisto_test_global_total 1$/m);
+    const second = startTelemetry({ serviceName: 'kalisto-test', env: {} });
+    expect(second.registerGlobal()).toBe(false); // the first stays
+    await telemetry.shutdown();
+    expect(second.registerGlobal()).toBe(true);
+    await second.shutdown();
+  });
+});
