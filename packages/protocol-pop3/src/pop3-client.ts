@@ -5,7 +5,7 @@
  */
 import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
-import { type ConnectionError, isKalistoError, KalistoError, type Logger } from '@kalisto/core';
+import { isKalistoError, KalistoError, type Logger } from '@kalisto/core';
 import {
   isConnectionReset,
   parseSaslErrorChallenge,
@@ -14,7 +14,7 @@ import {
   silentLogger,
 } from '@kalisto/core/plugin';
 import { authenticationFailure, saslExchange } from './authentication.js';
-import { BodyCollector, type BodySink } from './body-collector.js';
+import type { BodySink } from './body-collector.js';
 import { chooseMechanism, type Pop3Capabilities, parseCapabilities } from './capabilities.js';
 import {
   abortError,
@@ -31,9 +31,11 @@ import {
   timeoutError,
   tlsRequiredError,
 } from './errors.js';
+import { listingLines, parseListEntry, parseStat, parseUidlEntry } from './listing.js';
+import { HeldReply, type PendingReply, type ReplyChannel, retrievePipelined } from './multi-line-reader.js';
 import { type Pop3ConnectOptions, type ResolvedPop3Options, resolvePop3Options } from './options.js';
 import { openTunnel, type ProxyTarget, parseProxyUrl, proxyUnreachableError } from './proxy.js';
-import { type Pop3ReplyHandler, type Pop3ReplyKind, Pop3ResponseParser } from './response-parser.js';
+import { type Pop3ReplyKind, Pop3ResponseParser } from './response-parser.js';
 import { openSocket, startTls, whenReady } from './socket.js';
 import type {
   Pop3BatchOptions,
@@ -44,13 +46,6 @@ import type {
   Pop3Stat,
   Pop3UidlEntry,
 } from './types.js';
-
-/** The client's side of a queued reply. */
-interface PendingReply extends Pop3ReplyHandler {
-  /** The command's verb, for errors. */
-  readonly verb: string;
-  onError(error: Error): void;
-}
 
 const noop = () => undefined;
 
@@ -100,6 +95,19 @@ export class Pop3Client {
   readonly #onTimeout = () => this.#timedOut();
   #socketError: Error | undefined;
   #closeListeners: (() => void)[] = [];
+  /** The connection as the pipelined reader sees it. */
+  readonly #channel: ReplyChannel = {
+    expect: (reply) => this.#parser.expect(reply),
+    failure: () => this.#failure,
+    write: (lines) => this.#socket.write(lines),
+    idle: () => this.#tail,
+    holdLockStep: (replies) => {
+      this.#tail = Promise.all([this.#tail, replies]).then(noop, noop);
+    },
+    messageReply: () => this.#heldReply('RETR', 'message'),
+  };
+  readonly #messageOverflow = () =>
+    responseTooLargeError(this.#endpoint, 'message', this.#options.maxMessageBytes, 'RETR');
 
   private constructor(socket: Socket, options: ResolvedPop3Options) {
     this.#options = options;
@@ -227,9 +235,10 @@ export class Pop3Client {
   }
 
   async #readCapabilities(): Promise<void> {
-    const collector = this.#collector('CAPA', 'response');
-    const status = await this.#request('CAPA', 'CAPA', 'multi', collector);
-    this.#capabilities = status.type === 'ok' ? parseCapabilities(collector.text()) : new Map();
+    const reply = await this.#held('CAPA', 'CAPA', 'response');
+    // A server without CAPA says -ERR: no capabilities. A failed connection throws from result().
+    this.#capabilities =
+      reply.status?.type === 'err' ? new Map() : parseCapabilities(reply.result().toString('latin1'));
   }
 
   /** STLS when offered (RFC 2595); the capabilities are read again over TLS. */
@@ -293,10 +302,7 @@ export class Pop3Client {
 
   /** `STAT`: message count and total size of the maildrop. */
   async stat(): Promise<Pop3Stat> {
-    const text = await this.#single('STAT', 'STAT');
-    const match = /^(\d+) (\d+)/.exec(text);
-    if (!match) throw this.#malformed('STAT');
-    return { count: Number(match[1]), size: Number(match[2]) };
+    return parseStat(await this.#single('STAT', 'STAT'), this.#endpoint);
   }
 
   /** `LIST`: every message's size. */
@@ -305,11 +311,10 @@ export class Pop3Client {
   list(number: number): Promise<Pop3ListEntry>;
   async list(number?: number): Promise<Pop3ListEntry[] | Pop3ListEntry> {
     if (number !== undefined) {
-      const text = await this.#single(`LIST ${messageNumber(number)}`, 'LIST');
-      return this.#listEntry(text, 'LIST');
+      return parseListEntry(await this.#single(`LIST ${messageNumber(number)}`, 'LIST'), this.#endpoint);
     }
-    const lines = await this.#listing('LIST', 'LIST');
-    return lines.map((line) => this.#listEntry(line, 'LIST'));
+    const lines = listingLines(await this.#multi('LIST', 'LIST', 'response'));
+    return lines.map((line) => parseListEntry(line, this.#endpoint));
   }
 
   /** `UIDL`: every message's unique id. */
@@ -318,11 +323,10 @@ export class Pop3Client {
   uidl(number: number): Promise<Pop3UidlEntry>;
   async uidl(number?: number): Promise<Pop3UidlEntry[] | Pop3UidlEntry> {
     if (number !== undefined) {
-      const text = await this.#single(`UIDL ${messageNumber(number)}`, 'UIDL');
-      return this.#uidlEntry(text);
+      return parseUidlEntry(await this.#single(`UIDL ${messageNumber(number)}`, 'UIDL'), this.#endpoint);
     }
-    const lines = await this.#listing('UIDL', 'UIDL');
-    return lines.map((line) => this.#uidlEntry(line));
+    const lines = listingLines(await this.#multi('UIDL', 'UIDL', 'response'));
+    return lines.map((line) => parseUidlEntry(line, this.#endpoint));
   }
 
   /** `TOP n lines`: the header, the blank line and the first `lines` body lines. */
@@ -365,33 +369,12 @@ export class Pop3Client {
    * message is held in memory (at most `maxMessageBytes`); `retr()` streams one of any size.
    */
   async *retrMany(numbers: Iterable<number>, options: Pop3BatchOptions = {}): AsyncGenerator<Pop3Message> {
-    const queue = [...numbers].map(messageNumber);
+    const queue = Array.from(numbers, messageNumber);
     const window = this.pipelining ? Math.max(1, options.window ?? this.#options.pipelineWindow) : 1;
-    // Refilling only once half the window is free keeps writes few and large.
-    const refillAt = Math.max(1, Math.floor(window / 2));
-    const inFlight: { number: number; data: Promise<Buffer> }[] = [];
-    let next = 0;
     // Commands called earlier (an AUTH exchange, say) finish before the first batch goes out.
     await this.#tail;
-    try {
-      while (next < queue.length || inFlight.length > 0) {
-        if (window - inFlight.length >= refillAt && next < queue.length) {
-          const batch: string[] = [];
-          while (inFlight.length < window && next < queue.length) {
-            const number = queue[next++] as number;
-            const data = this.#multi(`RETR ${number}`, 'RETR', 'message', window > 1 ? batch : undefined);
-            data.catch(noop);
-            inFlight.push({ number, data });
-          }
-          if (batch.length > 0) this.#socket.write(batch.join(''));
-        }
-        const head = inFlight.shift() as { number: number; data: Promise<Buffer> };
-        yield { number: head.number, data: await head.data };
-      }
-    } finally {
-      // Replies still in flight are read and dropped; their failures are the connection's.
-      for (const pending of inFlight) pending.data.catch(noop);
-    }
+    this.#logger.debug({ command: 'RETR', count: queue.length, window }, 'POP3 pipelined retrieval');
+    yield* retrievePipelined(this.#channel, queue, window);
   }
 
   /** Every message of the maildrop (with its UIDL id when supported), retrieved as by `retrMany`. */
@@ -406,9 +389,9 @@ export class Pop3Client {
       numbers = (await this.list()).map((entry) => entry.number);
     }
     const messages: Pop3DownloadedMessage[] = [];
-    for await (const message of this.retrMany(numbers, options)) {
-      const uid = uids.get(message.number);
-      messages.push(uid === undefined ? message : { ...message, uid });
+    for await (const { number, data } of this.retrMany(numbers, options)) {
+      const uid = uids.get(number);
+      messages.push(uid === undefined ? { number, data } : { number, data, uid });
     }
     return messages;
   }
@@ -475,41 +458,36 @@ export class Pop3Client {
     return status.text;
   }
 
-  async #multi(line: string, verb: string, bound: Pop3HeldBound, batch?: string[]): Promise<Buffer> {
-    const collector = this.#collector(verb, bound);
-    const status = await this.#request(line, verb, 'multi', collector, batch);
-    if (status.type !== 'ok') throw replyError(this.#endpoint, verb, status);
-    return collector.buffer();
+  async #multi(line: string, verb: string, bound: Pop3HeldBound): Promise<Buffer> {
+    return (await this.#held(line, verb, bound)).result();
   }
 
-  async #listing(line: string, verb: string): Promise<string[]> {
-    const body = (await this.#multi(line, verb, 'response')).toString('latin1');
-    return body.split(/\r?\n/).filter((l) => l.trim() !== '');
+  /** Lock-step: writes `line` once every earlier reply is in and reads the reply into memory. */
+  async #held(line: string, verb: string, bound: Pop3HeldBound): Promise<HeldReply> {
+    const reply = this.#heldReply(verb, bound);
+    const settled = this.#tail.then(() => {
+      if (this.#failure) return reply.onError(this.#failure);
+      this.#parser.expect(reply);
+      this.#logger.debug({ command: verb }, 'POP3 command');
+      this.#socket.write(`${line}\r\n`);
+      return reply.whenSettled();
+    });
+    this.#tail = settled.then(noop, noop);
+    await settled;
+    return reply;
   }
 
   /**
-   * A body buffer bounded by `maxResponseBytes` (listings, CAPA, TOP) or `maxMessageBytes` (a whole
-   * message): crossing it throws from the parser's push, which fails the connection.
+   * A reply held in memory, bounded by `maxResponseBytes` (listings, CAPA, TOP) or `maxMessageBytes`
+   * (a whole message): crossing it throws from the parser's push, which fails the connection.
    */
-  #collector(verb: string, bound: Pop3HeldBound): BodyCollector {
+  #heldReply(verb: string, bound: Pop3HeldBound): HeldReply {
+    if (bound === 'message' && verb === 'RETR')
+      return new HeldReply(verb, this.#endpoint, this.#options.maxMessageBytes, this.#messageOverflow);
     const limit = bound === 'message' ? this.#options.maxMessageBytes : this.#options.maxResponseBytes;
-    return new BodyCollector(limit, () => responseTooLargeError(this.#endpoint, bound, limit, verb));
-  }
-
-  #listEntry(text: string, verb: string): Pop3ListEntry {
-    const match = /^(\d+) (\d+)/.exec(text.trim());
-    if (!match) throw this.#malformed(verb);
-    return { number: Number(match[1]), size: Number(match[2]) };
-  }
-
-  #uidlEntry(text: string): Pop3UidlEntry {
-    const match = /^(\d+) ([\x21-\x7e]{1,70})/.exec(text.trim());
-    if (!match) throw this.#malformed('UIDL');
-    return { number: Number(match[1]), uid: match[2] as string };
-  }
-
-  #malformed(verb: string): ConnectionError {
-    return protocolError(this.#endpoint, `its reply to ${verb} is not in the RFC 1939 format`);
+    return new HeldReply(verb, this.#endpoint, limit, () =>
+      responseTooLargeError(this.#endpoint, bound, limit, verb),
+    );
   }
 
   /**
