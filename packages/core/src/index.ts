@@ -69,6 +69,13 @@ export {
   type Registry,
   type SessionTokenOptions,
 } from './session/index.js';
+export type {
+  KalistoSpan,
+  KalistoTelemetry,
+  MeterProvider,
+  TelemetryOptions,
+  TracerProvider,
+} from './telemetry/index.js';
 export {
   type AccessToken,
   type AuditTokenClaimsOptions,

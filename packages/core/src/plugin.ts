@@ -76,6 +76,27 @@ export {
   xoauth2InitialResponse,
 } from './sasl/index.js';
 export {
+  type CacheOperation,
+  type CacheResult,
+  type CredentialExpiryReading,
+  type CredentialKind,
+  createTelemetry,
+  errorType,
+  INSTRUMENTS,
+  type InstrumentKind,
+  type InstrumentSpec,
+  isSafeAttribute,
+  noopTelemetry,
+  SPANS,
+  type SpanName,
+  type SpanSpec,
+  type TelemetryAttributes,
+  type TelemetryAttributeValue,
+  type TelemetryOutcome,
+  type TokenSource,
+  telemetryOf,
+} from './telemetry/index.js';
+export {
   abortableSleep,
   backoffDelay,
   type CredentialMaterial,

@@ -1,6 +1,7 @@
 import type { ProtocolSettings } from '../config/types.js';
 import type { Logger } from '../logging/logger.js';
 import type { KalistoSession } from '../session/types.js';
+import type { KalistoTelemetry } from '../telemetry/kalisto-telemetry.js';
 
 export type ProtocolType = 'store' | 'transport';
 
@@ -54,6 +55,11 @@ export interface ProtocolContext {
   /** The resolved `mail.<protocol>.*` settings for this protocol. */
   settings: ProtocolSettings;
   logger: Logger;
+  /**
+   * The session's metrics and spans (command durations, TLS and SASL spans, watch renewals). Always
+   * set by a session; absent when the context was built by hand — `telemetryOf(context)` covers both.
+   */
+  telemetry?: KalistoTelemetry | undefined;
   signal?: AbortSignal;
 }
 

@@ -6,6 +6,7 @@ import type { Logger } from '../logging/logger.js';
 import { silentLogger, withRedaction } from '../logging/logger.js';
 import { configRedactor } from '../logging/redactor.js';
 import type { ProtocolProvider, ProtocolType, StoreClient, TransportClient } from '../protocol/types.js';
+import { type KalistoTelemetry, noopTelemetry } from '../telemetry/index.js';
 import type { Clock } from '../token/clock.js';
 import { credentialMaterial } from '../token/credential-verifier.js';
 import { createTokenManager, type TokenManagerOptions } from '../token/manager.js';
@@ -17,7 +18,7 @@ import type { KalistoSession } from './types.js';
 /** Tuning of the session's token manager (retry bounds, lock timings, test seams). */
 export type SessionTokenOptions = Omit<
   TokenManagerOptions,
-  'config' | 'provider' | 'cache' | 'logger' | 'clock' | 'redactor' | 'credential' | 'verifier'
+  'config' | 'provider' | 'cache' | 'logger' | 'clock' | 'redactor' | 'credential' | 'verifier' | 'telemetry'
 >;
 
 export interface CreateSessionOptions {
@@ -29,6 +30,8 @@ export interface CreateSessionOptions {
   logger?: Logger | undefined;
   clock?: Clock | undefined;
   tokenManager?: SessionTokenOptions | undefined;
+  /** Where the session's metrics and spans go (default: nowhere). */
+  telemetry?: KalistoTelemetry | undefined;
   /** Called once when the session has closed (createKalisto uses it to forget the session). */
   onClose?: (() => void) | undefined;
 }
@@ -68,6 +71,7 @@ export function createSession(options: CreateSessionOptions): KalistoSession {
   const redactor = configRedactor(config);
   const logger = withRedaction(options.logger ?? silentLogger, redactor);
   const cache = selectCache(config, options.caches);
+  const telemetry = options.telemetry ?? noopTelemetry;
   const definition = options.tokenProviders.get(oauth.provider);
   const declared: [string, string | Secret | undefined][] = [];
   const provider = definition.create({
@@ -75,6 +79,7 @@ export function createSession(options: CreateSessionOptions): KalistoSession {
     cache,
     logger: logger.child?.({ plugin: `token:${definition.name}` }) ?? logger,
     bindCredential: (label, value) => void declared.push([`provider.${label}`, value]),
+    telemetry,
   });
   const tokens = createTokenManager({
     ...options.tokenManager,
@@ -85,6 +90,7 @@ export function createSession(options: CreateSessionOptions): KalistoSession {
     clock: options.clock,
     redactor,
     credential: credentialMaterial(oauth, declared),
+    telemetry,
   });
 
   const clients = new Set<ClientEntry>();
@@ -130,6 +136,7 @@ export function createSession(options: CreateSessionOptions): KalistoSession {
         session,
         settings,
         logger: logger.child?.({ protocol: settings.protocol }) ?? logger,
+        telemetry,
         ...(signal === undefined ? {} : { signal }),
       });
     } catch (error) {
@@ -154,6 +161,7 @@ export function createSession(options: CreateSessionOptions): KalistoSession {
     tokens,
     cache,
     logger,
+    telemetry,
     store: <P extends string = string>(protocol?: P, opts?: { signal?: AbortSignal }) =>
       open('store', protocol, opts?.signal) as Promise<StoreClient<P>>,
     transport: <P extends string = string>(protocol?: P, opts?: { signal?: AbortSignal }) =>

@@ -12,6 +12,12 @@ import { KalistoError } from '../errors/errors.js';
 import type { Logger } from '../logging/logger.js';
 import { silentLogger, withRedaction } from '../logging/logger.js';
 import type { ProtocolProvider } from '../protocol/types.js';
+import {
+  createTelemetry,
+  type KalistoTelemetry,
+  noopTelemetry,
+  type TelemetryOptions,
+} from '../telemetry/index.js';
 import type { Clock } from '../token/clock.js';
 import type { TokenProviderDefinition } from '../token/types.js';
 import { createSession, type SessionTokenOptions } from './create-session.js';
@@ -37,6 +43,12 @@ export interface CreateKalistoOptions {
   clock?: Clock;
   /** Tuning for every session's token manager (retry bounds, lock timings). */
   tokenManager?: SessionTokenOptions;
+  /**
+   * Where metrics and spans go (docs/observability.md): explicit OpenTelemetry providers, else the ones
+   * registered with `@opentelemetry/api` when the first session opens; `false` records nothing. Without
+   * the api or an SDK, recording costs a no-op call.
+   */
+  telemetry?: TelemetryOptions | false;
 }
 
 /** One isolated Kalisto: its own registries, sessions and caches (WebSphere's "isolate this provider"). */
@@ -79,6 +91,10 @@ export function createKalisto(options: CreateKalistoOptions = {}): Kalisto {
   for (const backend of caches.values()) if (backend.encrypted === false) warnInClear(logger, backend.name);
 
   const sessions = new Set<KalistoSession>();
+  // Resolved at the first session, not here: an SDK registered after createKalisto() still counts.
+  let telemetry: KalistoTelemetry | undefined;
+  const telemetryNow = () =>
+    (telemetry ??= options.telemetry === false ? noopTelemetry : createTelemetry(options.telemetry));
   let closing: Promise<void> | undefined;
 
   const resolve = (input: ConfigInput, resolveOptions: ResolveConfigOptions = {}) =>
@@ -108,6 +124,7 @@ export function createKalisto(options: CreateKalistoOptions = {}): Kalisto {
         logger: options.logger,
         clock: options.clock,
         tokenManager: options.tokenManager,
+        telemetry: telemetryNow(),
         onClose: () => sessions.delete(session),
       });
       sessions.add(session);

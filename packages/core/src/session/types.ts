@@ -2,6 +2,7 @@ import type { CacheBackend } from '../cache/types.js';
 import type { ResolvedConfig } from '../config/types.js';
 import type { Logger } from '../logging/logger.js';
 import type { StoreClient, TransportClient } from '../protocol/types.js';
+import type { KalistoTelemetry } from '../telemetry/kalisto-telemetry.js';
 import type { TokenManager } from '../token/types.js';
 
 /** One configured mail session (the WebSphere mail session): tokens, cache and protocol clients. */
@@ -11,6 +12,8 @@ export interface KalistoSession {
   /** The shared cache backend named by `websphere.cache`, if any. */
   readonly cache: CacheBackend | undefined;
   readonly logger: Logger;
+  /** Where the session's metrics and spans go (a no-op recorder without an OpenTelemetry SDK). */
+  readonly telemetry: KalistoTelemetry;
   /** Opens an authenticated store client; default protocol `mail.store.protocol`. */
   store<P extends string = string>(protocol?: P, options?: { signal?: AbortSignal }): Promise<StoreClient<P>>;
   /** Opens an authenticated transport client; default protocol `mail.transport.protocol`. */

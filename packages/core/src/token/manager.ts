@@ -4,6 +4,7 @@ import { APP_ONLY_FLOWS } from '../config/property-table.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { configRedactor, type Redactor } from '../logging/redactor.js';
+import type { KalistoTelemetry } from '../telemetry/index.js';
 import { startBudget } from './budget.js';
 import { createCacheGuard } from './cache-guard.js';
 import type { CachedToken } from './cached-token.js';
@@ -66,6 +67,8 @@ export interface TokenManagerOptions {
    * config's secrets (createSession passes the one its logger uses).
    */
   redactor?: Redactor | undefined;
+  /** Where token metrics and the `kalisto.token.acquire` span go (default: nowhere). */
+  telemetry?: KalistoTelemetry | undefined;
 }
 
 /** Flows that wait for a person to sign in. */

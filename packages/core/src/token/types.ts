@@ -2,6 +2,7 @@ import type { CacheBackend } from '../cache/types.js';
 import type { Secret } from '../config/secret.js';
 import type { ResolvedConfig } from '../config/types.js';
 import type { Logger } from '../logging/logger.js';
+import type { KalistoTelemetry } from '../telemetry/kalisto-telemetry.js';
 
 /** An OAuth2 access token. Never logged, never put into an error message. */
 export interface AccessToken {
@@ -41,6 +42,11 @@ export interface TokenProviderContext {
    * `create()`; absent when the context was built by hand.
    */
   bindCredential?: ((label: string, value: string | Secret | undefined) => void) | undefined;
+  /**
+   * The session's metrics (e.g. `observeCredentialExpiry`). Always set by a session; absent when the
+   * context was built by hand — `telemetryOf(context)` covers both.
+   */
+  telemetry?: KalistoTelemetry | undefined;
 }
 
 /** A named factory, registered with `createKalisto({ tokenProviders })` and picked by `o365.oauth.provider`. */
