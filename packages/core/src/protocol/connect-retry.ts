@@ -4,6 +4,7 @@
  * "before the greeting" means, so that nothing after a login is ever sent twice.
  */
 import type { Logger } from '../logging/logger.js';
+import type { KalistoTelemetry } from '../telemetry/kalisto-telemetry.js';
 import { abortableSleep, backoffDelay } from '../token/retry.js';
 
 const RESET_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
@@ -29,6 +30,10 @@ export interface RetryConnectResetOptions {
   signal?: AbortSignal | undefined;
   /** Uniform [0, 1); tests pass their own. */
   random?: () => number;
+  /** Counts each repeated connect (`kalisto.mail.reconnects`, reason `reset`): pass `context.telemetry`. */
+  telemetry?: KalistoTelemetry | undefined;
+  /** The protocol counted with it (`context.settings.protocol`). */
+  protocol?: string | undefined;
 }
 
 /**
@@ -52,6 +57,7 @@ export async function retryConnectReset<T>(
         { retry: retry + 1, waitMs },
         'The server reset the connection before its greeting; connecting again',
       );
+      options.telemetry?.mailReconnect(options.protocol ?? 'unknown', 'reset');
       await abortableSleep(waitMs, options.signal);
     }
   }

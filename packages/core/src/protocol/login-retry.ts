@@ -1,5 +1,6 @@
 import type { AuthenticationError } from '../errors/errors.js';
 import { isKalistoError } from '../errors/errors.js';
+import { telemetryOf } from '../telemetry/recorder.js';
 import type { AccessToken } from '../token/types.js';
 import type { ProtocolContext } from './types.js';
 
@@ -52,7 +53,8 @@ export function isCurableRefusal(error: unknown): error is AuthenticationError {
  * second refusal reaches the caller. `login` must close whatever it opened before throwing.
  */
 export async function loginWithTokenRetry<T>(
-  context: Pick<ProtocolContext, 'session' | 'logger' | 'signal'>,
+  context: Pick<ProtocolContext, 'session' | 'logger' | 'signal'> &
+    Partial<Pick<ProtocolContext, 'settings' | 'telemetry'>>,
   login: (token: AccessToken) => Promise<T>,
 ): Promise<T> {
   const { session, logger, signal } = context;
@@ -62,6 +64,7 @@ export async function loginWithTokenRetry<T>(
   } catch (error) {
     if (!isCurableRefusal(error)) throw error;
     logger.info({ code: error.code }, 'The server refused the token; retrying once with a fresh one');
+    telemetryOf(context).mailReconnect(context.settings?.protocol ?? 'unknown', 'token');
   }
   await session.tokens.invalidate(request);
   return login(await session.tokens.getToken({ ...request, forceRefresh: true }));

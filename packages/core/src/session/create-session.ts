@@ -1,6 +1,6 @@
 import type { CacheBackend } from '../cache/types.js';
 import type { Secret } from '../config/secret.js';
-import type { ResolvedConfig } from '../config/types.js';
+import type { ProtocolSettings, ResolvedConfig } from '../config/types.js';
 import { ConfigError, KalistoError } from '../errors/errors.js';
 import type { Logger } from '../logging/logger.js';
 import { silentLogger, withRedaction } from '../logging/logger.js';
@@ -113,6 +113,36 @@ export function createSession(options: CreateSessionOptions): KalistoSession {
     }
   }
 
+  /** `provider.create` in a `kalisto.mail.connect` span, counted as a login with its duration. */
+  function connect(
+    provider: ProtocolProvider<unknown>,
+    settings: ProtocolSettings,
+    signal: AbortSignal | undefined,
+  ) {
+    const context = {
+      session,
+      settings,
+      logger: logger.child?.({ protocol: settings.protocol }) ?? logger,
+      telemetry,
+      ...(signal === undefined ? {} : { signal }),
+    };
+    if (!telemetry.enabled) return provider.create(context);
+    const { protocol, host, port } = settings;
+    const attributes = { 'kalisto.protocol': protocol, 'server.address': host, 'server.port': port };
+    return telemetry.withSpan('kalisto.mail.connect', attributes, async () => {
+      const started = performance.now();
+      const seconds = () => (performance.now() - started) / 1000;
+      try {
+        const client = await provider.create(context);
+        telemetry.mailLogin(protocol, host, seconds());
+        return client;
+      } catch (error) {
+        telemetry.mailLogin(protocol, host, seconds(), error);
+        throw error;
+      }
+    });
+  }
+
   async function open(type: ProtocolType, requested: string | undefined, signal: AbortSignal | undefined) {
     if (closing) throw closed();
     const name = requested ?? (type === 'store' ? config.storeProtocol : config.transportProtocol);
@@ -129,20 +159,22 @@ export function createSession(options: CreateSessionOptions): KalistoSession {
       ]);
     }
     // Store connections count against the mailbox's limit (mail.<p>.maxConnections) until closed.
-    const release = type === 'store' ? await limiter.acquire(settings, signal) : () => {};
+    const freePlace = type === 'store' ? await limiter.acquire(settings, signal) : () => {};
     let client: unknown;
     try {
-      client = await provider.create({
-        session,
-        settings,
-        logger: logger.child?.({ protocol: settings.protocol }) ?? logger,
-        telemetry,
-        ...(signal === undefined ? {} : { signal }),
-      });
+      client = await connect(provider, settings, signal);
     } catch (error) {
-      release();
+      freePlace();
       throw error;
     }
+    telemetry.mailConnections(protocol, 1);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      telemetry.mailConnections(protocol, -1);
+      freePlace();
+    };
     const entry: ClientEntry = { provider, client, release };
     if (closing) {
       await closeClient(entry);

@@ -2,9 +2,13 @@ import type { SpanName } from './instruments.js';
 import type { TelemetryAttributes, TelemetryAttributeValue } from './types.js';
 
 export type TelemetryOutcome = 'success' | 'failure';
-/** Where the token manager found a token: its memory, the shared cache, another caller's flight (in this process or, through the cache lock, another), or the token provider. */
+/**
+ * Where the token manager found a token: its memory, the shared cache (also when another process put
+ * it there while holding the lock), another caller's request in this process (`flight`), or the token provider.
+ */
 export type TokenSource = 'memory' | 'cache' | 'flight' | 'provider';
-export type CacheOperation = 'get' | 'set' | 'delete' | 'lock';
+/** `lock`: taking the cross-process lock; `unlock`: releasing it. */
+export type CacheOperation = 'get' | 'set' | 'delete' | 'lock' | 'unlock';
 /** `busy`: a lock another process holds. */
 export type CacheResult = 'hit' | 'miss' | 'ok' | 'busy' | 'error';
 export type CredentialKind = 'certificate' | 'client_secret' | 'refresh_token';

@@ -1,5 +1,6 @@
 import type { CacheLock } from '../cache/types.js';
 import type { Logger } from '../logging/logger.js';
+import type { KalistoTelemetry } from '../telemetry/index.js';
 import type { CacheGuard } from './cache-guard.js';
 import type { CachedToken } from './cached-token.js';
 import type { Sleep } from './retry.js';
@@ -30,6 +31,8 @@ export interface CrossProcessLockOptions {
   /** How many times a waiter looks before fetching a token itself. */
   maxPolls: number;
   logger: Logger;
+  /** Times each wait for a holder (`kalisto.token.lock.wait.duration`). */
+  telemetry?: KalistoTelemetry | undefined;
 }
 
 const BUSY = Symbol('lock busy');
@@ -40,7 +43,7 @@ const BUSY = Symbol('lock busy');
  * delivers nothing within `maxPolls × pollMs` is given up on with a warning.
  */
 export function createCrossProcessLock(options: CrossProcessLockOptions): CrossProcessLock {
-  const { guard, read, sleep, lockTtlMs, pollMs, maxPolls, logger } = options;
+  const { guard, read, sleep, lockTtlMs, pollMs, maxPolls, logger, telemetry } = options;
 
   const tryLock = (key: string): Promise<CacheLock | typeof BUSY | undefined> =>
     guard.use('Taking a lock', undefined, async (backend) => {
@@ -51,12 +54,19 @@ export function createCrossProcessLock(options: CrossProcessLockOptions): CrossP
   return {
     async lockOrWait(key, signal) {
       let lock = await tryLock(key);
+      if (lock !== BUSY) return lock === undefined ? {} : { lock };
+      const started = performance.now();
+      const waited = () => (performance.now() - started) / 1000;
       for (let poll = 0; lock === BUSY && poll < maxPolls; poll++) {
         await sleep(pollMs, signal);
         const entry = await read(key);
-        if (entry) return { entry };
+        if (entry) {
+          telemetry?.tokenLockWait(waited(), 'success');
+          return { entry };
+        }
         lock = await tryLock(key);
       }
+      telemetry?.tokenLockWait(waited(), lock === BUSY ? 'failure' : 'success');
       if (lock === BUSY) {
         logger.warn(
           { key },

@@ -14,6 +14,8 @@ export interface Flights<T> {
    * waiter has given up.
    */
   join(key: string, start: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T>;
+  /** Whether a flight is in progress under `key` (a `join` now would wait for it). */
+  has(key: string): boolean;
 }
 
 export function createFlights<T>(): Flights<T> {
@@ -32,6 +34,7 @@ export function createFlights<T>(): Flights<T> {
   }
 
   return {
+    has: (key) => flights.has(key),
     async join(key, start, signal) {
       signal?.throwIfAborted();
       const flight = flights.get(key) ?? begin(key, start);

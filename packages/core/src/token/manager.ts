@@ -4,7 +4,7 @@ import { APP_ONLY_FLOWS } from '../config/property-table.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { configRedactor, type Redactor } from '../logging/redactor.js';
-import type { KalistoTelemetry } from '../telemetry/index.js';
+import { type KalistoTelemetry, noopTelemetry, type TokenSource } from '../telemetry/index.js';
 import { startBudget } from './budget.js';
 import { createCacheGuard } from './cache-guard.js';
 import type { CachedToken } from './cached-token.js';
@@ -71,6 +71,12 @@ export interface TokenManagerOptions {
   telemetry?: KalistoTelemetry | undefined;
 }
 
+/** A token and where it came from (counted by `kalisto.token.acquisitions`). */
+interface Acquired {
+  token: AccessToken;
+  source: TokenSource;
+}
+
 /** Flows that wait for a person to sign in. */
 const INTERACTIVE_FLOWS = new Set(['device_code']);
 
@@ -105,6 +111,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   const clock = options.clock ?? systemClock;
   const sleep = options.sleep ?? abortableSleep;
   const timer = options.timer ?? systemTimer;
+  const telemetry = options.telemetry ?? noopTelemetry;
   // A device-code sign-in waits for a person: no attempt timeout (the provider's own sign-in
   // timeout and the caller's signal bound it) and no retry, which would show a second code.
   const interactive = INTERACTIVE_FLOWS.has(oauth.flow);
@@ -118,6 +125,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     cache: options.cache,
     logger,
     timeoutMs: options.cacheTimeoutMs ?? 5_000,
+    telemetry,
   });
   const shared = createSharedTokenCache({
     guard,
@@ -133,6 +141,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     pollMs: lockPollMs,
     maxPolls: Math.max(1, Math.ceil(lockWaitMs / lockPollMs)),
     logger,
+    telemetry,
   });
   const callProvider = createProviderCall({
     provider,
@@ -149,8 +158,10 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     clock,
     logger,
     redactor,
+    telemetry,
+    flow: oauth.flow,
   });
-  const flights = createFlights<AccessToken>();
+  const flights = createFlights<Acquired>();
   const memory = new Map<string, CachedToken>();
 
   const ask = (request: TokenManagerRequest) => ({
@@ -172,11 +183,11 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     });
   };
 
-  function remember(key: string, entry: CachedToken): AccessToken {
+  function remember(key: string, entry: CachedToken): Acquired {
     memory.set(key, entry);
     redactor.add(entry.token.accessToken, { ephemeral: true });
     logger.debug({ key, expiresAt: entry.token.expiresAt, source: 'cache' }, 'Token found.');
-    return entry.token;
+    return { token: entry.token, source: 'cache' };
   }
 
   /** The shared cache, the cross-process lock, then the identity platform, all within `budget`. */
@@ -185,7 +196,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     request: TokenManagerRequest,
     force: boolean,
     budget: ReturnType<typeof startBudget>,
-  ) {
+  ): Promise<Acquired> {
     if (!force) {
       const cached = await shared.read(key);
       if (cached) return remember(key, cached);
@@ -201,14 +212,31 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       memory.set(key, fresh);
       await shared.write(key, fresh);
       logger.debug({ key, expiresAt: token.expiresAt, provider: provider.name }, 'Token obtained.');
-      return token;
+      return { token, source: 'provider' };
     } finally {
       await crossProcess.release(lock);
     }
   }
 
+  /** One flight in a `kalisto.token.acquire` span. */
+  function fly(key: string, request: TokenManagerRequest, force: boolean, signal: AbortSignal) {
+    const attributes = telemetry.enabled
+      ? { 'kalisto.token.provider': provider.name, 'kalisto.token.flow': oauth.flow }
+      : undefined;
+    return telemetry.withSpan('kalisto.token.acquire', attributes, async (span) => {
+      const acquired = await flyWithin(key, request, force, signal);
+      span.setAttribute('kalisto.token.source', acquired.source);
+      return acquired;
+    });
+  }
+
   /** One flight: `obtain` within the deadline, or the token held before when a refresh fails transiently. */
-  async function fly(key: string, request: TokenManagerRequest, force: boolean, signal: AbortSignal) {
+  async function flyWithin(
+    key: string,
+    request: TokenManagerRequest,
+    force: boolean,
+    signal: AbortSignal,
+  ): Promise<Acquired> {
     const budget = startBudget(signal, {
       deadlineMs,
       clock,
@@ -228,7 +256,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
           { key, err: error, expiresAt: held.token.expiresAt },
           'Refreshing the token failed; using the current one until it expires.',
         );
-        return held.token;
+        return { token: held.token, source: 'memory' };
       }
       throw error;
     } finally {
@@ -243,13 +271,20 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       const force = request.forceRefresh === true;
       if (!force) {
         const known = memory.get(key);
-        if (isServable(known, clock.now())) return known.token;
+        if (isServable(known, clock.now())) {
+          telemetry.tokenAcquisition(provider.name, 'memory');
+          return known.token;
+        }
       }
-      return flights.join(
-        force ? `${key}#force` : key,
+      const flightKey = force ? `${key}#force` : key;
+      const joining = flights.has(flightKey);
+      const acquired = await flights.join(
+        flightKey,
         (signal) => fly(key, request, force, signal),
         request.signal,
       );
+      telemetry.tokenAcquisition(provider.name, joining ? 'flight' : acquired.source);
+      return acquired.token;
     },
     async invalidate(request = {}) {
       const key = keyFor(request);

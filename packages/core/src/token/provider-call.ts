@@ -1,7 +1,8 @@
-import { TokenError } from '../errors/errors.js';
+import { isKalistoError, TokenError } from '../errors/errors.js';
 import { wrapPluginError } from '../errors/plugin-error.js';
 import type { Logger } from '../logging/logger.js';
 import { type Redactor, redactErrorChain } from '../logging/redactor.js';
+import type { KalistoTelemetry } from '../telemetry/index.js';
 import { type AttemptOptions, type Budget, withinAttempt } from './budget.js';
 import type { Clock } from './clock.js';
 import { type RetryOptions, type Sleep, withRetry } from './retry.js';
@@ -25,6 +26,10 @@ export interface ProviderCallOptions {
   logger: Logger;
   /** Scrubs a failure's whole chain; learns every token obtained. */
   redactor: Redactor;
+  /** Counts and times every attempt (`kalisto.token.requests`, `kalisto.token.request.duration`). */
+  telemetry?: KalistoTelemetry | undefined;
+  /** The configured flow, an attribute of those metrics. */
+  flow?: string | undefined;
 }
 
 /** The error of a provider attempt or request that ran out of time. */
@@ -43,36 +48,53 @@ export function tokenTimeout(provider: string, what: string): TokenError {
  * has already expired refused (`TOKEN_EXPIRED_ON_ARRIVAL`), and every token taught to the redactor.
  */
 export function createProviderCall(options: ProviderCallOptions) {
-  const { provider, clock, logger, redactor } = options;
+  const { provider, clock, logger, redactor, telemetry } = options;
+  const flow = options.flow ?? 'unknown';
   const retry = options.attempt.interactive ? { ...options.retry, retries: 0 } : options.retry;
 
+  /** One attempt, counted: its outcome, its error's Kalisto code and AADSTS number, its duration. */
+  const attempt = async (budget: Budget, ask: ProviderAsk): Promise<AccessToken> => {
+    if (!telemetry?.enabled) return attemptOnce(budget, ask);
+    const started = performance.now();
+    const seconds = () => (performance.now() - started) / 1000;
+    try {
+      const token = await attemptOnce(budget, ask);
+      telemetry.tokenRequest(provider.name, flow, seconds());
+      return token;
+    } catch (error) {
+      const classified = isKalistoError(error)
+        ? error
+        : wrapPluginError(error, { kind: 'token', name: provider.name, action: 'Getting a token', redactor });
+      telemetry.tokenRequest(provider.name, flow, seconds(), classified);
+      throw error;
+    }
+  };
+
+  const attemptOnce = (budget: Budget, ask: ProviderAsk) =>
+    withinAttempt(
+      budget,
+      (signal) =>
+        provider.getToken({
+          scopes: ask.scopes,
+          ...(ask.user === undefined ? {} : { user: ask.user }),
+          forceRefresh: ask.forceRefresh,
+          signal,
+        }),
+      options.attempt,
+    );
+
   return async function call(ask: ProviderAsk, budget: Budget): Promise<AccessToken> {
-    const token = await withRetry(
-      () =>
-        withinAttempt(
-          budget,
-          (signal) =>
-            provider.getToken({
-              scopes: ask.scopes,
-              ...(ask.user === undefined ? {} : { user: ask.user }),
-              forceRefresh: ask.forceRefresh,
-              signal,
-            }),
-          options.attempt,
+    const token = await withRetry(() => attempt(budget, ask), retry, {
+      signal: budget.signal,
+      sleep: options.sleep,
+      random: options.random,
+      remainingMs: budget.remaining,
+      onRetry: ({ attempt: n, delayMs, error }) =>
+        logger.warn(
+          { provider: provider.name, attempt: n, delayMs, err: error },
+          'Token request failed; retrying.',
         ),
-      retry,
-      {
-        signal: budget.signal,
-        sleep: options.sleep,
-        random: options.random,
-        remainingMs: budget.remaining,
-        onRetry: ({ attempt: n, delayMs, error }) =>
-          logger.warn(
-            { provider: provider.name, attempt: n, delayMs, err: error },
-            'Token request failed; retrying.',
-          ),
-      },
-    ).catch((error: unknown) => {
+    }).catch((error: unknown) => {
       // A provider's own TokenError passes through wrapPluginError as it is: it may quote a server
       // text that echoes the secret, so the whole chain is scrubbed here.
       throw redactErrorChain(
