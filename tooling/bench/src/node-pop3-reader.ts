@@ -1,6 +1,7 @@
 /**
  * node-pop3 0.11 as a contender. It has no AUTH command, so the XOAUTH2 exchange goes through its
- * generic `command()`; RETR is lock-step and returns a string (dot-stuffing kept, final CRLF cut).
+ * generic `command()`; RETR is lock-step and returns a string (dot-stuffing kept, final CRLF cut, as
+ * its README documents: "resolve to {String} of mail stream").
  * Its errors may hold the AUTH line with the token: callers must never print them.
  */
 import Pop3Command from 'node-pop3';
@@ -8,13 +9,6 @@ import type { RawPop3Options } from './raw-pop3.js';
 
 /** A RETR that does not finish in this time is counted as stalled (node-pop3 looks for the terminator only at a chunk's end). */
 const STALL_MS = 3_000;
-
-export interface NodePop3Pass {
-  ms: number;
-  retrieved: number;
-  stalled: number;
-  bodies: Map<number, Buffer>;
-}
 
 async function login(options: RawPop3Options): Promise<Pop3Command> {
   // An IP address is no TLS server name (RFC 6066); node-pop3 would send the host as one.
@@ -48,23 +42,49 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T | typeof STALLED>
 }
 const STALLED = Symbol('stalled');
 
-/** Retrieves messages 1..count one at a time; a stalled RETR costs a new connection. Bodies as UTF-8 bytes. */
-export async function nodePop3Pass(options: RawPop3Options, count: number): Promise<NodePop3Pass> {
-  const bodies = new Map<number, Buffer>();
-  let stalled = 0;
-  const start = process.hrtime.bigint();
-  let client = await login(options);
-  for (let n = 1; n <= count; n++) {
-    const body = await within(client.RETR(n), STALL_MS).catch(() => STALLED);
-    if (typeof body !== 'string') {
-      stalled++;
-      client.QUIT().catch(() => {});
-      client = await login(options);
-      continue;
-    }
-    bodies.set(n, Buffer.from(body, 'utf8'));
+/** A logged-in node-pop3 client that downloads messages one at a time (it has no pipelining). */
+export class NodePop3Reader {
+  #client: Pop3Command;
+  readonly #options: RawPop3Options;
+
+  private constructor(client: Pop3Command, options: RawPop3Options) {
+    this.#client = client;
+    this.#options = options;
   }
-  const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  await within(client.QUIT(), 1_000).catch(() => {});
-  return { ms, retrieved: bodies.size, stalled, bodies };
+
+  static async open(options: RawPop3Options): Promise<NodePop3Reader> {
+    return new NodePop3Reader(await login(options), options);
+  }
+
+  /**
+   * RETR 1..count in lock-step; `onMessage` gets each body as node-pop3 returns it (a string). A RETR
+   * that stalls costs a new connection (counted in the time) and is left out. Returns the stalls.
+   */
+  async download(count: number, onMessage: (number: number, body: string) => void): Promise<number> {
+    let stalled = 0;
+    for (let n = 1; n <= count; n++) {
+      const body = await within(this.#client.RETR(n), STALL_MS).catch(() => STALLED);
+      if (typeof body !== 'string') {
+        stalled++;
+        this.#client.QUIT().catch(() => {});
+        this.#client = await login(this.#options);
+        continue;
+      }
+      onMessage(n, body);
+    }
+    return stalled;
+  }
+
+  async quit(): Promise<void> {
+    await within(this.#client.QUIT(), 1_000).catch(() => {});
+  }
+}
+
+/**
+ * node-pop3's documented contract for RETR is the response "of mail stream" as a string: the lines
+ * as sent (dot-stuffing kept), the terminator's CRLF dropped. This undoes exactly that (one leading
+ * dot per line, the final CRLF back), so that a body kept to the contract hashes as the message.
+ */
+export function messageFromContract(body: string): Buffer {
+  return Buffer.from(`${body.replace(/(^|\r\n)\./g, '$1')}\r\n`, 'utf8');
 }
