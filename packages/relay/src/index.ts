@@ -1,3 +1,11 @@
+// The telemetry set-up the relay runs on, so one import starts it for the relay and its Kalisto instance.
+export {
+  PROMETHEUS_CONTENT_TYPE,
+  type ServiceTelemetry,
+  type StartTelemetryOptions,
+  startTelemetry,
+  TelemetryConfigError,
+} from '@kalisto/opentelemetry';
 export { type AdminServerOptions, type HealthCheck, startAdminServer } from './admin-server.js';
 export { type AuthenticationResult, type Authenticator, createAuthenticator } from './authenticator.js';
 export {
@@ -8,7 +16,13 @@ export {
 } from './delivery-outcome.js';
 export { normalizeLineEndings } from './line-endings.js';
 export { createLockout, type Lockout, type LockoutState } from './lockout.js';
-export { createMetricsRegistry, type MetricsRegistry } from './metrics.js';
+export {
+  createMetricsRegistry,
+  type MetricsRegistry,
+  type MetricsSource,
+  RELAY_INSTRUMENTS,
+  type RelayInstrument,
+} from './metrics.js';
 export { createNetworkList, type NetworkList, parseNetwork } from './network-list.js';
 export { hashRelayPassword, parsePasswordHash, verifyPasswordHash } from './password-hash.js';
 export {
