@@ -5,7 +5,7 @@ import type { Pop3StatusLine } from './errors.js';
 export interface BodySink {
   /** The `+OK` status line, before the body (its octet count sizes the buffer). */
   begin?(status: Pop3StatusLine): void;
-  /** Called per body piece; a bound function, handed to the parser as is. */
+  /** Called per body piece; handed to the parser as is, so it must not need `this`. */
   readonly add: (chunk: Buffer, start: number, end: number) => void;
 }
 
@@ -18,7 +18,7 @@ const OCTETS = /^(\d{1,12})\b/;
  * larger than `limit`: the piece that would cross it throws `overflow()` instead of being copied
  * (the parser's caller then fails the connection), so a reply without end costs at most `limit`.
  */
-export class BodyCollector implements BodySink {
+export class BodyCollector {
   readonly #limit: number;
   readonly #overflow: () => Error;
   #target: Buffer | undefined;
@@ -40,7 +40,8 @@ export class BodyCollector implements BodySink {
     if (size > 0) this.#target = Buffer.allocUnsafe(size);
   }
 
-  readonly add = (chunk: Buffer, start: number, end: number): void => {
+  /** Copies bytes `start` to `end` of `chunk` (a prototype method: no closure per reply). */
+  add(chunk: Buffer, start: number, end: number): void {
     const needed = this.#length + (end - start);
     if (needed > this.#limit) throw this.#overflow();
     let target = this.#target;
@@ -53,7 +54,7 @@ export class BodyCollector implements BodySink {
     }
     chunk.copy(target, this.#length, start, end);
     this.#length = needed;
-  };
+  }
 
   buffer(): Buffer {
     const target = this.#target;
