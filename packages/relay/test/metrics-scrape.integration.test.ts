@@ -4,12 +4,15 @@
  * over HTTP says exactly that — N connections, N logins, N delivered — next to core's metrics
  * (one token request for all N sends). The Grafana dashboard is checked against the same scrape.
  */
+import { once } from 'node:events';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createKalisto, type Kalisto } from '@kalisto/core';
 import { INSTRUMENTS } from '@kalisto/core/plugin';
-import { type ServiceTelemetry, startTelemetry } from '@kalisto/opentelemetry';
+import { type ServiceTelemetry, startTelemetry, TelemetryConfigError } from '@kalisto/opentelemetry';
 import { smtp, smtps } from '@kalisto/protocol-smtp';
 import { FIXTURE, type Sandbox, startSandbox } from '@kalisto/sandbox';
 import { msalTokenProvider } from '@kalisto/token-msal';
@@ -28,6 +31,23 @@ let kalisto: Kalisto;
 let relay: Relay;
 let scrape: string;
 const logger = recordingLogger();
+let relayProperties: Record<string, string>;
+
+/** Sends one message through the relay's `submit` listener as the printer (its own session). */
+async function send(port: number | undefined, subject: string): Promise<void> {
+  const transport = createTransport({
+    host: '127.0.0.1',
+    port,
+    requireTLS: true,
+    tls: { ca: sandbox.ca },
+    auth: { user: PRINTER.user, pass: PRINTER.password },
+  });
+  try {
+    await transport.sendMail({ from: megan, to: adele, subject, text: 'Metrics run.' });
+  } finally {
+    transport.close();
+  }
+}
 
 beforeAll(async () => {
   sandbox = await startSandbox();
@@ -41,39 +61,21 @@ beforeAll(async () => {
     logger,
     telemetry,
   });
-  relay = createRelay({
-    kalisto,
-    logger,
-    telemetry,
-    properties: {
-      ...sandbox.properties,
-      'kalisto.relay.tls.cert': `file:${join(dir, 'relay.crt')}`,
-      'kalisto.relay.tls.key': `file:${join(dir, 'relay.key')}`,
-      'kalisto.relay.listener.submit.protocol': 'smtp',
-      'kalisto.relay.listener.submit.port': '0',
-      'kalisto.relay.listener.submit.tls': 'starttls',
-      'kalisto.relay.user.printer.password': await printerPasswordHash(),
-      'kalisto.relay.user.printer.mailbox': megan,
-      'kalisto.relay.admin.port': '0',
-    },
-  });
+  relayProperties = {
+    ...sandbox.properties,
+    'kalisto.relay.tls.cert': `file:${join(dir, 'relay.crt')}`,
+    'kalisto.relay.tls.key': `file:${join(dir, 'relay.key')}`,
+    'kalisto.relay.listener.submit.protocol': 'smtp',
+    'kalisto.relay.listener.submit.port': '0',
+    'kalisto.relay.listener.submit.tls': 'starttls',
+    'kalisto.relay.user.printer.password': await printerPasswordHash(),
+    'kalisto.relay.user.printer.mailbox': megan,
+    'kalisto.relay.admin.port': '0',
+  };
+  relay = createRelay({ kalisto, logger, telemetry, properties: relayProperties });
   await relay.start();
-  const port = relay.addresses.submit?.port;
-  for (let i = 0; i < SENDS; i++) {
-    // A transport per message: its own connection, STARTTLS and login at the relay.
-    const transport = createTransport({
-      host: '127.0.0.1',
-      port,
-      requireTLS: true,
-      tls: { ca: sandbox.ca },
-      auth: { user: PRINTER.user, pass: PRINTER.password },
-    });
-    try {
-      await transport.sendMail({ from: megan, to: adele, subject: `scrape ${i}`, text: 'Metrics run.' });
-    } finally {
-      transport.close();
-    }
-  }
+  // A transport per message: its own connection, STARTTLS and login at the relay.
+  for (let i = 0; i < SENDS; i++) await send(relay.addresses.submit?.port, `scrape ${i}`);
   const admin = relay.adminAddress;
   const response = await fetch(`http://${admin?.host}:${admin?.port}/metrics`);
   expect(response.status).toBe(200);
@@ -128,6 +130,58 @@ describe('/metrics after a scripted run', () => {
     expect(secrets.length).toBeGreaterThan(0);
     for (const [, secret] of secrets) expect(scrape).not.toContain(secret);
     expect(scrape).not.toMatch(/eyJ[\w-]{10,}/); // a JWT
+  });
+});
+
+describe('the relay with OTEL_* set and no telemetry given', () => {
+  it('starts its own and exports its metrics over OTLP; stop() flushes them', async () => {
+    const received: { path: string; body: string }[] = [];
+    const receiver = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => {
+        body += chunk.toString();
+      });
+      request.on('end', () => {
+        received.push({ path: request.url ?? '', body });
+        response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    receiver.listen(0, '127.0.0.1');
+    await once(receiver, 'listening');
+    try {
+      const endpoint = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+      const own = createRelay({
+        kalisto,
+        logger,
+        properties: relayProperties,
+        env: { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint },
+      });
+      await own.start();
+      await send(own.addresses.submit?.port, 'otlp');
+      expect(await own.metrics()).toMatch(
+        /^kalisto_relay_messages_total\{listener="submit",outcome="delivered"\} 1$/m,
+      );
+      await own.stop({ timeoutMs: 5_000 });
+      const metrics = received
+        .filter((r) => r.path === '/v1/metrics')
+        .map((r) => r.body)
+        .join('');
+      expect(metrics).toContain('"kalisto.relay.messages"');
+      expect(metrics).toContain('"kalisto-relay"'); // service.name
+    } finally {
+      receiver.closeAllConnections();
+      receiver.close();
+    }
+  });
+
+  it('a malformed OTEL_* variable fails createRelay, naming it', () => {
+    expect(() =>
+      createRelay({
+        kalisto,
+        properties: relayProperties,
+        env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' },
+      }),
+    ).toThrow(TelemetryConfigError);
   });
 });
 
