@@ -16,7 +16,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openSpoolQueue } from '../src/queue/index.js';
+import { DeliveryFailure, openSpoolQueue } from '../src/queue/index.js';
 import { thisOwner } from '../src/queue/spool-files.js';
 import {
   envelopeFor,
@@ -124,5 +124,55 @@ describe('spool claims', () => {
         .map((r) => r.id)
         .sort(),
     ).toEqual([claimed, other].sort());
+  });
+});
+
+describe('spool state in memory', () => {
+  it('delivers the bytes it accepted without reading its own file back (a file damaged after the 250 changes nothing)', async () => {
+    const path = join(root, `s${++counter}`);
+    const records = join(root, `rec-${counter}`);
+    const queue = await spoolWith(path);
+    const raw = messageFor(5);
+    const id = await queue.enqueue({ ...envelopeFor(5), raw });
+    // The file on disk is cut short after the 250: read back, it would be moved to corrupt/ instead.
+    const file = join(path, 'queue', `${id}.msg`);
+    writeFileSync(file, readFileSync(file).subarray(0, 40));
+    queue.start(recordingDeliver(records));
+    await eventually(() => readRecorded(records).length === 1, 'the delivery');
+    await queue.close();
+    const [delivered] = readRecorded(records);
+    expect(delivered?.id).toBe(id);
+    expect(delivered?.raw.equals(raw)).toBe(true);
+    expect(readdirSync(join(path, 'corrupt'))).toEqual([]);
+    expect(readdirSync(join(path, 'queue'))).toEqual([]);
+  });
+
+  it('sees a retry made by another process on the same spool: a message waiting for its backoff goes at once', async () => {
+    const path = join(root, `s${++counter}`);
+    const records = join(root, `rec-${counter}`);
+    const slow = { backoffBaseMs: 600_000, backoffMaxMs: 600_000 };
+    const queue = await openSpoolQueue({ kind: 'spool', path, pollIntervalMs: 20, ...FAST, ...slow });
+    const id = await queue.enqueue({ ...envelopeFor(6), raw: messageFor(6) });
+    let attempts = 0;
+    const record = recordingDeliver(records);
+    queue.start(async (item, raw, context) => {
+      if (++attempts === 1)
+        throw new DeliveryFailure({ transient: true, reply: '451 4.3.0 Try again later', code: 451 });
+      return record(item, raw, context);
+    });
+    await eventually(async () => (await queue.list())[0]?.attempts === 1, 'the first attempt to fail');
+    expect((await queue.list())[0]?.nextAttemptAt).toBeGreaterThan(Date.now() + 60_000);
+
+    // An operator's `kalisto relay queue retry` runs in another process: another queue on the directory.
+    const operator = await openSpoolQueue({ kind: 'spool', path, ...FAST, ...slow });
+    await operator.retry(id);
+    await operator.close();
+    await eventually(
+      () => readRecorded(records).length === 1,
+      'the retried message, well before its backoff',
+    );
+    await queue.close();
+    expect(readRecorded(records).map((r) => r.id)).toEqual([id]);
+    expect(attempts).toBe(2);
   });
 });

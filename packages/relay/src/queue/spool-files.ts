@@ -163,12 +163,15 @@ export async function writeAtomically(
 ): Promise<void> {
   const handle = await open(tmpPath, 'wx', 0o600);
   try {
-    for (const part of parts) {
-      let offset = 0;
-      while (offset < part.length) {
-        const { bytesWritten } = await handle.write(part, offset, part.length - offset);
-        offset += bytesWritten;
+    // One writev for all parts; a short write (rare) goes on from where it stopped.
+    const rest = [...parts];
+    while (rest.length > 0) {
+      let { bytesWritten } = await handle.writev(rest);
+      while (rest.length > 0 && bytesWritten >= (rest[0] as Buffer).length) {
+        bytesWritten -= (rest[0] as Buffer).length;
+        rest.shift();
       }
+      if (bytesWritten > 0) rest[0] = (rest[0] as Buffer).subarray(bytesWritten);
     }
     if (sync) await handle.sync();
   } catch (error) {

@@ -6,7 +6,13 @@
  * directory — exactly one wins. A claim whose process is gone (same host), whose token this
  * process does not know (its own pid, an earlier life) or whose lease ran out (not renewed for
  * `leaseMs`) is put back by whoever sees it first, again by one atomic rename.
+ *
+ * The files are the truth; what this process learnt stays in memory — the schedule, which
+ * messages have a state file (one listing of `state/` per scan, not a stat per message), the
+ * bodies it queued itself — so that delivering a message it queued costs a rename, a stat and an
+ * unlink, not a re-read. A restart rebuilds all of it from the files.
  */
+import { statSync } from 'node:fs';
 import { readdir, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError, type Logger } from '@kalisto/core';
@@ -50,6 +56,12 @@ const B = 'spool';
 const MSG = /^([0-9a-z]{9}-[0-9a-f]{12})\.msg$/;
 /** Temp files of another host are removed only when this old (we cannot ask whether it runs). */
 const FOREIGN_TMP_AGE_MS = 3_600_000;
+/**
+ * Bodies of messages this process queued are kept in memory until delivered, up to this many bytes
+ * in all, so that an attempt does not read back what was just written (the file stays the truth:
+ * past the budget, after a restart, or for messages other processes queued, the file is read).
+ */
+const BODIES_IN_MEMORY_MAX_BYTES = 32 * 1024 * 1024;
 
 /**
  * Tokens of the claims this process holds, across every queue instance in it: a claim with our pid
@@ -87,8 +99,14 @@ export async function openSpoolQueue(options: SpoolQueueOptions): Promise<Delive
 class SpoolQueue implements DeliveryQueue {
   readonly kind = 'spool' as const;
   private readonly owner: Owner = thisOwner();
-  /** Pending messages this process knows of: id → when due (epoch ms), and the state file it read. */
+  /**
+   * Pending messages this process knows of: id → when due (epoch ms), and the state file it read
+   * (its mtime; 0: none; -1: set here, the file is not yet read back).
+   */
   private readonly due = new DueSchedule<{ stateMtime: number }>();
+  /** Messages this process queued and has not delivered yet, as written (see BODIES_IN_MEMORY_MAX_BYTES). */
+  private readonly bodies = new Map<string, { header: SpoolHeader; raw: Buffer }>();
+  private bodyBytes = 0;
   private readonly flights = new Map<string, Flight>();
   private readonly abort = new AbortController();
   private readonly syncQueueDir: () => Promise<void>;
@@ -135,9 +153,20 @@ class SpoolQueue implements DeliveryQueue {
         },
       );
     }
+    if (this.bodyBytes + request.raw.length <= BODIES_IN_MEMORY_MAX_BYTES) {
+      this.bodies.set(id, { header, raw: request.raw });
+      this.bodyBytes += request.raw.length;
+    }
     this.due.set(id, { at: 0, stateMtime: -1 });
     if (this.deliver) setImmediate(() => this.pump());
     return id;
+  }
+
+  private forgetBody(id: string): void {
+    const body = this.bodies.get(id);
+    if (!body) return;
+    this.bodies.delete(id);
+    this.bodyBytes -= body.raw.length;
   }
 
   start(deliver: Deliver): void {
@@ -203,6 +232,7 @@ class SpoolQueue implements DeliveryQueue {
       try {
         await unlink(this.paths.message(dir, id));
         this.due.delete(id);
+        this.forgetBody(id);
         await unlink(this.paths.state(id)).catch(() => {});
         return;
       } catch (error) {
@@ -242,6 +272,8 @@ class SpoolQueue implements DeliveryQueue {
       );
       this.abort.abort();
     }
+    this.bodies.clear();
+    this.bodyBytes = 0;
   }
 
   /** Removes temp files that a dead process left (a crash before rename): never read as messages. */
@@ -276,11 +308,21 @@ class SpoolQueue implements DeliveryQueue {
    */
   private async scan(): Promise<void> {
     const present = new Set<string>();
-    for (const name of await this.names('queue')) {
+    const queued = await this.names('queue');
+    // Listed after queue/: a message put back there had its state written before, so it shows here.
+    const withState = new Set(
+      (await this.names('state')).filter((name) => name.endsWith('.json')).map((name) => name.slice(0, -5)),
+    );
+    for (const name of queued) {
       const id = MSG.exec(name)?.[1];
       if (!id || this.flights.has(id)) continue;
       present.add(id);
       const known = this.due.get(id);
+      if (!withState.has(id)) {
+        // Never failed (or its state is gone): due now, nothing to read.
+        if (known === undefined || known.stateMtime !== 0) this.due.set(id, { at: 0, stateMtime: 0 });
+        continue;
+      }
       const mtime = await mtimeOf(this.paths.state(id));
       if (known === undefined || known.stateMtime !== mtime) {
         const saved = await readState(this.paths.state(id));
@@ -289,7 +331,10 @@ class SpoolQueue implements DeliveryQueue {
     }
     // Gone from queue/ (claimed elsewhere, dropped); entries set here since the listing (-1) stay.
     for (const id of [...this.due.ids()]) {
-      if (!present.has(id) && this.due.get(id)?.stateMtime !== -1) this.due.delete(id);
+      if (!present.has(id) && this.due.get(id)?.stateMtime !== -1) {
+        this.due.delete(id);
+        this.forgetBody(id);
+      }
     }
     for (const name of await this.names('active')) await this.recoverIfStale(name);
     await this.sweepTmp();
@@ -371,12 +416,17 @@ class SpoolQueue implements DeliveryQueue {
 
   private async attempt(id: string, token: string, deliver: Deliver): Promise<void> {
     const claimPath = join(this.paths.dir('active'), claimName(id, this.owner, token));
+    const kept = this.bodies.get(id);
     try {
-      // Fresh mtime before the claim exists (rename keeps it): a claim never looks lease-expired.
-      await touch(this.paths.message('queue', id));
+      // The claim keeps the file's mtime (rename), and others judge a claim's lease by it: a file
+      // older than half a lease is touched first. One this process wrote that recently needs no touch.
+      if (!kept || Date.now() - kept.header.enqueuedAt >= this.tuning.leaseMs / 2) {
+        await touch(this.paths.message('queue', id));
+      }
       await rename(this.paths.message('queue', id), claimPath);
     } catch (error) {
       if (!isMissing(error)) this.logger.error({ err: error, id }, 'Claiming a spooled message failed');
+      this.forgetBody(id);
       return; // another worker has it, or it was dropped
     }
     const heartbeat = setInterval(
@@ -386,14 +436,17 @@ class SpoolQueue implements DeliveryQueue {
       Math.max(Math.floor(this.tuning.leaseMs / 4), 25),
     );
     try {
-      const saved = await readState(this.paths.state(id));
+      // No state file (the usual case) is a message that never failed: one stat, no read.
+      const saved = statSync(this.paths.state(id), { throwIfNoEntry: false })
+        ? await readState(this.paths.state(id))
+        : { attempts: 0 };
       if ((saved.nextAttemptAt ?? 0) > Date.now()) {
         // Another process rescheduled it after we learnt of it: not due yet.
         await rename(claimPath, this.paths.message('queue', id));
         this.due.set(id, { at: saved.nextAttemptAt as number, stateMtime: -1 });
         return;
       }
-      const decoded = decodeMessage(await readFile(claimPath));
+      const decoded = kept ?? decodeMessage(await readFile(claimPath));
       if (!decoded || decoded.header.id !== id) {
         await rename(claimPath, join(this.paths.dir('corrupt'), `${id}.msg`));
         this.logger.error(
@@ -412,10 +465,13 @@ class SpoolQueue implements DeliveryQueue {
         return;
       }
       await unlink(claimPath);
+      this.forgetBody(id);
       if (saved.attempts > 0 || saved.lastFailure) await unlink(this.paths.state(id)).catch(() => {});
       notify(this.observerOf(), this.logger, 'delivered', item, receipt);
     } catch (error) {
-      // Bookkeeping failed (disk trouble): the claim stays and is recovered as interrupted later.
+      // Bookkeeping failed (disk trouble): the claim stays and is recovered as interrupted later,
+      // by whichever process sees it first: from its file.
+      this.forgetBody(id);
       this.logger.error({ err: error, id }, 'Spool bookkeeping failed; the message will be retried');
     } finally {
       clearInterval(heartbeat);
@@ -445,6 +501,7 @@ class SpoolQueue implements DeliveryQueue {
     }
     await writeState(this.paths, item.id, { attempts, lastFailure: outcome.failure }, this.owner, true);
     await rename(claimPath, this.paths.message('dead', item.id));
+    this.forgetBody(item.id);
     await fsyncDir(this.paths.dir('dead'));
     this.logger.error(
       {
@@ -463,7 +520,7 @@ class SpoolQueue implements DeliveryQueue {
     return this.tuning.observer;
   }
 
-  private async names(dir: 'tmp' | 'queue' | 'active' | 'dead'): Promise<string[]> {
+  private async names(dir: 'tmp' | 'queue' | 'active' | 'dead' | 'state'): Promise<string[]> {
     try {
       return await readdir(this.paths.dir(dir));
     } catch (error) {
