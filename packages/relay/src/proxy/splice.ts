@@ -12,11 +12,35 @@ export interface SpliceEnd {
   upstreamError?: Error;
 }
 
-/** Bytes from `from` to `to`, pausing `from` while `to` is full; `from`'s end ends `to`. */
+/**
+ * How much may wait in `to` before `from` is paused. Above a socket's 16 KiB high-water mark, so
+ * that the TLS records that arrive together (16 KiB each) can leave in one write.
+ */
+export const SPLICE_BUFFER_BYTES = 128 * 1024;
+
+/**
+ * Bytes from `from` to `to`, pausing `from` while `to` holds more than {@link SPLICE_BUFFER_BYTES};
+ * `from`'s end ends `to`. The first chunk of an event-loop turn is written at once (a short reply
+ * such as a NOOP's waits for nothing); the chunks that follow in the same turn — a TLS socket emits
+ * one per record — are corked and leave together in one writev when the turn's I/O is done.
+ */
 function forward(from: Socket, to: Socket): void {
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    to.uncork();
+  };
   from.on('data', (chunk: Buffer) => {
-    if (!to.destroyed && !to.write(chunk)) from.pause();
+    if (to.destroyed) return;
+    to.write(chunk);
+    if (!corked) {
+      corked = true;
+      to.cork();
+      setImmediate(uncork);
+    }
+    if (to.writableLength > SPLICE_BUFFER_BYTES) from.pause();
   });
+  // 'drain' follows any write that found the buffer above the high-water mark, once it is empty.
   to.on('drain', () => from.resume());
   from.once('end', () => to.end());
 }
