@@ -5,9 +5,7 @@
  */
 import type { OAuthSettings } from '../config/types.js';
 import type { Logger } from '../logging/logger.js';
-
-/** What kind of credential expires (the `kalisto.credential.kind` attribute). */
-export type CredentialKind = 'certificate' | 'client_secret' | 'refresh_token';
+import type { CredentialKind } from '../telemetry/index.js';
 
 /** Days before expiry at which a warning is logged, each once per process. */
 export const CREDENTIAL_WARNING_DAYS: readonly number[] = [30, 7, 1];

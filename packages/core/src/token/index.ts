@@ -13,6 +13,21 @@ export {
 } from './claims.js';
 export { type Clock, systemClock } from './clock.js';
 export {
+  CREDENTIAL_WARNING_DAYS,
+  type CredentialExpiry,
+  type CredentialExpiryFinding,
+  configuredCredentialExpiries,
+  credentialExpiryFinding,
+  REFRESH_TOKEN_LIFETIME,
+  refreshTokenExpiresAt,
+  refreshTokenNeedsRenewal,
+} from './credential-expiry.js';
+export {
+  type CredentialExpiryWatch,
+  type CredentialExpiryWatchOptions,
+  watchCredentialExpiry,
+} from './credential-expiry-watch.js';
+export {
   type CredentialMaterial,
   type CredentialVerifier,
   type CredentialVerifierOptions,
