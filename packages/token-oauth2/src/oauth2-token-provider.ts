@@ -13,9 +13,11 @@ import {
   credentialMaterial,
   defineTokenProvider,
   identityPlatformAgent,
+  refreshTokenExpiresAt,
   type TokenProvider,
   type TokenProviderContext,
   type TokenRequest,
+  watchCredentialExpiry,
 } from '@kalisto/core/plugin';
 
 import type { OAuth2TokenProviderOptions } from './options.js';
@@ -79,6 +81,9 @@ export function createOAuth2TokenProvider(
       : [];
   for (const [label, value] of extra) context.bindCredential?.(label, value);
   const verifier = createCredentialVerifier(credentialMaterial(oauth, extra));
+  // This provider sends the client secret, never a certificate.
+  const expiry = watchCredentialExpiry(context, { provider: PROVIDER_NAME, certificates: false });
+  const refreshTokenOf = (user: string | undefined) => `refresh token of ${user ?? 'the user'}`;
   const stores = new Map<string, RefreshTokenStore>();
   const storeFor = (user: string | undefined): RefreshTokenStore => {
     const id = user?.toLowerCase() ?? '';
@@ -96,14 +101,24 @@ export function createOAuth2TokenProvider(
     return store;
   };
 
-  /** Runs a delegated grant and keeps the refresh token it returns (rotated or new). */
+  /** Runs a delegated grant and keeps the refresh token it returns (rotated or new), tracking its age. */
   const delegated = async (
     request: TokenRequest,
     grant: Record<string, string>,
     store: RefreshTokenStore,
+    user: string | undefined,
   ) => {
     const token = await requestToken(endpoint, { grant, scopes: request.scopes, signal: request.signal });
-    if (token.refreshToken !== undefined) await store.set(token.refreshToken);
+    if (token.refreshToken !== undefined) {
+      await store.set(token.refreshToken);
+      const issuedAt = store.issuedAt();
+      if (issuedAt !== undefined)
+        expiry.track({
+          kind: 'refresh_token',
+          subject: refreshTokenOf(user),
+          expiresAt: refreshTokenExpiresAt(issuedAt),
+        });
+    }
     return token;
   };
 
@@ -128,7 +143,7 @@ export function createOAuth2TokenProvider(
         ]);
       }
       const grant = { grant_type: 'password', username: user, password: oauth.password.reveal() };
-      return delegated(request, grant, storeFor(user));
+      return delegated(request, grant, storeFor(user), user);
     },
 
     refresh_token: async (request) => {
@@ -145,12 +160,29 @@ export function createOAuth2TokenProvider(
           },
         );
       }
+      // Every call here redeems the refresh token, which renews it: one idle for weeks (the token
+      // manager served cached access tokens meanwhile) is renewed by the next request that gets here.
+      const issuedAt = store.issuedAt();
       try {
-        return await delegated(request, { grant_type: 'refresh_token', refresh_token: refreshToken }, store);
+        return await delegated(
+          request,
+          { grant_type: 'refresh_token', refresh_token: refreshToken },
+          store,
+          user,
+        );
       } catch (error) {
         // A refused refresh token never works again: forget it so that it is not sent over and over.
-        if (isKalistoError(error) && (error as TokenError).oauthError === 'invalid_grant')
+        if (isKalistoError(error) && (error as TokenError).oauthError === 'invalid_grant') {
+          expiry.forget(refreshTokenOf(user));
           await store.delete();
+        } else if (issuedAt !== undefined) {
+          // Not renewed this time (the platform unreachable): say how long the old one has left.
+          expiry.track({
+            kind: 'refresh_token',
+            subject: refreshTokenOf(user),
+            expiresAt: refreshTokenExpiresAt(issuedAt),
+          });
+        }
         throw error;
       }
     },
@@ -162,6 +194,7 @@ export function createOAuth2TokenProvider(
     name: PROVIDER_NAME,
     async getToken(request): Promise<AccessToken> {
       request.signal?.throwIfAborted();
+      expiry.checkConfigured();
       const token = await grant(request);
       const account = request.user ?? oauth.user;
       return {
@@ -172,7 +205,10 @@ export function createOAuth2TokenProvider(
       };
     },
     // The agent's close() is idempotent (and defineTokenProvider makes this one so too).
-    close: () => agent.close(),
+    close: () => {
+      expiry.close();
+      return agent.close();
+    },
   };
 }
 

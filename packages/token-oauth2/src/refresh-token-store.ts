@@ -28,7 +28,10 @@ export function refreshTokenKey(parts: RefreshTokenKeyParts): string {
 
 interface StoredRefreshToken {
   refreshToken: string;
-  /** Epoch ms of the write, for diagnostics. */
+  /**
+   * Epoch ms of the write: when the identity platform issued this refresh token (each redemption
+   * returns a new one), so its 90-day inactivity window starts here. Not secret.
+   */
   storedAt: number;
   /** Proves which credential obtained it (see `createCredentialVerifier` in core). */
   verifier: VerifierRecord;
@@ -37,6 +40,8 @@ interface StoredRefreshToken {
 /** The newest refresh token of one user: in this process, and in the session's cache backend when there is one. */
 export interface RefreshTokenStore {
   get(): Promise<string | undefined>;
+  /** When the refresh token the last `get()` or `set()` saw was issued (epoch ms); undefined if unknown. */
+  issuedAt(): number | undefined;
   set(refreshToken: string): Promise<void>;
   /** Forgets the refresh token: here, and in the backend when the entry there is this credential's. */
   delete(): Promise<void>;
@@ -49,6 +54,8 @@ export interface RefreshTokenStoreOptions {
   logger: Logger;
   /** Binds stored refresh tokens to the session's credential. */
   verifier: CredentialVerifier;
+  /** Epoch ms; default `Date.now`. */
+  now?: () => number;
 }
 
 /**
@@ -59,39 +66,50 @@ export interface RefreshTokenStoreOptions {
  * deleted. A failing backend is logged and the memory copy used.
  */
 export function refreshTokenStore(options: RefreshTokenStoreOptions): RefreshTokenStore {
-  const { backend, key, ttlMs, logger, verifier } = options;
+  const { backend, key, ttlMs, logger, verifier, now = Date.now } = options;
   let memory: string | undefined;
+  let memoryIssuedAt: number | undefined;
   const warn = (error: unknown, what: string) =>
     logger.warn(
       { provider: 'oauth2', backend: backend?.name, err: error },
       `Could not ${what} the refresh token in the cache`,
     );
 
-  /** The backend's refresh token, if this credential stored it. */
-  async function stored(backend: CacheBackend): Promise<string | undefined> {
+  /** The backend's refresh token and when it was issued, if this credential stored it. */
+  async function stored(
+    backend: CacheBackend,
+  ): Promise<{ refreshToken: string; issuedAt: number | undefined } | undefined> {
     const entry = await backend.get<Partial<StoredRefreshToken>>(key);
     const refreshToken = entry?.refreshToken;
     if (typeof refreshToken !== 'string' || refreshToken === '') return undefined;
-    return (await verifier.verify(key, refreshToken, entry?.verifier)) ? refreshToken : undefined;
+    if (!(await verifier.verify(key, refreshToken, entry?.verifier))) return undefined;
+    const issuedAt = typeof entry?.storedAt === 'number' ? entry.storedAt : undefined;
+    return { refreshToken, issuedAt };
   }
 
   return {
     async get() {
       if (backend === undefined) return memory;
       try {
-        memory = (await stored(backend)) ?? memory;
+        const found = await stored(backend);
+        if (found !== undefined) {
+          memory = found.refreshToken;
+          memoryIssuedAt = found.issuedAt;
+        }
       } catch (error) {
         warn(error, 'read');
       }
       return memory;
     },
+    issuedAt: () => memoryIssuedAt,
     async set(refreshToken) {
       memory = refreshToken;
+      memoryIssuedAt = now();
       if (backend === undefined) return;
       try {
         const entry: StoredRefreshToken = {
           refreshToken,
-          storedAt: Date.now(),
+          storedAt: memoryIssuedAt,
           verifier: await verifier.sign(key, refreshToken),
         };
         await backend.set(key, entry, ttlMs);
@@ -101,6 +119,7 @@ export function refreshTokenStore(options: RefreshTokenStoreOptions): RefreshTok
     },
     async delete() {
       memory = undefined;
+      memoryIssuedAt = undefined;
       if (backend === undefined) return;
       try {
         if ((await stored(backend)) !== undefined) await backend.delete(key);
