@@ -38,12 +38,40 @@ export interface BackendCachePluginOptions {
   logger: Logger;
   /** Binds the persisted cache to the session's credential (see `credentialMaterial` in core). */
   verifier: CredentialVerifier;
+  /** Epoch ms; default `Date.now`. */
+  now?: () => number;
 }
 
 /** What the backend holds: MSAL's serialised cache and the proof of the credential that wrote it. */
 interface PersistedMsalCache {
   cache: string;
   verifier: VerifierRecord;
+  /**
+   * Epoch ms when the refresh token in `cache` was issued (MSAL redeemed the previous one, or a
+   * sign-in): its 90-day inactivity window starts here. Not secret. Absent in earlier entries.
+   */
+  refreshedAt?: number;
+}
+
+/** A cache plugin that also knows when the persisted refresh token was issued. */
+export interface BackendCachePlugin extends ICachePlugin {
+  /** When the refresh token MSAL last loaded or wrote was issued (epoch ms); undefined if unknown. */
+  refreshTokenIssuedAt(): number | undefined;
+}
+
+/** A digest of the refresh tokens in a serialised MSAL cache: it changes when MSAL redeems (rotates) one. */
+function refreshTokenDigest(cache: string): string {
+  let secrets: string[] = [];
+  try {
+    const tokens = (JSON.parse(cache) as { RefreshToken?: Record<string, { secret?: unknown }> })
+      .RefreshToken;
+    secrets = Object.values(tokens ?? {})
+      .map((entry) => String(entry?.secret ?? ''))
+      .sort();
+  } catch {
+    // Not MSAL's JSON: no refresh token to follow.
+  }
+  return createHash('sha256').update(JSON.stringify(secrets)).digest('hex');
 }
 
 /**
@@ -58,9 +86,12 @@ interface PersistedMsalCache {
  *
  * A failing backend is logged and skipped: the process carries on with MSAL's memory.
  */
-export function backendCachePlugin(options: BackendCachePluginOptions): ICachePlugin {
-  const { backend, key, ttlMs, logger, verifier } = options;
+export function backendCachePlugin(options: BackendCachePluginOptions): BackendCachePlugin {
+  const { backend, key, ttlMs, logger, verifier, now = Date.now } = options;
+  let digest: string | undefined;
+  let refreshedAt: number | undefined;
   return {
+    refreshTokenIssuedAt: () => refreshedAt,
     async beforeCacheAccess(context: TokenCacheContext): Promise<void> {
       let stored: unknown;
       try {
@@ -70,11 +101,15 @@ export function backendCachePlugin(options: BackendCachePluginOptions): ICachePl
         return;
       }
       if (stored === undefined) return;
-      const { cache, verifier: record } = (
-        typeof stored === 'object' && stored !== null ? stored : {}
-      ) as Partial<PersistedMsalCache>;
+      const {
+        cache,
+        verifier: record,
+        refreshedAt: issued,
+      } = (typeof stored === 'object' && stored !== null ? stored : {}) as Partial<PersistedMsalCache>;
       if (typeof cache === 'string' && cache !== '' && (await verifier.verify(key, cache, record))) {
         context.tokenCache.deserialize(cache);
+        digest = refreshTokenDigest(cache);
+        refreshedAt = typeof issued === 'number' ? issued : undefined;
         return;
       }
       logger.debug(
@@ -86,7 +121,10 @@ export function backendCachePlugin(options: BackendCachePluginOptions): ICachePl
       if (!context.cacheHasChanged) return;
       try {
         const cache = context.tokenCache.serialize();
-        const entry: PersistedMsalCache = { cache, verifier: await verifier.sign(key, cache) };
+        const written = refreshTokenDigest(cache);
+        if (written !== digest || refreshedAt === undefined) refreshedAt = now();
+        digest = written;
+        const entry: PersistedMsalCache = { cache, verifier: await verifier.sign(key, cache), refreshedAt };
         await backend.set(key, entry, ttlMs);
       } catch (error) {
         logger.warn(

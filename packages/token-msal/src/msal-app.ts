@@ -28,7 +28,7 @@ type ClientCredential = Pick<NodeAuthOptions, 'clientSecret' | 'clientCertificat
 export function clientCredential(oauth: OAuthSettings): ClientCredential | undefined {
   if (oauth.certificate !== undefined) {
     const hex = oauth.certificate.thumbprint.replace(/[^0-9a-f]/gi, '').toUpperCase();
-    const privateKey = oauth.certificate.privateKey.reveal();
+    const privateKey = withoutCertificates(oauth.certificate.privateKey.reveal());
     if (hex.length === 40) return { clientCertificate: { thumbprint: hex, privateKey } };
     if (hex.length === 64) return { clientCertificate: { thumbprintSha256: hex, privateKey } };
     throw new ConfigError([
@@ -41,6 +41,16 @@ export function clientCredential(oauth: OAuthSettings): ClientCredential | undef
   }
   if (oauth.clientSecret !== undefined) return { clientSecret: oauth.clientSecret.reveal() };
   return undefined;
+}
+
+const CERTIFICATE_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----\s*/g;
+
+/**
+ * The private key alone from a PEM that may carry the certificate too (`openssl pkcs12 -nodes`
+ * writes both; core reads the certificate's expiry from it): MSAL's signer wants only the key.
+ */
+export function withoutCertificates(pem: string): string {
+  return pem.includes('-----BEGIN CERTIFICATE-----') ? pem.replace(CERTIFICATE_BLOCK, '').trim() : pem;
 }
 
 /** MSAL's configuration: offline authority metadata, our network client and logger, no PII in logs. */

@@ -8,12 +8,14 @@ import {
   type TokenProviderDefinition,
 } from '@kalisto/core';
 import {
+  type CredentialExpiryWatch,
   type CredentialMaterial,
   credentialMaterial,
   defineTokenProvider,
   identityPlatformAgent,
   type TokenProvider,
   type TokenProviderContext,
+  watchCredentialExpiry,
 } from '@kalisto/core/plugin';
 
 import { PROVIDER_NAME, toTokenError } from './errors.js';
@@ -62,8 +64,15 @@ export function createMsalTokenProvider(
   });
   const settings: MsalAppSettings = { oauth: config.oauth, networkClient, logger };
   let flow: Flow;
+  let expiry: CredentialExpiryWatch;
   try {
-    flow = createFlow(config.oauth.flow, settings, context, options);
+    expiry = watchCredentialExpiry(context, { provider: PROVIDER_NAME });
+    try {
+      flow = createFlow(config.oauth.flow, settings, context, options, expiry);
+    } catch (error) {
+      expiry.close();
+      throw error;
+    }
   } catch (error) {
     void agent.close();
     throw error;
@@ -72,6 +81,7 @@ export function createMsalTokenProvider(
     name: PROVIDER_NAME,
     async getToken(request) {
       request.signal?.throwIfAborted();
+      expiry.checkConfigured();
       const call: TrackedCall = { signal: request.signal };
       try {
         const result = await untilAborted(
@@ -85,7 +95,10 @@ export function createMsalTokenProvider(
       }
     },
     // The agent's close() is idempotent (and defineTokenProvider makes this one so too).
-    close: () => agent.close(),
+    close: () => {
+      expiry.close();
+      return agent.close();
+    },
   };
 }
 
@@ -94,6 +107,7 @@ function createFlow(
   settings: MsalAppSettings,
   context: TokenProviderContext,
   options: MsalTokenProviderOptions,
+  expiry: CredentialExpiryWatch,
 ): Flow {
   const extra = providerCredential(flow, options);
   for (const [label, value] of extra) context.bindCredential?.(label, value);
@@ -102,6 +116,7 @@ function createFlow(
     cache: context.cache,
     cacheTtlMs: options.cacheTtlMs,
     credential: credentialMaterial(settings.oauth, extra),
+    expiry,
   };
   if (options.signIn !== undefined)
     return explicitSignInFlow(flow, delegated, settings, options, options.signIn);

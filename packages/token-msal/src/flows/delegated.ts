@@ -6,8 +6,20 @@ import type {
   PublicClientApplication,
 } from '@azure/msal-node';
 import { type CacheBackend, ConfigError } from '@kalisto/core';
-import { type CredentialMaterial, createCredentialVerifier, type TokenRequest } from '@kalisto/core/plugin';
-import { backendCachePlugin, DEFAULT_MSAL_CACHE_TTL_MS, msalCacheKey } from '../cache-plugin.js';
+import {
+  type CredentialExpiryWatch,
+  type CredentialMaterial,
+  createCredentialVerifier,
+  refreshTokenExpiresAt,
+  refreshTokenNeedsRenewal,
+  type TokenRequest,
+} from '@kalisto/core/plugin';
+import {
+  type BackendCachePlugin,
+  backendCachePlugin,
+  DEFAULT_MSAL_CACHE_TTL_MS,
+  msalCacheKey,
+} from '../cache-plugin.js';
 import { needsSignIn } from '../errors.js';
 import {
   clientCredential,
@@ -47,6 +59,16 @@ export interface DelegatedFlowOptions {
   signInWhenRefused: boolean;
   /** Sign in without looking at the cache first (an explicit login); the result replaces the cached account's tokens. */
   signInFirst?: boolean;
+  /** Tracks the persisted refresh token's age (warnings, the expiry gauge). */
+  expiry?: CredentialExpiryWatch | undefined;
+  /** Epoch ms; default `Date.now`. */
+  now?: () => number;
+}
+
+interface UserApp {
+  app: DelegatedApp;
+  /** Absent without a cache backend: MSAL's memory only, no age to follow. */
+  plugin: BackendCachePlugin | undefined;
 }
 
 /**
@@ -55,14 +77,14 @@ export interface DelegatedFlowOptions {
  * `signIn` — the password, a device code or an imported refresh token.
  */
 export function delegatedFlow(options: DelegatedFlowOptions): Flow {
-  const { settings } = options;
-  const apps = new Map<string, DelegatedApp>();
+  const { settings, expiry, now = Date.now } = options;
+  const apps = new Map<string, UserApp>();
   const verifier = createCredentialVerifier(options.credential);
 
-  function appFor(user: string | undefined): DelegatedApp {
+  function appFor(user: string | undefined): UserApp {
     const id = user?.toLowerCase() ?? '';
-    let app = apps.get(id);
-    if (app === undefined) {
+    let entry = apps.get(id);
+    if (entry === undefined) {
       const cachePlugin =
         options.cache === undefined
           ? undefined
@@ -76,30 +98,57 @@ export function delegatedFlow(options: DelegatedFlowOptions): Flow {
               ttlMs: options.cacheTtlMs ?? DEFAULT_MSAL_CACHE_TTL_MS,
               logger: settings.logger,
               verifier,
+              now,
             });
       const appSettings = { ...settings, cachePlugin };
       const confidential = options.client === 'auto' && clientCredential(settings.oauth) !== undefined;
-      app = confidential ? createConfidentialApp(appSettings) : createPublicApp(appSettings);
-      apps.set(id, app);
+      const app = confidential ? createConfidentialApp(appSettings) : createPublicApp(appSettings);
+      entry = { app, plugin: cachePlugin };
+      apps.set(id, entry);
     }
-    return app;
+    return entry;
+  }
+
+  /** Reports the persisted refresh token's expiry (90 days after it was issued). */
+  function track(plugin: BackendCachePlugin | undefined, user: string | undefined, issuedAt?: number): void {
+    const issued = issuedAt ?? plugin?.refreshTokenIssuedAt();
+    if (expiry === undefined || issued === undefined) return;
+    expiry.track({
+      kind: 'refresh_token',
+      subject: `refresh token of ${user ?? 'the user'}`,
+      expiresAt: refreshTokenExpiresAt(issued),
+    });
   }
 
   return {
     async acquire(request: TokenRequest, call: TrackedCall) {
       const user = request.user ?? settings.oauth.user;
-      const app = appFor(user);
+      const { app, plugin } = appFor(user);
       const scopes = [...request.scopes];
       const account = options.signInFirst ? undefined : await cachedAccount(app, user);
       if (account !== undefined) {
+        // Entra ID refuses a refresh token unused for 90 days: one idle past the threshold (or of
+        // unknown age) is redeemed now, which renews it, instead of dying unnoticed.
+        const issuedAt = plugin?.refreshTokenIssuedAt();
+        const renew = plugin !== undefined && refreshTokenNeedsRenewal(issuedAt, now());
         try {
-          return await app.acquireTokenSilent({
+          const result = await app.acquireTokenSilent({
             account,
             scopes,
-            forceRefresh: request.forceRefresh === true,
+            forceRefresh: request.forceRefresh === true || renew,
             correlationId: randomUUID(),
           });
+          if (renew && issuedAt !== undefined) {
+            settings.logger.info(
+              { provider: 'msal', user, idleDays: Math.floor((now() - issuedAt) / 86_400_000) },
+              'Redeemed an idle refresh token before it expires of inactivity',
+            );
+          }
+          track(plugin, user);
+          return result;
         } catch (error) {
+          // Not renewed: say how long the old one has left (expired: how to sign in again).
+          if (renew) track(plugin, user, issuedAt);
           if (!options.signInWhenRefused || !needsSignIn(error, call.failure)) throw error;
           settings.logger.info(
             { provider: 'msal', user },
@@ -108,7 +157,15 @@ export function delegatedFlow(options: DelegatedFlowOptions): Flow {
           call.failure = undefined;
         }
       }
-      return options.signIn({ app, scopes, user, signal: request.signal, correlationId: randomUUID() });
+      const result = await options.signIn({
+        app,
+        scopes,
+        user,
+        signal: request.signal,
+        correlationId: randomUUID(),
+      });
+      track(plugin, user);
+      return result;
     },
   };
 }
