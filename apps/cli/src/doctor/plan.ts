@@ -16,6 +16,7 @@ import { IDENTITY_PLAIN_PORT_HINT, IDENTITY_SETTINGS, plainPortHint } from '../h
 import { plural } from '../text.js';
 import { tokenCacheFinding } from './cache.js';
 import type { Check } from './checks.js';
+import { expiryChecks } from './expiry.js';
 import { GRAPH, graphChecks } from './graph.js';
 import {
   type EndpointAdvice,
@@ -206,6 +207,8 @@ export function planChecks(options: DoctorPlanOptions): Check[] {
     checks.push(
       ...graphChecks({ config, session: options.session, operations: graphOperations(config), now }),
     );
+
+  checks.push(...expiryChecks({ config, session: options.session, now }));
 
   checks.push({
     id: 'cache',
