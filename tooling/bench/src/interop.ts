@@ -24,14 +24,15 @@ export interface InteropServers {
   /** A fresh access token for `upn`, minted by the sandbox (what the raw clients log in with). */
   token(upn: string): Promise<string>;
   /**
-   * Session properties of a delegated session of the reader with `protocol` pointed at 127.0.0.1:port
-   * (implicit TLS, or STARTTLS required when `tls` is false), plus `extra`.
+   * Session properties of a delegated session of `user` (default: the reader) with `protocol`
+   * pointed at 127.0.0.1:port (implicit TLS, or STARTTLS required when `tls` is false), plus `extra`.
    */
   properties(
     protocol: string,
     port: number,
     tls: boolean,
     extra?: Record<string, string>,
+    user?: { upn: string; password: string },
   ): Record<string, string>;
   stop(): Promise<void>;
 }
@@ -62,7 +63,7 @@ export async function startInteropServers(sandbox: SandboxProcess): Promise<Inte
     postfix,
     fixtures,
     token: (upn) => sandbox.request<string>({ op: 'mintToken', upn }),
-    properties(protocol, port, tls, extra = {}) {
+    properties(protocol, port, tls, extra = {}, user = reader) {
       const p = `mail.${protocol}`;
       return {
         ...sandbox.properties,
@@ -70,9 +71,9 @@ export async function startInteropServers(sandbox: SandboxProcess): Promise<Inte
         'o365.oauth.clientId': fixtures.publicClientId,
         'o365.oauth.clientSecret': '',
         'o365.oauth.scope': DELEGATED_SCOPES,
-        'o365.user': reader.upn,
-        'o365.password': reader.password,
-        [`${p}.user`]: reader.upn,
+        'o365.user': user.upn,
+        'o365.password': user.password,
+        [`${p}.user`]: user.upn,
         [`${p}.host`]: '127.0.0.1',
         [`${p}.port`]: String(port),
         [`${p}.ssl.enable`]: String(tls),

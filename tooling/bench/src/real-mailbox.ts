@@ -29,36 +29,43 @@ export function exactCount(expected: readonly string[], digests: Iterable<string
   return exact;
 }
 
-const filled = new WeakMap<InteropServers, Promise<WrittenMaildir>>();
+const filled = new WeakMap<InteropServers, Map<string, Promise<WrittenMaildir>>>();
 
 /**
- * Fills the reader's maildir once per run ({@link REAL_MESSAGES} × ~{@link REAL_SIZE} bytes of the
- * sandbox's generated messages), then logs in once so that Dovecot indexes them before any round.
+ * Fills `user`'s maildir once per run ({@link REAL_MESSAGES} × ~{@link REAL_SIZE} bytes of the
+ * sandbox's generated messages, 1 in 4 with dot-stuffed lines; with `dots`, the dot-heavy ones where
+ * half the lines are), then logs in once so that Dovecot indexes them before any round.
  */
-export function fillReaderMailbox(servers: InteropServers, sandbox: SandboxProcess): Promise<WrittenMaildir> {
-  let written = filled.get(servers);
+export function fillMailbox(
+  servers: InteropServers,
+  sandbox: SandboxProcess,
+  user: string,
+  dots = false,
+): Promise<WrittenMaildir> {
+  const mine = filled.get(servers) ?? new Map<string, Promise<WrittenMaildir>>();
+  filled.set(servers, mine);
+  let written = mine.get(user);
   if (written === undefined) {
     written = (async () => {
-      const { reader } = servers.fixtures;
       const result = await sandbox.request<WrittenMaildir>({
         op: 'writeMaildir',
-        mailbox: reader.upn,
-        directory: join(servers.dovecot.mailRoot, reader.upn),
+        mailbox: user,
+        directory: join(servers.dovecot.mailRoot, user),
         count: REAL_MESSAGES,
         size: REAL_SIZE,
-        dots: false,
+        dots,
       });
       const first = await RawPop3Reader.open({
         host: '127.0.0.1',
         port: servers.dovecot.pop3s,
         ca: sandbox.ca,
-        user: reader.upn,
-        accessToken: await servers.token(reader.upn),
+        user,
+        accessToken: await servers.token(user),
       });
       await first.quit();
       return result;
     })();
-    filled.set(servers, written);
+    mine.set(user, written);
   }
   return written;
 }

@@ -48,7 +48,7 @@ async function writeMaildir(
 }
 
 function interopFixtures(sandbox: Sandbox): InteropFixtures {
-  const { adele, megan } = sandbox.fixtures.users;
+  const { adele, megan, alex } = sandbox.fixtures.users;
   return {
     introspectionUrl: sandbox.endpoints.introspectionUrl,
     cert: sandbox.tls.cert,
@@ -56,6 +56,7 @@ function interopFixtures(sandbox: Sandbox): InteropFixtures {
     publicClientId: sandbox.fixtures.publicApp.clientId,
     reader: adele,
     recipient: megan,
+    dotsReader: alex,
   };
 }
 

@@ -54,6 +54,8 @@ export interface InteropFixtures {
   reader: { upn: string; password: string };
   /** The SMTP recipient. */
   recipient: { upn: string; password: string };
+  /** The mailbox of the dot-heavy POP3 row. */
+  dotsReader: { upn: string; password: string };
 }
 
 /** The answer to `writeMaildir`: the SHA-256 of each message in order, and their total size. */

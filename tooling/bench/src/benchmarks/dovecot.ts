@@ -5,11 +5,11 @@
  */
 import type { Pop3Client } from '@kalisto/protocol-pop3';
 import { ImapFlow } from 'imapflow';
-import type { Benchmark } from '../context.js';
+import type { BenchContext, Benchmark } from '../context.js';
 import { type Contender, compare, timeMs } from '../harness.js';
 import { startPythonPeer } from '../python-peer.js';
 import { RawPop3Reader } from '../raw-pop3.js';
-import { exactCount, fillReaderMailbox, REAL_MESSAGES, REAL_SIZE, sha256 } from '../real-mailbox.js';
+import { exactCount, fillMailbox, REAL_MESSAGES, REAL_SIZE, sha256 } from '../real-mailbox.js';
 import { benchKalisto } from '../sandbox-clients.js';
 
 const RAW_WINDOW = 32;
@@ -30,103 +30,113 @@ class FirstRound {
   }
 }
 
-export const dovecotPop3: Benchmark = {
-  name: 'dovecot-pop3',
-  title: `Dovecot POP3S: ${REAL_MESSAGES} × ~${REAL_SIZE / 1000} KB, retrMany vs raw pipelined reader vs poplib`,
-  async run(context) {
-    const sandbox = await context.sandbox();
-    const servers = await context.interop();
-    const { digests, bytes } = await fillReaderMailbox(servers, sandbox);
-    const user = servers.fixtures.reader.upn;
-    const options = {
-      host: '127.0.0.1',
-      port: servers.dovecot.pop3s,
-      ca: sandbox.ca,
-      user,
-      accessToken: await servers.token(user),
-    };
-    const kalisto = benchKalisto();
-    const session = kalisto.session(servers.properties('pop3s', servers.dovecot.pop3s, true));
-    const numbers = Array.from({ length: REAL_MESSAGES }, (_, i) => i + 1);
-    const first = new FirstRound();
-    const python = startPythonPeer();
-    const names = {
-      raw: `raw pipelined reader (window ${RAW_WINDOW})`,
-      ours: 'Pop3Client.retrMany (default window)',
-      python: `Python poplib (${python?.version ?? 'absent'}, lock-step)`,
-    };
-    const peers: Contender[] =
-      python === undefined
-        ? []
-        : [
-            {
-              name: names.python,
-              info: true,
-              external: true,
-              async round() {
-                const answer = await python.request<{ ms: number; digests: string[] | null }>({
-                  op: 'pop3',
-                  ...options,
-                  token: options.accessToken,
-                  count: REAL_MESSAGES,
-                  digests: first.wanted(names.python),
-                });
-                if (answer.digests) first.record(names.python, answer.digests);
-                return answer.ms;
-              },
+/** The POP3 download row: the reader's mailbox, or with `dots` another one of dot-heavy messages. */
+async function dovecotPop3Row(context: BenchContext, dots: boolean) {
+  const sandbox = await context.sandbox();
+  const servers = await context.interop();
+  const account = dots ? servers.fixtures.dotsReader : servers.fixtures.reader;
+  const user = account.upn;
+  const { digests, bytes } = await fillMailbox(servers, sandbox, user, dots);
+  const options = {
+    host: '127.0.0.1',
+    port: servers.dovecot.pop3s,
+    ca: sandbox.ca,
+    user,
+    accessToken: await servers.token(user),
+  };
+  const kalisto = benchKalisto();
+  const session = kalisto.session(servers.properties('pop3s', servers.dovecot.pop3s, true, {}, account));
+  const numbers = Array.from({ length: REAL_MESSAGES }, (_, i) => i + 1);
+  const first = new FirstRound();
+  const python = startPythonPeer();
+  const names = {
+    raw: `raw pipelined reader (window ${RAW_WINDOW})`,
+    ours: 'Pop3Client.retrMany (default window)',
+    python: `Python poplib (${python?.version ?? 'absent'}, lock-step)`,
+  };
+  const peers: Contender[] =
+    python === undefined
+      ? []
+      : [
+          {
+            name: names.python,
+            info: true,
+            external: true,
+            async round() {
+              const answer = await python.request<{ ms: number; digests: string[] | null }>({
+                op: 'pop3',
+                ...options,
+                token: options.accessToken,
+                count: REAL_MESSAGES,
+                digests: first.wanted(names.python),
+              });
+              if (answer.digests) first.record(names.python, answer.digests);
+              return answer.ms;
             },
-          ];
-    try {
-      await session.tokens.getToken();
-      const rows = await compare({
-        benchmark: `dovecot pop3s: ${REAL_MESSAGES} × ${REAL_SIZE / 1000} KB`,
-        unit: 'ms',
-        rounds: ROUNDS,
-        cpu: true,
-        target: { maxRatio: 1 / 0.9, text: '≥0.9× raw throughput (time ≤1.11×), byte-exact' },
-        raw: {
-          name: names.raw,
+          },
+        ];
+  try {
+    await session.tokens.getToken();
+    const rows = await compare({
+      benchmark: `dovecot pop3s: ${REAL_MESSAGES} × ${REAL_SIZE / 1000} KB${dots ? ' dot-heavy' : ''}`,
+      unit: 'ms',
+      rounds: ROUNDS,
+      cpu: true,
+      target: { maxRatio: 1 / 0.9, text: '≥0.9× raw throughput (time ≤1.11×), byte-exact' },
+      raw: {
+        name: names.raw,
+        async round() {
+          const reader = await RawPop3Reader.open(options);
+          const received: string[] | undefined = first.wanted(names.raw) ? [] : undefined;
+          const ms = await timeMs(() =>
+            reader.download(REAL_MESSAGES, RAW_WINDOW, (body) => void received?.push(sha256(body))),
+          );
+          await reader.quit();
+          if (received) first.record(names.raw, received);
+          return ms;
+        },
+      },
+      contenders: [
+        {
+          name: names.ours,
           async round() {
-            const reader = await RawPop3Reader.open(options);
-            const received: string[] | undefined = first.wanted(names.raw) ? [] : undefined;
-            const ms = await timeMs(() =>
-              reader.download(REAL_MESSAGES, RAW_WINDOW, (body) => void received?.push(sha256(body))),
-            );
-            await reader.quit();
-            if (received) first.record(names.raw, received);
+            const client = (await session.store('pop3s')) as Pop3Client;
+            const received: string[] | undefined = first.wanted(names.ours) ? [] : undefined;
+            const ms = await timeMs(async () => {
+              for await (const message of client.retrMany(numbers)) received?.push(sha256(message.data));
+            });
+            await client.quit();
+            if (received) first.record(names.ours, received);
             return ms;
           },
         },
-        contenders: [
-          {
-            name: names.ours,
-            async round() {
-              const client = (await session.store('pop3s')) as Pop3Client;
-              const received: string[] | undefined = first.wanted(names.ours) ? [] : undefined;
-              const ms = await timeMs(async () => {
-                for await (const message of client.retrMany(numbers)) received?.push(sha256(message.data));
-              });
-              await client.quit();
-              if (received) first.record(names.ours, received);
-              return ms;
-            },
-          },
-          ...peers,
-        ],
-      });
-      const mbps = (ms: number) => `${(bytes / 1e6 / (ms / 1e3)).toFixed(1)} MB/s`;
-      for (const row of rows) {
-        if (row.unit !== 'ms') continue;
-        const exact = first.exact(row.contender, digests);
-        row.note = `${mbps(row.median)}; ${exact}${row.contender === names.raw ? ' (does not unstuff)' : ''}`;
-        if (row.contender === names.ours && !exact.startsWith(`${REAL_MESSAGES}/`)) row.verdict = 'FAIL';
-      }
-      return rows;
-    } finally {
-      await python?.stop();
-      await kalisto.close();
+        ...peers,
+      ],
+    });
+    const mbps = (ms: number) => `${(bytes / 1e6 / (ms / 1e3)).toFixed(1)} MB/s`;
+    for (const row of rows) {
+      if (row.unit !== 'ms') continue;
+      const exact = first.exact(row.contender, digests);
+      row.note = `${mbps(row.median)}; ${exact}${row.contender === names.raw ? ' (does not unstuff)' : ''}`;
+      if (row.contender === names.ours && !exact.startsWith(`${REAL_MESSAGES}/`)) row.verdict = 'FAIL';
     }
-  },
+    return rows;
+  } finally {
+    await python?.stop();
+    await kalisto.close();
+  }
+}
+
+export const dovecotPop3: Benchmark = {
+  name: 'dovecot-pop3',
+  title: `Dovecot POP3S: ${REAL_MESSAGES} × ~${REAL_SIZE / 1000} KB, retrMany vs raw pipelined reader vs poplib`,
+  run: (context) => dovecotPop3Row(context, false),
+};
+
+export const dovecotPop3Dots: Benchmark = {
+  name: 'dovecot-pop3-dots',
+  title: `Dovecot POP3S: ${REAL_MESSAGES} dot-heavy messages (half the lines dot-stuffed), same contenders`,
+  run: (context) => dovecotPop3Row(context, true),
 };
 
 /** Fetches every message's source in INBOX; returns their digests when asked. */
@@ -146,8 +156,8 @@ export const dovecotImap: Benchmark = {
   async run(context) {
     const sandbox = await context.sandbox();
     const servers = await context.interop();
-    const { digests, bytes } = await fillReaderMailbox(servers, sandbox);
     const user = servers.fixtures.reader.upn;
+    const { digests, bytes } = await fillMailbox(servers, sandbox, user);
     const accessToken = await servers.token(user);
     const kalisto = benchKalisto();
     const session = kalisto.session(servers.properties('imaps', servers.dovecot.imaps, true));

@@ -1,6 +1,6 @@
 import type { Benchmark } from '../context.js';
 import { fileCacheHit, memoryCacheHit, redisCacheHit } from './cache.js';
-import { dovecotImap, dovecotPop3 } from './dovecot.js';
+import { dovecotImap, dovecotPop3, dovecotPop3Dots } from './dovecot.js';
 import { graphFetch, graphSend } from './graph.js';
 import { tokenHeap } from './heap.js';
 import { imapConnect, imapFetch } from './imap.js';
@@ -27,6 +27,7 @@ export const BENCHMARKS: readonly Benchmark[] = [
   graphSend,
   graphFetch,
   dovecotPop3,
+  dovecotPop3Dots,
   dovecotImap,
   postfixSmtp,
   relaySmtp,
