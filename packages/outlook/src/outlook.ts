@@ -23,7 +23,7 @@ import { type MsalTokenProviderOptions, msalTokenProvider } from '@kalisto/token
 
 /** Options of {@link createOutlook} and {@link createOutlookSession}. All are optional. */
 export interface OutlookOptions
-  extends Pick<CreateKalistoOptions, 'logger' | 'secretDecoders' | 'clock' | 'tokenManager'> {
+  extends Pick<CreateKalistoOptions, 'logger' | 'secretDecoders' | 'clock' | 'tokenManager' | 'telemetry'> {
   /**
    * The default token cache, used by every session: the one `websphere.cache` names (registered
    * under that name too, so the Java property works unchanged) and the one used when it names none.
@@ -89,6 +89,7 @@ export function createOutlook(options: OutlookOptions = {}): Kalisto {
     ...(options.secretDecoders === undefined ? {} : { secretDecoders: options.secretDecoders }),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     ...(options.tokenManager === undefined ? {} : { tokenManager: options.tokenManager }),
+    ...(options.telemetry === undefined ? {} : { telemetry: options.telemetry }),
   });
 
   /** The config with its cache settled: a name nobody registered becomes the default cache's alias. */

@@ -71,7 +71,7 @@ export const INSTRUMENTS = [
     kind: 'counter',
     unit: '{login}',
     description: 'Mail client opens (connect and authenticate), by protocol and classified outcome',
-    attributes: ['kalisto.protocol', 'kalisto.outcome', 'error.type'],
+    attributes: ['kalisto.protocol', 'kalisto.outcome', 'error.type', 'kalisto.aadsts'],
   },
   {
     name: 'kalisto.mail.connect.duration',
