@@ -17,7 +17,7 @@ async function main(): Promise<number> {
     options: { json: { type: 'string' }, list: { type: 'boolean' } },
   });
   if (values.list) {
-    for (const b of BENCHMARKS) console.log(`${b.name.padEnd(14)} ${b.title}`);
+    for (const b of BENCHMARKS) console.log(`${b.name.padEnd(18)} ${b.title}`);
     return 0;
   }
   const unknown = positionals.filter((name) => !BENCHMARKS.some((b) => b.name === name));
