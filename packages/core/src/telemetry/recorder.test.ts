@@ -1,10 +1,5 @@
-import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
-import {
-  BasicTracerProvider,
-  InMemorySpanExporter,
-  SimpleSpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it } from 'vitest';
+import { inMemorySdk as createInMemoryTelemetry } from '../../test/telemetry-sdk.js';
 import { TokenError } from '../errors/errors.js';
 import { INSTRUMENTS } from './instruments.js';
 import { noopTelemetry } from './kalisto-telemetry.js';
@@ -12,39 +7,6 @@ import { loadOpenTelemetryApi } from './loader.js';
 import { createTelemetry, telemetryOf } from './recorder.js';
 
 const JWT = 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJhZGVsZUBjb250b3NvLmV4YW1wbGUifQ.c2lnbmF0dXJlLWZvci1hLXRlc3Q';
-
-/** The SDK in memory (core cannot use @kalisto/test-support/telemetry: that depends on core). */
-class OnDemandReader extends MetricReader {
-  protected onForceFlush = () => Promise.resolve();
-  protected onShutdown = () => Promise.resolve();
-}
-function createInMemoryTelemetry() {
-  const reader = new OnDemandReader();
-  const exporter = new InMemorySpanExporter();
-  const meterProvider = new MeterProvider({ readers: [reader] });
-  const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-  return {
-    meterProvider,
-    tracerProvider,
-    async metrics() {
-      const { resourceMetrics } = await reader.collect();
-      const metrics = resourceMetrics.scopeMetrics.flatMap((scope) => scope.metrics);
-      const points = (name: string) =>
-        metrics
-          .filter((metric) => metric.descriptor.name === name)
-          .flatMap((metric) => metric.dataPoints.map(({ attributes, value }) => ({ attributes, value })));
-      return {
-        names: metrics.map((metric) => metric.descriptor.name).sort(),
-        descriptors: new Map(metrics.map((metric) => [metric.descriptor.name, metric.descriptor])),
-        points,
-        total: (name: string) => points(name).reduce((sum, point) => sum + Number(point.value), 0),
-      };
-    },
-    spans: () => exporter.getFinishedSpans(),
-    spansNamed: (name: string) => exporter.getFinishedSpans().filter((span) => span.name === name),
-    shutdown: () => Promise.all([meterProvider.shutdown(), tracerProvider.shutdown()]),
-  };
-}
 
 let sdk = createInMemoryTelemetry();
 afterEach(async () => {
