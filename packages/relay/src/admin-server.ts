@@ -1,12 +1,14 @@
 /**
  * The admin HTTP server: `GET /healthz` (200 when every listener is up and the queue answers, else
- * 503, with a JSON body saying which part is not) and `GET /metrics` (Prometheus text). Loopback by
- * default; it serves nothing else and never shows configuration or secrets.
+ * 503, with a JSON body saying which part is not) and `GET /metrics` (Prometheus text of the relay's
+ * MeterProvider: its own metrics, and core's when its Kalisto instance records into the same one).
+ * Loopback by default; it serves nothing else and never shows configuration or secrets.
  */
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '@kalisto/core';
+import { PROMETHEUS_CONTENT_TYPE } from '@kalisto/opentelemetry';
 import type { MetricsRegistry } from './metrics.js';
 
 /** One part's health. */
@@ -65,7 +67,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Run
     }
     if (path === '/metrics') {
       const text = await options.metrics.render();
-      response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(text);
+      response.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE }).end(text);
       return;
     }
     response
