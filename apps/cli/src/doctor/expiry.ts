@@ -49,14 +49,16 @@ export function expiryResult(expiry: CredentialExpiry, now: number): string | Ch
 export function expiryChecks(options: ExpiryChecksOptions): Check[] {
   const { config, now } = options;
   const { oauth } = config;
-  const checks: Check[] = configuredCredentialExpiries(oauth, {
-    certificates: oauth.provider !== 'oauth2',
-  }).map((expiry) => ({
+  const certificates = oauth.provider !== 'oauth2';
+  const known = configuredCredentialExpiries(oauth, { certificates });
+  const checks: Check[] = known.map((expiry) => ({
     id: `expiry:${expiry.kind}`,
     title: TITLES[expiry.kind],
     needs: [],
     run: async () => expiryResult(expiry, now()),
   }));
+  const unknown = known.length === 0 ? unknownExpiry(config, certificates) : undefined;
+  if (unknown !== undefined) checks.push(unknown);
   if (DELEGATED_FLOWS.has(oauth.flow) && oauth.user !== undefined) {
     const user = oauth.user;
     checks.push({
@@ -80,6 +82,32 @@ export function expiryChecks(options: ExpiryChecksOptions): Check[] {
     });
   }
   return checks;
+}
+
+/** Flows that present the configured client secret or certificate. */
+const CLIENT_CREDENTIAL_FLOWS = new Set(['client_credentials', 'password', 'refresh_token']);
+
+/** A configured credential whose expiry Kalisto cannot know: says how to let it. */
+function unknownExpiry(config: ResolvedConfig, certificates: boolean): Check | undefined {
+  const { oauth } = config;
+  if (!CLIENT_CREDENTIAL_FLOWS.has(oauth.flow)) return undefined;
+  if (certificates && oauth.certificate !== undefined) {
+    return {
+      id: 'expiry:certificate',
+      title: TITLES.certificate,
+      needs: [],
+      run: async () =>
+        'unknown: put the certificate in the PEM of o365.oauth.certificate.privateKey (openssl pkcs12 -nodes writes both) to be warned before it expires',
+    };
+  }
+  if (oauth.clientSecret === undefined) return undefined;
+  return {
+    id: 'expiry:client_secret',
+    title: TITLES.client_secret,
+    needs: [],
+    run: async () =>
+      "unknown: set o365.oauth.clientSecret.expires to the secret's Expires date (e.g. 2027-03-31) to be warned before it expires",
+  };
 }
 
 /**
