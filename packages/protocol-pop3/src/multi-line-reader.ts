@@ -47,8 +47,7 @@ export class HeldReply implements PendingReply {
 
   onStatus(status: Pop3StatusLine): void {
     this.#status = status;
-    if (status.type === 'ok') this.#body.begin(status);
-    else this.#settle();
+    if (status.type !== 'ok') this.#settle();
   }
 
   onBody(chunk: Buffer, start: number, end: number): void {

@@ -515,8 +515,8 @@ export class Pop3Client {
           verb,
           onStatus: (s) => {
             status = s;
-            if (kind === 'multi' && s.type === 'ok') body?.begin?.(s);
-            else resolve(s);
+            // A multi-line +OK resolves at its end.
+            if (kind !== 'multi' || s.type !== 'ok') resolve(s);
           },
           ...(body === undefined ? {} : { onBody: body.add }),
           onEnd: () => resolve(status as Pop3StatusLine),
