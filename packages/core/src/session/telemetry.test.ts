@@ -24,7 +24,8 @@ function setup() {
     async create({ session, telemetry }) {
       seen.telemetry = telemetry;
       await session.tokens.getToken();
-      if (refuse) throw new AuthenticationError('[imap] refused', { code: 'AUTH_MAILBOX_DENIED' });
+      if (refuse)
+        throw new AuthenticationError('[imap] refused', { code: 'AUTH_MAILBOX_DENIED', protocol: 'imap' });
       return { id: forgets.length };
     },
     async close() {},
