@@ -165,6 +165,10 @@ describe('kalisto relay (the service)', () => {
     const admin = relay.started.admin as { host: string; port: number };
     const health = await fetch(`http://${admin.host}:${admin.port}/healthz`);
     expect(health.status).toBe(200);
+    // /metrics: the relay's counts and its Kalisto's (one MeterProvider for both).
+    const metrics = await (await fetch(`http://${admin.host}:${admin.port}/metrics`)).text();
+    expect(metrics).toMatch(/^kalisto_relay_messages_total\{listener="[^"]+",outcome="delivered"\} 1$/m);
+    expect(metrics).toMatch(/^kalisto_token_requests_total\{[^}]*kalisto_outcome="success"[^}]*\} 1$/m);
 
     const run = await relay.stop('SIGTERM');
     expect(run.code).toBe(0);

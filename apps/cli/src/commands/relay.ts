@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { type CacheBackend, consoleLogger, type Kalisto, type Logger, resolveConfig } from '@kalisto/core';
 import { withRedaction } from '@kalisto/core/plugin';
-import type { DeliveryQueue, QueuedMessage, Relay, RelayConfig } from '@kalisto/relay';
+import type { DeliveryQueue, QueuedMessage, Relay, RelayConfig, ServiceTelemetry } from '@kalisto/relay';
 import type { Command } from 'commander';
 import { loadProperties } from '../config-sources.js';
 import type { CliContext } from '../context.js';
@@ -119,7 +119,11 @@ function relayLogger(context: CliContext, level: 'info' | 'warn'): Logger {
 }
 
 /** The Kalisto the relay's sessions use: the CLI's providers, the token cache on Redis when configured. */
-async function relayKalisto(input: RelayInput, logger: Logger): Promise<Kalisto> {
+async function relayKalisto(
+  input: RelayInput,
+  logger: Logger,
+  telemetry: ServiceTelemetry,
+): Promise<Kalisto> {
   const [{ createOutlook }, { oauth2TokenProvider }] = await Promise.all([
     import('@kalisto/outlook'),
     import('@kalisto/token-oauth2'),
@@ -133,6 +137,7 @@ async function relayKalisto(input: RelayInput, logger: Logger): Promise<Kalisto>
     logger,
     tokenProviders: [oauth2TokenProvider()],
     ...(cache === undefined ? {} : { cache }),
+    telemetry,
   });
 }
 
@@ -169,14 +174,17 @@ async function runRelay(context: CliContext): Promise<ExitCode> {
   const input = await readRelayInput(context);
   guardSecrets(context, input.config);
   const logger = relayLogger(context, 'info');
-  const kalisto = await relayKalisto(input, logger);
+  const { createRelay, startTelemetry } = await import('@kalisto/relay');
+  // One MeterProvider for the relay and its Kalisto: /metrics shows both; OTLP when OTEL_* says so.
+  const telemetry = startTelemetry({ serviceName: 'kalisto-relay', env: context.io.env, logger });
+  const kalisto = await relayKalisto(input, logger, telemetry);
   let relay: Relay;
   try {
-    const { createRelay } = await import('@kalisto/relay');
-    relay = createRelay({ kalisto, config: input.config, logger });
+    relay = createRelay({ kalisto, config: input.config, logger, telemetry });
     await relay.start();
   } catch (error) {
     await kalisto.close().catch(() => undefined);
+    await telemetry.shutdown();
     throw error;
   }
   const c = context.output.colors;
@@ -202,6 +210,7 @@ async function runRelay(context: CliContext): Promise<ExitCode> {
     await relay.stop();
   } finally {
     await kalisto.close().catch(() => undefined);
+    await telemetry.shutdown();
   }
   context.output.note('Relay stopped.');
   return EXIT.ok;
