@@ -252,9 +252,9 @@ describe('a scripted sandbox run, recorded by an in-memory OpenTelemetry SDK', (
 
   it('Redis down: each failed cache call is counted as an error of the redis backend, and mail still works', async () => {
     const redis = await startRedisServer();
-    const cache = redisCache({ url: redis.url, commandTimeoutMs: 300, connectTimeoutMs: 300 });
+    const cache = redisCache({ url: redis.url, commandTimeoutMs: 2_000, connectTimeoutMs: 2_000 });
     try {
-      const kalisto = outlook({ cache, tokenManager: { cacheTimeoutMs: 1_000 } });
+      const kalisto = outlook({ cache, tokenManager: { cacheTimeoutMs: 3_000 } });
       const before = await open(kalisto).store('imaps');
       await before.logout();
       let metrics = await sdk.metrics();
