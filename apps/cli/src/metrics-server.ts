@@ -6,7 +6,7 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { PROMETHEUS_CONTENT_TYPE, type ServiceTelemetry, startTelemetry } from '@kalisto/relay';
+import type { ServiceTelemetry } from '@kalisto/opentelemetry';
 import { usageError } from './errors.js';
 
 export interface MetricsAddress {
@@ -48,6 +48,8 @@ export async function startCliTelemetry(options: {
   metrics: MetricsAddress | undefined;
   env: Readonly<Record<string, string | undefined>>;
 }): Promise<RunningTelemetry | undefined> {
+  // Loaded here, not at the top: every other command starts without the OpenTelemetry SDK.
+  const { PROMETHEUS_CONTENT_TYPE, startTelemetry } = await import('@kalisto/opentelemetry');
   const telemetry = startTelemetry({ serviceName: options.serviceName, env: options.env });
   if (options.metrics === undefined && !telemetry.otlp.metrics && !telemetry.otlp.traces) {
     await telemetry.shutdown();

@@ -48,7 +48,7 @@ beforeAll(async () => {
     external: ['bullmq', 'ioredis'],
     // msal-node and nodemailer are CommonJS: give the ESM bundle a require.
     banner: {
-      js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+      js: "import { createRequire as bannerCreateRequire } from 'node:module'; const require = bannerCreateRequire(import.meta.url);",
     },
     logLevel: 'silent',
   });

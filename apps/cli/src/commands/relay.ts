@@ -6,7 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import { type CacheBackend, consoleLogger, type Kalisto, type Logger, resolveConfig } from '@kalisto/core';
 import { withRedaction } from '@kalisto/core/plugin';
-import type { DeliveryQueue, QueuedMessage, Relay, RelayConfig, ServiceTelemetry } from '@kalisto/relay';
+import type { ServiceTelemetry } from '@kalisto/opentelemetry';
+import type { DeliveryQueue, QueuedMessage, Relay, RelayConfig } from '@kalisto/relay';
 import type { Command } from 'commander';
 import { loadProperties } from '../config-sources.js';
 import type { CliContext } from '../context.js';
@@ -174,7 +175,8 @@ async function runRelay(context: CliContext): Promise<ExitCode> {
   const input = await readRelayInput(context);
   guardSecrets(context, input.config);
   const logger = relayLogger(context, 'info');
-  const { createRelay, startTelemetry } = await import('@kalisto/relay');
+  const { createRelay } = await import('@kalisto/relay');
+  const { startTelemetry } = await import('@kalisto/opentelemetry');
   // One MeterProvider for the relay and its Kalisto: /metrics shows both; OTLP when OTEL_* says so.
   const telemetry = startTelemetry({ serviceName: 'kalisto-relay', env: context.io.env, logger });
   const kalisto = await relayKalisto(input, logger, telemetry);
