@@ -4,12 +4,14 @@
  * and what the server sends is bounded (response-guard.ts). It is an ImapFlow: every method and event
  * of ImapFlow's API is unchanged.
  */
+import type { KalistoSpan, KalistoTelemetry } from '@kalisto/core';
 import type { SaslMechanism } from '@kalisto/core/plugin';
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
 import { mechanismUnavailableError, tlsRequiredError } from './errors.js';
 import { bindResponseGuard, type GuardedConnection } from './guarded-connection.js';
 import { IMAP_DEFAULTS, responseLimits } from './options.js';
 import type { ResponseLimits } from './response-guard.js';
+import { TIMED_COMMANDS, timeCommand, traceImplicitTls } from './telemetry.js';
 
 /** What {@link OAuthImapFlow} enforces at login. */
 export interface LoginPolicy {
@@ -17,8 +19,13 @@ export interface LoginPolicy {
   mechanisms: readonly SaslMechanism[];
   /** `kalisto.auth.allowInsecure`: allow the token over a connection without TLS. */
   allowInsecureAuth: boolean;
-  /** `imap` or `imaps`, for error messages. */
+  /** `imap` or `imaps`, for error messages and telemetry. */
   protocol: string;
+  /**
+   * Where command durations and the TLS and SASL spans go (`context.telemetry`); nothing is recorded
+   * without it or when it is disabled.
+   */
+  telemetry?: KalistoTelemetry | undefined;
 }
 
 /** The capability names under which servers advertise each mechanism. */
@@ -60,6 +67,11 @@ const imapflowCreateConnectionError = (
   }
 ).createConnectionError;
 
+// ImapFlow's command dispatcher (internal too): every command of its API goes through it once.
+const imapflowRun = (
+  ImapFlow.prototype as unknown as { run(command: string, ...args: unknown[]): Promise<unknown> }
+).run;
+
 const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 
 /**
@@ -82,6 +94,8 @@ function serverHungUp(socket: unknown): boolean {
 export class OAuthImapFlow extends ImapFlow {
   readonly #policy: LoginPolicy;
   readonly #guard: GuardedConnection;
+  /** The STARTTLS handshake's span, between the server's OK and the upgraded socket. */
+  #startTlsSpan: KalistoSpan | undefined;
   /**
    * When the token this client logged in with expires (epoch ms): the `imap`/`imaps` providers set it
    * once logged in. Exchange ends the session then (`* BYE Session invalidated - AccessTokenExpired`).
@@ -104,8 +118,45 @@ export class OAuthImapFlow extends ImapFlow {
 
   /** Connects and logs in; a PREAUTH greeting counts as logged in. */
   override async connect(): Promise<void> {
-    await super.connect();
+    const connecting = super.connect();
+    // Without a proxy, ImapFlow has created its socket by now (synchronously, before its first await).
+    const { telemetry, protocol } = this.#policy;
+    const socket = (this as unknown as { socket?: NodeJS.EventEmitter }).socket;
+    if (telemetry?.enabled && this.secureConnection && typeof socket?.once === 'function') {
+      traceImplicitTls(telemetry, socket, { 'kalisto.protocol': protocol, 'server.address': this.host });
+    }
+    await connecting;
     this.#guard.authenticated();
+  }
+
+  /** STARTTLS, with its handshake (after the server's OK) in a `kalisto.mail.tls` span. */
+  override async upgradeToSTARTTLS(): Promise<boolean> {
+    try {
+      return await super.upgradeToSTARTTLS();
+    } catch (error) {
+      this.#startTlsSpan?.fail(error);
+      throw error;
+    } finally {
+      this.#startTlsSpan?.end();
+      this.#startTlsSpan = undefined;
+    }
+  }
+
+  /** @internal ImapFlow's dispatcher: the commands of {@link TIMED_COMMANDS} are timed. */
+  async run(command: string, ...args: unknown[]): Promise<unknown> {
+    const { telemetry, protocol } = this.#policy;
+    if (!telemetry?.enabled) return imapflowRun.call(this, command, ...args);
+    const name = command.toUpperCase();
+    if (name === 'STARTTLS') {
+      const accepted = await imapflowRun.call(this, command, ...args);
+      if (accepted) {
+        const attributes = { 'kalisto.protocol': protocol, 'server.address': this.host };
+        this.#startTlsSpan = telemetry.startSpan('kalisto.mail.tls', attributes);
+      }
+      return accepted;
+    }
+    if (!TIMED_COMMANDS.has(name)) return imapflowRun.call(this, command, ...args);
+    return timeCommand(telemetry, protocol, name, () => imapflowRun.call(this, command, ...args));
   }
 
   /**
@@ -132,12 +183,22 @@ export class OAuthImapFlow extends ImapFlow {
     const endpoint = { protocol, host: this.host, port: this.port };
     if (!this.secureConnection && !allowInsecureAuth) throw tlsRequiredError(endpoint);
     const offered = advertisedMechanisms(this.capabilities);
-    if (narrowMechanisms(this.capabilities, mechanisms) === undefined) {
+    const chosen = narrowMechanisms(this.capabilities, mechanisms);
+    if (chosen === undefined) {
       throw mechanismUnavailableError(endpoint, mechanisms, offered);
     }
-    const authenticated = await imapflowAuthenticate.call(this);
-    if (authenticated) this.#guard.authenticated();
-    return authenticated;
+    const authenticate = async () => {
+      const authenticated = await imapflowAuthenticate.call(this);
+      if (authenticated) this.#guard.authenticated();
+      return authenticated;
+    };
+    const { telemetry } = this.#policy;
+    if (!telemetry?.enabled) return authenticate();
+    return telemetry.withSpan(
+      'kalisto.mail.sasl',
+      { 'kalisto.protocol': protocol, 'kalisto.sasl.mechanism': chosen },
+      authenticate,
+    );
   }
 }
 

@@ -10,6 +10,7 @@ import {
   type ProtocolContext,
   requireMailUser,
   retryConnectReset,
+  telemetryOf,
 } from '@kalisto/core/plugin';
 import type { ImapFlow } from 'imapflow';
 import { logoutOrClose, OAuthImapFlow } from './client.js';
@@ -60,6 +61,7 @@ async function openImapFlow(context: ProtocolContext): Promise<ImapFlow> {
     mechanisms: allowedMechanisms(settings),
     allowInsecureAuth: config.allowInsecureAuth,
     protocol: settings.protocol,
+    telemetry: telemetryOf(context),
   };
   const limits = responseLimits(settings);
   // Failures of attempts the server reset before its greeting: nothing was sent, so they may repeat.
@@ -102,6 +104,8 @@ async function openImapFlow(context: ProtocolContext): Promise<ImapFlow> {
       resetBeforeGreeting: (error) => typeof error === 'object' && error !== null && earlyResets.has(error),
       logger,
       signal,
+      telemetry: telemetryOf(context),
+      protocol: settings.protocol,
     });
   return loginWithTokenRetry(context, login);
 }

@@ -12,7 +12,7 @@ import {
   type KalistoSession,
   type Logger,
 } from '@kalisto/core';
-import { abortableSleep, backoffDelay, isTransientError } from '@kalisto/core/plugin';
+import { abortableSleep, backoffDelay, isTransientError, telemetryOf } from '@kalisto/core/plugin';
 import type { FetchMessageObject, FetchQueryObject, ImapFlow } from 'imapflow';
 import { logoutOrClose, tokenExpiryOf } from './client.js';
 
@@ -228,10 +228,11 @@ class MailboxWatcher {
     const maxAuthFailures = Math.max(1, this.#options.maxAuthFailures ?? DEFAULTS.maxAuthFailures);
     let attempt = 0;
     let authFailures = 0;
+    let reconnect = false;
     while (!this.#stopping) {
       let failure: unknown;
       try {
-        await this.#connection(() => {
+        await this.#connection(reconnect, () => {
           attempt = 0;
           authFailures = 0;
         });
@@ -239,6 +240,7 @@ class MailboxWatcher {
         if (error instanceof HandlerFailure) throw this.#fatal(error.cause, attempt);
         failure = error;
       }
+      reconnect = true;
       if (this.#stopping) break;
       if (failure !== undefined) {
         const kind = watchFailureKind(failure);
@@ -279,12 +281,8 @@ class MailboxWatcher {
    * watcher stops. `onHealthy` runs once the folder is open and caught up. Resolves when the
    * connection ended for a reason that calls for a reconnect; throws when it never got going.
    */
-  async #connection(onHealthy: () => void): Promise<void> {
-    const protocol = this.#options.protocol;
-    const client = asImapFlow(
-      await this.#session.store(protocol, { signal: this.#stopper.signal }),
-      protocol,
-    );
+  async #connection(reconnect: boolean, onHealthy: () => void): Promise<void> {
+    const client = await this.#open(reconnect);
     this.#event = undefined;
     this.#pending = false;
     const onExists = () => this.#signal('exists');
@@ -321,6 +319,8 @@ class MailboxWatcher {
           client.idle().catch(() => {});
           const reason = await this.#nextEvent();
           if (reason === 'stop' || reason === 'close') break;
+          // The periodic check breaks IDLE; the catch-up below and the next idle() renew it.
+          if (reason === 'check') this.#telemetry.watchRenewal(this.#protocol);
           if (reason === 'renew') {
             this.#logger.info(
               { folder: this.#folder },
@@ -357,6 +357,30 @@ class MailboxWatcher {
         'IMAP watch: the token expired; reconnecting with a fresh one',
       );
     }
+  }
+
+  get #telemetry() {
+    return telemetryOf({ session: this.#session });
+  }
+
+  /** The store protocol watched (for telemetry). */
+  get #protocol(): string {
+    return this.#options.protocol ?? this.#session.config.storeProtocol;
+  }
+
+  /**
+   * Opens the store client; a reconnect (every connection after the first) is counted
+   * (`kalisto.mail.reconnects`, reason `watch`) and traced as `kalisto.mail.watch.reconnect`, the
+   * parent of core's `kalisto.mail.connect`.
+   */
+  async #open(reconnect: boolean): Promise<ImapFlow> {
+    const protocol = this.#options.protocol;
+    const open = async () =>
+      asImapFlow(await this.#session.store(protocol, { signal: this.#stopper.signal }), protocol);
+    const telemetry = this.#telemetry;
+    if (!reconnect || !telemetry.enabled) return open();
+    telemetry.mailReconnect(this.#protocol, 'watch');
+    return telemetry.withSpan('kalisto.mail.watch.reconnect', { 'kalisto.protocol': this.#protocol }, open);
   }
 
   /**
