@@ -1,15 +1,58 @@
-/** SASL AUTH for POP3 (RFC 5034): the command lines for XOAUTH2/OAUTHBEARER, and what a refusal means. */
+/**
+ * SASL AUTH for POP3 (RFC 5034): the conversation, the command lines for XOAUTH2/OAUTHBEARER, and
+ * what a refusal means.
+ */
 import { type AuthenticationError, ConnectionError, decodeTokenClaims } from '@kalisto/core';
 import {
   classifyMailError,
   oauthBearerInitialResponse,
+  parseSaslErrorChallenge,
   type SaslErrorChallenge,
   type SaslMechanism,
   saslAuthCommand,
+  saslErrorAcknowledgement,
   xoauth2InitialResponse,
 } from '@kalisto/core/plugin';
-import { type Pop3Endpoint, Pop3ReplyError, type Pop3StatusLine } from './errors.js';
+import { type Pop3Endpoint, Pop3ReplyError, type Pop3StatusLine, protocolError } from './errors.js';
 import type { Pop3Credentials } from './types.js';
+
+/** What the AUTH conversation needs of the connection. */
+export interface SaslConversation {
+  /** Sends one line of the exchange (never logged: it may hold the token) and reads the status. */
+  send(line: string): Promise<Pop3StatusLine>;
+  /** The server broke the exchange: the connection is unusable. */
+  fail(error: Error): void;
+}
+
+/**
+ * Logs in with `mechanism`. XOAUTH2's payload goes on its own line after the server's `+` unless
+ * SASL-IR allows it on the AUTH line. A refusal that comes as a challenge (RFC 7628 §3.2.2) is
+ * acknowledged so that the server sends its `-ERR`; the refusal rejects as {@link authenticationFailure}.
+ */
+export async function saslLogin(
+  conversation: SaslConversation,
+  mechanism: SaslMechanism,
+  credentials: Pop3Credentials,
+  endpoint: Pop3Endpoint,
+  saslIr: boolean,
+): Promise<void> {
+  const exchange = saslExchange(mechanism, credentials, endpoint, saslIr);
+  let status = await conversation.send(exchange.command);
+  if (status.type === 'continue' && exchange.continuation !== undefined) {
+    status = await conversation.send(exchange.continuation);
+  }
+  let challenge: SaslErrorChallenge | undefined;
+  if (status.type === 'continue') {
+    challenge = parseSaslErrorChallenge(status.text);
+    status = await conversation.send(saslErrorAcknowledgement(mechanism));
+    if (status.type === 'continue') {
+      const error = protocolError(endpoint, 'it kept sending AUTH challenges after the acknowledgement');
+      conversation.fail(error);
+      throw error;
+    }
+  }
+  if (status.type !== 'ok') throw authenticationFailure(endpoint, status, credentials, challenge);
+}
 
 /**
  * The AUTH command and, for the two-line form, the payload line after `+`. The initial response

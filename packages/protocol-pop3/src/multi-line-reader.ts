@@ -6,6 +6,7 @@
  * wait for a message that is not complete yet.
  */
 import { BodyCollector } from './body-collector.js';
+import type { BatchTimer } from './command-telemetry.js';
 import { type Pop3Endpoint, type Pop3StatusLine, replyError } from './errors.js';
 import type { Pop3ReplyHandler } from './response-parser.js';
 import type { Pop3Message } from './types.js';
@@ -78,6 +79,15 @@ export class HeldReply implements PendingReply {
     });
   }
 
+  /** Why the reply did not succeed (the connection's failure, or `-ERR`); undefined if it did or is pending. */
+  failure(): Error | undefined {
+    if (this.#error) return this.#error;
+    const status = this.#status;
+    return status === undefined || status.type === 'ok'
+      ? undefined
+      : replyError(this.#endpoint, this.verb, status);
+  }
+
   /** The body; throws the connection's failure, or a `Pop3ReplyError` for `-ERR`. */
   result(): Buffer {
     if (this.#error) throw this.#error;
@@ -108,6 +118,8 @@ export interface ReplyChannel {
   holdLockStep(replies: Promise<void>): void;
   /** A reply for one message, bounded by `maxMessageBytes`. */
   messageReply(): HeldReply;
+  /** Times each batch written (telemetry); undefined when nothing is recorded. */
+  readonly timeBatch?: BatchTimer | undefined;
 }
 
 /**
@@ -130,6 +142,7 @@ export async function* retrievePipelined(
       const failure = channel.failure();
       if (failure) throw failure;
       let lines = '';
+      const first = inFlight.length;
       let last: HeldReply | undefined;
       while (inFlight.length < window && sent < numbers.length) {
         last = channel.messageReply();
@@ -139,7 +152,11 @@ export async function* retrievePipelined(
       }
       channel.write(lines);
       // Replies come in order: the batch's last settling means the whole batch has.
-      if (last) channel.holdLockStep(last.whenSettled());
+      if (last) {
+        const settled = last.whenSettled();
+        channel.holdLockStep(settled);
+        channel.timeBatch?.(inFlight.slice(first), settled);
+      }
     }
     const head = inFlight[0] as HeldReply;
     if (!head.settled) await head.whenSettled();

@@ -1,5 +1,5 @@
 /** The options of `connectPop3()`, their defaults, and how `mail.<protocol>.*` settings map onto them. */
-import type { Logger, ProtocolSettings, ResolvedConfig } from '@kalisto/core';
+import type { KalistoTelemetry, Logger, ProtocolSettings, ResolvedConfig } from '@kalisto/core';
 import type { SaslMechanism } from '@kalisto/core/plugin';
 import { DEFAULT_MAX_LINE_LENGTH, DEFAULT_MAX_RESPONSE_BYTES } from './response-parser.js';
 
@@ -63,13 +63,18 @@ export interface Pop3ConnectOptions {
   logger?: Logger;
   /** Aborts the connection attempt. */
   signal?: AbortSignal;
+  /**
+   * Where command durations and the TLS and SASL spans go (the providers pass `context.telemetry`).
+   * Default: nothing is recorded.
+   */
+  telemetry?: KalistoTelemetry;
 }
 
 /** Options with every default applied. */
 export type ResolvedPop3Options = Required<
-  Omit<Pop3ConnectOptions, 'ca' | 'servername' | 'proxy' | 'logger' | 'signal'>
+  Omit<Pop3ConnectOptions, 'ca' | 'servername' | 'proxy' | 'logger' | 'signal' | 'telemetry'>
 > &
-  Pick<Pop3ConnectOptions, 'ca' | 'servername' | 'proxy' | 'logger' | 'signal'>;
+  Pick<Pop3ConnectOptions, 'ca' | 'servername' | 'proxy' | 'logger' | 'signal' | 'telemetry'>;
 
 /** The defaults, as data. */
 export const POP3_DEFAULTS = {

@@ -4,18 +4,22 @@
  * OAUTHBEARER, streaming RETR and pipelined batch retrieval.
  */
 import type { Socket } from 'node:net';
-import { Readable } from 'node:stream';
-import { isKalistoError, KalistoError, type Logger } from '@kalisto/core';
-import {
-  isConnectionReset,
-  parseSaslErrorChallenge,
-  type SaslErrorChallenge,
-  saslErrorAcknowledgement,
-  silentLogger,
-} from '@kalisto/core/plugin';
-import { authenticationFailure, saslExchange } from './authentication.js';
+import type { Readable } from 'node:stream';
+import { isKalistoError, type KalistoSpan, type KalistoTelemetry, type Logger } from '@kalisto/core';
+import { isConnectionReset, noopTelemetry, silentLogger } from '@kalisto/core/plugin';
+import { lineCount, messageNumber } from './arguments.js';
+import { type SaslConversation, saslLogin } from './authentication.js';
 import type { BodySink } from './body-collector.js';
 import { chooseMechanism, type Pop3Capabilities, parseCapabilities } from './capabilities.js';
+import {
+  batchTimer,
+  type Pop3TimedCommand,
+  saslSpan,
+  spanning,
+  startCommand,
+  startTlsSpan,
+  timed,
+} from './command-telemetry.js';
 import {
   abortError,
   clientClosedError,
@@ -36,6 +40,7 @@ import { HeldReply, type PendingReply, type ReplyChannel, retrievePipelined } fr
 import { type Pop3ConnectOptions, type ResolvedPop3Options, resolvePop3Options } from './options.js';
 import { openTunnel, type ProxyTarget, parseProxyUrl, proxyUnreachableError } from './proxy.js';
 import { type Pop3ReplyKind, Pop3ResponseParser } from './response-parser.js';
+import { type ReaderFlow, retrStream } from './retr-stream.js';
 import { openSocket, startTls, whenReady } from './socket.js';
 import type {
   Pop3BatchOptions,
@@ -74,6 +79,7 @@ export class Pop3Client {
   readonly #options: ResolvedPop3Options;
   readonly #endpoint: Pop3Endpoint;
   readonly #logger: Logger;
+  readonly #telemetry: KalistoTelemetry;
   readonly #parser: Pop3ResponseParser<PendingReply>;
   #socket: Socket;
   #secure: boolean;
@@ -96,15 +102,22 @@ export class Pop3Client {
   #socketError: Error | undefined;
   #closeListeners: (() => void)[] = [];
   /** The connection as the pipelined reader sees it. */
-  readonly #channel: ReplyChannel = {
-    expect: (reply) => this.#parser.expect(reply),
-    failure: () => this.#failure,
-    write: (lines) => this.#socket.write(lines),
-    idle: () => this.#tail,
-    holdLockStep: (replies) => {
-      this.#tail = Promise.all([this.#tail, replies]).then(noop, noop);
+  readonly #channel: ReplyChannel;
+  /** How a `retr()` stream holds the connection back; the reply timeout is off while paused. */
+  readonly #readerFlow: ReaderFlow = {
+    pause: () => {
+      this.#pausedForReader = true;
+      this.#socket.pause();
     },
-    messageReply: () => this.#heldReply('RETR', 'message'),
+    resume: () => {
+      if (!this.#pausedForReader) return;
+      this.#pausedForReader = false;
+      this.#socket.resume();
+    },
+  };
+  readonly #sasl: SaslConversation = {
+    send: (line) => this.#request(line, 'AUTH', 'auth'),
+    fail: (error) => this.#fail(error),
   };
   readonly #messageOverflow = () =>
     responseTooLargeError(this.#endpoint, 'message', this.#options.maxMessageBytes, 'RETR');
@@ -113,6 +126,18 @@ export class Pop3Client {
     this.#options = options;
     this.#endpoint = { protocol: options.protocol, host: options.host, port: options.port };
     this.#logger = options.logger ?? silentLogger;
+    this.#telemetry = options.telemetry ?? noopTelemetry;
+    this.#channel = {
+      expect: (reply) => this.#parser.expect(reply),
+      failure: () => this.#failure,
+      write: (lines) => this.#socket.write(lines),
+      idle: () => this.#tail,
+      holdLockStep: (replies) => {
+        this.#tail = Promise.all([this.#tail, replies]).then(noop, noop);
+      },
+      messageReply: () => this.#heldReply('RETR', 'message'),
+      timeBatch: batchTimer(this.#telemetry, this.#endpoint),
+    };
     this.#parser = new Pop3ResponseParser<PendingReply>({
       endpoint: this.#endpoint,
       maxLineLength: options.maxLineLength,
@@ -180,7 +205,8 @@ export class Pop3Client {
     try {
       if (signal?.aborted) throw abortError(this.#endpoint);
       if (proxy) await this.#tunnel(proxy);
-      else await whenReady(this.#socket, this.#endpoint, this.#secure);
+      else if (this.#secure) await this.#implicitTls();
+      else await whenReady(this.#socket, this.#endpoint, false);
       const greeting = await this.#request(undefined, GREETING, 'single');
       greeted = true;
       if (greeting.type !== 'ok') throw replyError(this.#endpoint, GREETING, greeting);
@@ -199,6 +225,24 @@ export class Pop3Client {
     } finally {
       clearTimeout(deadline);
       signal?.removeEventListener('abort', abort);
+    }
+  }
+
+  /** Waits for TCP and the TLS handshake of implicit TLS; the handshake is a `kalisto.mail.tls` span. */
+  async #implicitTls(): Promise<void> {
+    let span: KalistoSpan | undefined;
+    const onTcpConnected = this.#telemetry.enabled
+      ? () => {
+          span = startTlsSpan(this.#telemetry, this.#endpoint);
+        }
+      : undefined;
+    try {
+      await whenReady(this.#socket, this.#endpoint, true, onTcpConnected);
+    } catch (error) {
+      span?.fail(error);
+      throw error;
+    } finally {
+      span?.end();
     }
   }
 
@@ -227,10 +271,11 @@ export class Pop3Client {
     this.#detach(plain);
     // The TLS socket reports the plain socket's failures; its own are no longer ours to handle.
     plain.on('error', noop);
+    const span = startTlsSpan(this.#telemetry, this.#endpoint);
     const secure = startTls(plain, this.#options);
     this.#socket = secure;
     this.#attach(secure);
-    await whenReady(secure, this.#endpoint, true);
+    await spanning(span, whenReady(secure, this.#endpoint, true));
     this.#secure = true;
   }
 
@@ -265,44 +310,22 @@ export class Pop3Client {
    */
   async authenticate(credentials: Pop3Credentials): Promise<void> {
     if (!this.#secure && !this.#options.allowInsecureAuth) throw tlsRequiredError(this.#endpoint);
-    const mechanism = chooseMechanism(this.#options.saslMechanisms, this.#capabilities);
+    const { saslMechanisms } = this.#options;
+    const mechanism = chooseMechanism(saslMechanisms, this.#capabilities);
     if (mechanism === undefined) {
-      throw mechanismError(
-        this.#endpoint,
-        this.#options.saslMechanisms,
-        this.#capabilities.get('SASL') ?? [],
-      );
+      throw mechanismError(this.#endpoint, saslMechanisms, this.#capabilities.get('SASL') ?? []);
     }
-    const exchange = saslExchange(mechanism, credentials, this.#options, this.#capabilities.has('SASL-IR'));
-    let status = await this.#request(exchange.command, 'AUTH', 'auth');
-    if (status.type === 'continue' && exchange.continuation !== undefined) {
-      status = await this.#request(exchange.continuation, 'AUTH', 'auth');
-    }
-    let challenge: SaslErrorChallenge | undefined;
-    if (status.type === 'continue') {
-      // RFC 7628 §3.2.2: a refusal comes as a challenge; the acknowledgement lets the server send -ERR.
-      challenge = parseSaslErrorChallenge(status.text);
-      status = await this.#request(saslErrorAcknowledgement(mechanism), 'AUTH', 'auth');
-      if (status.type === 'continue') {
-        const error = protocolError(
-          this.#endpoint,
-          'it kept sending AUTH challenges after the acknowledgement',
-        );
-        this.#fail(error);
-        throw error;
-      }
-    }
-    if (status.type === 'ok') {
-      this.#authenticated = true;
-      this.#logger.debug({ mechanism }, 'POP3 authenticated');
-      return;
-    }
-    throw authenticationFailure(this.#endpoint, status, credentials, challenge);
+    const saslIr = this.#capabilities.has('SASL-IR');
+    await saslSpan(this.#telemetry, this.#endpoint, mechanism, () =>
+      saslLogin(this.#sasl, mechanism, credentials, this.#endpoint, saslIr),
+    );
+    this.#authenticated = true;
+    this.#logger.debug({ mechanism }, 'POP3 authenticated');
   }
 
   /** `STAT`: message count and total size of the maildrop. */
   async stat(): Promise<Pop3Stat> {
-    return parseStat(await this.#single('STAT', 'STAT'), this.#endpoint);
+    return parseStat(await this.#timed('STAT', this.#single('STAT', 'STAT')), this.#endpoint);
   }
 
   /** `LIST`: every message's size. */
@@ -311,9 +334,10 @@ export class Pop3Client {
   list(number: number): Promise<Pop3ListEntry>;
   async list(number?: number): Promise<Pop3ListEntry[] | Pop3ListEntry> {
     if (number !== undefined) {
-      return parseListEntry(await this.#single(`LIST ${messageNumber(number)}`, 'LIST'), this.#endpoint);
+      const text = await this.#timed('LIST', this.#single(`LIST ${messageNumber(number)}`, 'LIST'));
+      return parseListEntry(text, this.#endpoint);
     }
-    const lines = listingLines(await this.#multi('LIST', 'LIST', 'response'));
+    const lines = listingLines(await this.#timed('LIST', this.#multi('LIST', 'LIST', 'response')));
     return lines.map((line) => parseListEntry(line, this.#endpoint));
   }
 
@@ -323,16 +347,17 @@ export class Pop3Client {
   uidl(number: number): Promise<Pop3UidlEntry>;
   async uidl(number?: number): Promise<Pop3UidlEntry[] | Pop3UidlEntry> {
     if (number !== undefined) {
-      return parseUidlEntry(await this.#single(`UIDL ${messageNumber(number)}`, 'UIDL'), this.#endpoint);
+      const text = await this.#timed('UIDL', this.#single(`UIDL ${messageNumber(number)}`, 'UIDL'));
+      return parseUidlEntry(text, this.#endpoint);
     }
-    const lines = listingLines(await this.#multi('UIDL', 'UIDL', 'response'));
+    const lines = listingLines(await this.#timed('UIDL', this.#multi('UIDL', 'UIDL', 'response')));
     return lines.map((line) => parseUidlEntry(line, this.#endpoint));
   }
 
   /** `TOP n lines`: the header, the blank line and the first `lines` body lines. */
   async top(number: number, lines: number): Promise<Buffer> {
-    if (!Number.isInteger(lines) || lines < 0) throw invalidArgument('lines', lines);
-    return this.#multi(`TOP ${messageNumber(number)} ${lines}`, 'TOP', 'response');
+    const line = `TOP ${messageNumber(number)} ${lineCount(lines)}`;
+    return this.#timed('TOP', this.#multi(line, 'TOP', 'response'));
   }
 
   /**
@@ -341,26 +366,17 @@ export class Pop3Client {
    */
   retr(number: number): Readable {
     const command = `RETR ${messageNumber(number)}`;
-    const stream = new Readable({ read: () => this.#resumeForReader() });
-    stream.once('close', () => this.#resumeForReader());
-    const sink: BodySink = {
-      add: (chunk, start, end) => {
-        if (!stream.destroyed && !stream.push(chunk.subarray(start, end))) this.#pauseForReader();
-      },
-    };
-    this.#request(command, 'RETR', 'multi', sink).then(
-      (status) => {
-        if (status.type === 'ok') stream.push(null);
-        else stream.destroy(replyError(this.#endpoint, 'RETR', status));
-      },
-      (error: Error) => stream.destroy(error),
+    return retrStream(
+      this.#readerFlow,
+      this.#endpoint,
+      (sink) => this.#request(command, 'RETR', 'multi', sink),
+      startCommand(this.#telemetry, this.#endpoint, 'RETR'),
     );
-    return stream;
   }
 
   /** `RETR n` into one Buffer (at most `maxMessageBytes`; `retr()` streams a message of any size). */
   retrBuffer(number: number): Promise<Buffer> {
-    return this.#multi(`RETR ${messageNumber(number)}`, 'RETR', 'message');
+    return this.#timed('RETR', this.#multi(`RETR ${messageNumber(number)}`, 'RETR', 'message'));
   }
 
   /**
@@ -398,7 +414,7 @@ export class Pop3Client {
 
   /** `DELE n`: marks a message deleted; QUIT removes it, RSET or close() keeps it. */
   async dele(number: number): Promise<void> {
-    await this.#single(`DELE ${messageNumber(number)}`, 'DELE');
+    await this.#timed('DELE', this.#single(`DELE ${messageNumber(number)}`, 'DELE'));
   }
 
   /** `RSET`: unmarks every message marked deleted in this session. */
@@ -450,6 +466,11 @@ export class Pop3Client {
     this.#socket.on('error', noop);
     this.#socket.destroySoon();
     this.#notifyClosed();
+  }
+
+  /** `result`, recorded as `command`'s duration when telemetry is on. */
+  #timed<T>(command: Pop3TimedCommand, result: Promise<T>): Promise<T> {
+    return timed(this.#telemetry, this.#endpoint, command, result);
   }
 
   async #single(line: string, verb: string): Promise<string> {
@@ -560,17 +581,6 @@ export class Pop3Client {
     this.#fail(timeoutError(this.#endpoint, waiting.verb, this.#options.timeoutMs));
   }
 
-  #pauseForReader(): void {
-    this.#pausedForReader = true;
-    this.#socket.pause();
-  }
-
-  #resumeForReader(): void {
-    if (!this.#pausedForReader) return;
-    this.#pausedForReader = false;
-    this.#socket.resume();
-  }
-
   /** The connection is unusable: every pending and later command rejects with `error`. */
   #fail(error: Error): void {
     if (this.#failure) return;
@@ -581,16 +591,4 @@ export class Pop3Client {
     this.#socket.destroy(error);
     this.#notifyClosed();
   }
-}
-
-function messageNumber(number: number): number {
-  if (!Number.isInteger(number) || number < 1) throw invalidArgument('message number', number);
-  return number;
-}
-
-function invalidArgument(name: string, value: unknown): KalistoError {
-  return new KalistoError(`[pop3] A ${name} must be a positive integer (got ${String(value)}).`, {
-    code: 'POP3_INVALID_ARGUMENT',
-    hint: 'Message numbers start at 1, as STAT, LIST and UIDL report them.',
-  });
 }

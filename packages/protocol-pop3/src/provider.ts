@@ -9,6 +9,7 @@ import {
   type ProtocolContext,
   requireMailUser,
   retryConnectReset,
+  telemetryOf,
 } from '@kalisto/core/plugin';
 import { pop3OptionsFromSettings } from './options.js';
 import { connectPop3, isResetBeforeGreeting, type Pop3Client } from './pop3-client.js';
@@ -48,9 +49,11 @@ function pop3Provider(protocol: 'pop3' | 'pop3s'): ProtocolProvider<Pop3Client> 
 async function openAuthenticatedClient(context: ProtocolContext): Promise<Pop3Client> {
   const { session, settings, logger, signal } = context;
   const user = requireMailUser(settings);
+  const telemetry = telemetryOf(context);
   const options = {
     ...pop3OptionsFromSettings(settings, session.config),
     logger,
+    telemetry,
     ...(signal === undefined ? {} : { signal }),
   };
   const { tenant, cloud } = session.config.oauth;
@@ -60,6 +63,8 @@ async function openAuthenticatedClient(context: ProtocolContext): Promise<Pop3Cl
       resetBeforeGreeting: isResetBeforeGreeting,
       logger,
       signal,
+      telemetry,
+      protocol: settings.protocol,
     });
     try {
       await client.authenticate({ user, accessToken: token.accessToken, tenant, cloud });

@@ -41,13 +41,20 @@ export function startTls(plain: Socket, options: ResolvedPop3Options): TLSSocket
 /**
  * Resolves once the socket is ready (`connect`, or `secureConnect` for TLS). A failure before TCP
  * connected is a connect error, after it a TLS error; an error the caller destroyed the socket with
- * (a Kalisto error: timeout, abort) passes through.
+ * (a Kalisto error: timeout, abort) passes through. `onTcpConnected` is called when TCP is up (the
+ * TLS handshake starts).
  */
-export function whenReady(socket: Socket, endpoint: Pop3Endpoint, tls: boolean): Promise<void> {
+export function whenReady(
+  socket: Socket,
+  endpoint: Pop3Endpoint,
+  tls: boolean,
+  onTcpConnected?: () => void,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     let tcpConnected = !socket.connecting;
     const onConnect = () => {
       tcpConnected = true;
+      onTcpConnected?.();
       if (!tls) finish();
     };
     const onSecure = () => finish();
