@@ -3,7 +3,7 @@
  * `mail.<protocol>.*` settings, a verified login, and `sendMail` errors turned into Kalisto errors.
  */
 import { type AccessToken, ConfigError } from '@kalisto/core';
-import { isCurableRefusal, type ProtocolContext, requireMailUser } from '@kalisto/core/plugin';
+import { isCurableRefusal, type ProtocolContext, requireMailUser, telemetryOf } from '@kalisto/core/plugin';
 import {
   createTransport,
   type SendMailOptions,
@@ -13,6 +13,7 @@ import {
 } from 'nodemailer';
 import { nodemailerLogger } from './logger-adapter.js';
 import { smtpConnectionOptions } from './options.js';
+import { timedSend } from './send-telemetry.js';
 import { smtpError } from './smtp-errors.js';
 import { SessionTokenProvisioner } from './token-provisioner.js';
 
@@ -59,6 +60,7 @@ function createTokenRetry(context: ProtocolContext, provisioner: SessionTokenPro
       const curable = (raw as { code?: unknown }).code === 'EAUTH' && isCurableRefusal(error);
       if (!curable || provisioner.snapshot().renewals !== before.renewals) throw error;
       logger.info({ code: error.code }, 'The SMTP server refused the token; retrying once with a fresh one');
+      telemetryOf(context).mailReconnect(settings.protocol, 'token');
       // Another attempt may have refreshed meanwhile: its fresh token is the one to use.
       if (provisioner.snapshot().generation === before.generation) await provisioner.refresh();
     }
@@ -133,7 +135,9 @@ export async function openSmtpTransport(
     mail: SendMailOptions,
     callback?: SendMailCallback,
   ): Promise<SMTPSentMessageInfo> | undefined {
-    const result = withTokenRetry(() => send(mail));
+    const attempt = () => withTokenRetry(() => send(mail));
+    const telemetry = telemetryOf(context);
+    const result = telemetry.enabled ? timedSend(telemetry, settings.protocol, attempt) : attempt();
     if (callback === undefined) return result;
     result.then(
       (info) => callback(null, info),
