@@ -4,14 +4,14 @@
  * their Kalisto code and AADSTS number, and nothing exported holds a secret, a token or the mailbox.
  */
 
+// Not a devDependency of this package (yet): its source, with ioredis resolved from its own folder.
+import { redisCache } from '@kalisto/cache-redis';
 import type { KalistoSession } from '@kalisto/core';
 import { type Sandbox, startSandbox } from '@kalisto/sandbox';
 import { claimsOf, startRedisServer } from '@kalisto/test-support';
 import { createInMemoryTelemetry, type InMemoryTelemetry } from '@kalisto/test-support/telemetry';
 import type { ImapFlow } from 'imapflow';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-// Not a devDependency of this package (yet): its source, with ioredis resolved from its own folder.
-import { redisCache } from '../../cache-redis/src/index.js';
 import { createOutlook } from '../src/index.js';
 
 let sandbox: Sandbox;
