@@ -169,7 +169,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     user: request.user ?? oauth.user,
   });
 
-  const keyFor = (request: TokenManagerRequest = {}): string => {
+  const computeKey = (request: TokenManagerRequest): string => {
     const { scopes, user } = ask(request);
     const { authority, tenant, clientId, flow, tokenUrl } = oauth;
     return tokenCacheKey({
@@ -181,6 +181,13 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       user: APP_ONLY_FLOWS.has(flow) ? undefined : user,
       tokenUrl: tokenEndpointForKey(authority, tokenUrl),
     });
+  };
+  // The configured mailbox's key is hashed once: the warm path is a map lookup, not a SHA-256 per call.
+  let configuredKey: string | undefined;
+  const keyFor = (request: TokenManagerRequest = {}): string => {
+    if (request.scopes !== undefined || request.user !== undefined) return computeKey(request);
+    configuredKey ??= computeKey(request);
+    return configuredKey;
   };
 
   function remember(key: string, entry: CachedToken): Acquired {
