@@ -3,13 +3,11 @@
  * STLS (RFC 2595), CAPA and response codes (RFC 2449), SASL AUTH (RFC 5034) for XOAUTH2 and
  * OAUTHBEARER, streaming RETR and pipelined batch retrieval.
  */
-import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { isKalistoError, type KalistoSpan, type KalistoTelemetry, type Logger } from '@kalisto/core';
 import { isConnectionReset, noopTelemetry, silentLogger } from '@kalisto/core/plugin';
 import { lineCount, messageNumber } from './arguments.js';
 import { type SaslConversation, saslLogin } from './authentication.js';
-import type { BodySink } from './body-collector.js';
 import { chooseMechanism, type Pop3Capabilities, parseCapabilities } from './capabilities.js';
 import {
   batchTimer,
@@ -20,27 +18,22 @@ import {
   startTlsSpan,
   timed,
 } from './command-telemetry.js';
+import { Pop3Connection } from './connection.js';
 import {
   abortError,
-  clientClosedError,
-  closedError,
   connectTimeoutError,
   GREETING,
   mechanismError,
   type Pop3Endpoint,
-  type Pop3StatusLine,
   protocolError,
   replyError,
-  responseTooLargeError,
-  timeoutError,
   tlsRequiredError,
 } from './errors.js';
 import { listingLines, parseListEntry, parseStat, parseUidlEntry } from './listing.js';
-import { HeldReply, type PendingReply, type ReplyChannel, retrievePipelined } from './multi-line-reader.js';
+import { retrievePipelined } from './multi-line-reader.js';
 import { type Pop3ConnectOptions, type ResolvedPop3Options, resolvePop3Options } from './options.js';
 import { openTunnel, type ProxyTarget, parseProxyUrl, proxyUnreachableError } from './proxy.js';
-import { type Pop3ReplyKind, Pop3ResponseParser } from './response-parser.js';
-import { type ReaderFlow, retrStream } from './retr-stream.js';
+import { retrStream } from './retr-stream.js';
 import { openSocket, startTls, whenReady } from './socket.js';
 import type {
   Pop3BatchOptions,
@@ -51,11 +44,6 @@ import type {
   Pop3Stat,
   Pop3UidlEntry,
 } from './types.js';
-
-const noop = () => undefined;
-
-/** The bound of a body held in memory: a listing's (`maxResponseBytes`) or a message's (`maxMessageBytes`). */
-type Pop3HeldBound = 'response' | 'message';
 
 /** Connects, reads the greeting, upgrades with STLS when needed and reads the capabilities. */
 export async function connectPop3(options: Pop3ConnectOptions): Promise<Pop3Client> {
@@ -80,72 +68,26 @@ export class Pop3Client {
   readonly #endpoint: Pop3Endpoint;
   readonly #logger: Logger;
   readonly #telemetry: KalistoTelemetry;
-  readonly #parser: Pop3ResponseParser<PendingReply>;
-  #socket: Socket;
+  readonly #connection: Pop3Connection;
   #secure: boolean;
   #greeting = '';
   #capabilities: Pop3Capabilities = new Map();
-  /** Set once the connection is unusable; every later command rejects with it. */
-  #failure: Error | undefined;
   /** In the TRANSACTION state (after a successful AUTH): only then do deletion marks exist. */
   #authenticated = false;
-  /** Set while a slow `retr()` reader holds the socket paused (the reply timeout is then off). */
-  #pausedForReader = false;
-  /** Completes when every lock-step command sent so far has its reply. */
-  #tail: Promise<void> = Promise.resolve();
-  readonly #onData = (chunk: Buffer) => this.#receive(chunk);
-  readonly #onError = (error: Error) => {
-    this.#socketError = error;
-  };
-  readonly #onClose = () => this.#fail(closedError(this.#endpoint, this.#socketError));
-  readonly #onTimeout = () => this.#timedOut();
-  #socketError: Error | undefined;
-  #closeListeners: (() => void)[] = [];
-  /** The connection as the pipelined reader sees it. */
-  readonly #channel: ReplyChannel;
-  /** How a `retr()` stream holds the connection back; the reply timeout is off while paused. */
-  readonly #readerFlow: ReaderFlow = {
-    pause: () => {
-      this.#pausedForReader = true;
-      this.#socket.pause();
-    },
-    resume: () => {
-      if (!this.#pausedForReader) return;
-      this.#pausedForReader = false;
-      this.#socket.resume();
-    },
-  };
   readonly #sasl: SaslConversation = {
-    send: (line) => this.#request(line, 'AUTH', 'auth'),
-    fail: (error) => this.#fail(error),
+    send: (line) => this.#connection.request(line, 'AUTH', 'auth'),
+    fail: (error) => this.#connection.fail(error),
   };
-  readonly #messageOverflow = () =>
-    responseTooLargeError(this.#endpoint, 'message', this.#options.maxMessageBytes, 'RETR');
 
-  private constructor(socket: Socket, options: ResolvedPop3Options) {
+  private constructor(endpoint: Pop3Endpoint, options: ResolvedPop3Options, proxy: ProxyTarget | undefined) {
     this.#options = options;
-    this.#endpoint = { protocol: options.protocol, host: options.host, port: options.port };
+    this.#endpoint = endpoint;
     this.#logger = options.logger ?? silentLogger;
     this.#telemetry = options.telemetry ?? noopTelemetry;
-    this.#channel = {
-      expect: (reply) => this.#parser.expect(reply),
-      failure: () => this.#failure,
-      write: (lines) => this.#socket.write(lines),
-      idle: () => this.#tail,
-      holdLockStep: (replies) => {
-        this.#tail = Promise.all([this.#tail, replies]).then(noop, noop);
-      },
-      messageReply: () => this.#heldReply('RETR', 'message'),
-      timeBatch: batchTimer(this.#telemetry, this.#endpoint),
-    };
-    this.#parser = new Pop3ResponseParser<PendingReply>({
-      endpoint: this.#endpoint,
-      maxLineLength: options.maxLineLength,
-      maxResponseBytes: options.maxResponseBytes,
-    });
-    this.#socket = socket;
+    const timeBatch = batchTimer(this.#telemetry, endpoint);
+    const socket = openSocket(options, proxy);
+    this.#connection = new Pop3Connection(socket, endpoint, options, this.#logger, timeBatch);
     this.#secure = options.secure;
-    this.#attach(socket);
   }
 
   /** See {@link connectPop3}. */
@@ -153,7 +95,7 @@ export class Pop3Client {
     const resolved = resolvePop3Options(options);
     const endpoint = { protocol: resolved.protocol, host: resolved.host, port: resolved.port };
     const proxy = resolved.proxy === undefined ? undefined : parseProxyUrl(resolved.proxy, endpoint);
-    const client = new Pop3Client(openSocket(resolved, proxy), resolved);
+    const client = new Pop3Client(endpoint, resolved, proxy);
     await client.#open(proxy);
     return client;
   }
@@ -175,17 +117,12 @@ export class Pop3Client {
 
   /** True once the connection ended (QUIT, close(), a failure or the server hanging up). */
   get closed(): boolean {
-    return this.#failure !== undefined;
+    return this.#connection.failure !== undefined;
   }
 
   /** Calls `listener` once when the connection ends (at once if it already has). */
   onceClosed(listener: () => void): void {
-    if (this.closed) queueMicrotask(listener);
-    else this.#closeListeners.push(listener);
-  }
-
-  #notifyClosed(): void {
-    for (const listener of this.#closeListeners.splice(0)) listener();
+    this.#connection.onceClosed(listener);
   }
 
   /** True when the server advertises PIPELINING (RFC 2449), so `retrMany` sends commands in batches. */
@@ -196,28 +133,28 @@ export class Pop3Client {
   async #open(proxy: ProxyTarget | undefined): Promise<void> {
     const { connectionTimeoutMs, signal } = this.#options;
     const deadline = setTimeout(
-      () => this.#fail(connectTimeoutError(this.#endpoint, connectionTimeoutMs)),
+      () => this.#connection.fail(connectTimeoutError(this.#endpoint, connectionTimeoutMs)),
       connectionTimeoutMs,
     );
-    const abort = () => this.#fail(abortError(this.#endpoint));
+    const abort = () => this.#connection.fail(abortError(this.#endpoint));
     signal?.addEventListener('abort', abort, { once: true });
     let greeted = false;
     try {
       if (signal?.aborted) throw abortError(this.#endpoint);
       if (proxy) await this.#tunnel(proxy);
       else if (this.#secure) await this.#implicitTls();
-      else await whenReady(this.#socket, this.#endpoint, false);
-      const greeting = await this.#request(undefined, GREETING, 'single');
+      else await whenReady(this.#connection.socket, this.#endpoint, false);
+      const greeting = await this.#connection.request(undefined, GREETING, 'single');
       greeted = true;
       if (greeting.type !== 'ok') throw replyError(this.#endpoint, GREETING, greeting);
       this.#greeting = greeting.text;
       await this.#readCapabilities();
       if (!this.#secure) await this.#upgrade();
       // The reply timeout takes over from the connect deadline.
-      this.#socket.setTimeout(this.#options.timeoutMs);
+      this.#connection.setReplyTimeout(this.#options.timeoutMs);
     } catch (error) {
-      this.#fail(error instanceof Error ? error : new Error(String(error)));
-      const failure = this.#failure ?? error;
+      this.#connection.fail(error instanceof Error ? error : new Error(String(error)));
+      const failure = this.#connection.failure ?? error;
       if (!greeted && isConnectionReset(failure) && typeof failure === 'object' && failure !== null) {
         EARLY_RESETS.add(failure);
       }
@@ -237,7 +174,7 @@ export class Pop3Client {
         }
       : undefined;
     try {
-      await whenReady(this.#socket, this.#endpoint, true, onTcpConnected);
+      await whenReady(this.#connection.socket, this.#endpoint, true, onTcpConnected);
     } catch (error) {
       span?.fail(error);
       throw error;
@@ -248,39 +185,31 @@ export class Pop3Client {
 
   /** Connects through the proxy's tunnel, then starts TLS through it for implicit TLS. */
   async #tunnel(proxy: ProxyTarget): Promise<void> {
-    await whenReady(this.#socket, this.#endpoint, false).catch((error: unknown) => {
+    await whenReady(this.#connection.socket, this.#endpoint, false).catch((error: unknown) => {
       throw isKalistoError(error) && error.code === 'POP3_CONNECT_FAILED'
         ? proxyUnreachableError(this.#endpoint, proxy, error.cause)
         : error;
     });
-    this.#socket.off('data', this.#onData);
-    const early = await openTunnel(this.#socket, proxy, this.#endpoint);
-    this.#socket.on('data', this.#onData);
+    const early = await this.#connection.withoutParser((socket) => openTunnel(socket, proxy, this.#endpoint));
     if (this.#secure) {
       // A TLS server waits for the client's hello: bytes before it are not TLS.
       if (early.length > 0) throw protocolError(this.#endpoint, 'it sent data before the TLS handshake');
       await this.#startTls();
     } else if (early.length > 0) {
-      this.#receive(early);
+      this.#connection.receive(early);
     }
   }
 
   /** Replaces the plain socket with a TLS socket over it and waits for the verified handshake. */
   async #startTls(): Promise<void> {
-    const plain = this.#socket;
-    this.#detach(plain);
-    // The TLS socket reports the plain socket's failures; its own are no longer ours to handle.
-    plain.on('error', noop);
     const span = startTlsSpan(this.#telemetry, this.#endpoint);
-    const secure = startTls(plain, this.#options);
-    this.#socket = secure;
-    this.#attach(secure);
+    const secure = this.#connection.replaceSocket((plain) => startTls(plain, this.#options));
     await spanning(span, whenReady(secure, this.#endpoint, true));
     this.#secure = true;
   }
 
   async #readCapabilities(): Promise<void> {
-    const reply = await this.#held('CAPA', 'CAPA', 'response');
+    const reply = await this.#connection.held('CAPA', 'CAPA', 'response');
     // A server without CAPA says -ERR: no capabilities. A failed connection throws from result().
     this.#capabilities =
       reply.status?.type === 'err' ? new Map() : parseCapabilities(reply.result().toString('latin1'));
@@ -294,10 +223,10 @@ export class Pop3Client {
       if (starttlsRequired) throw tlsRequiredError(this.#endpoint);
       return;
     }
-    const status = await this.#request('STLS', 'STLS', 'single');
+    const status = await this.#connection.request('STLS', 'STLS', 'single');
     if (status.type !== 'ok') throw replyError(this.#endpoint, 'STLS', status);
     // Bytes that came with the +OK would be plaintext injected into the TLS session.
-    if (this.#parser.buffered > 0) throw protocolError(this.#endpoint, 'it sent data after STLS');
+    if (this.#connection.buffered > 0) throw protocolError(this.#endpoint, 'it sent data after STLS');
     await this.#startTls();
     await this.#readCapabilities();
   }
@@ -325,7 +254,7 @@ export class Pop3Client {
 
   /** `STAT`: message count and total size of the maildrop. */
   async stat(): Promise<Pop3Stat> {
-    return parseStat(await this.#timed('STAT', this.#single('STAT', 'STAT')), this.#endpoint);
+    return parseStat(await this.#timed('STAT', this.#connection.single('STAT', 'STAT')), this.#endpoint);
   }
 
   /** `LIST`: every message's size. */
@@ -334,10 +263,13 @@ export class Pop3Client {
   list(number: number): Promise<Pop3ListEntry>;
   async list(number?: number): Promise<Pop3ListEntry[] | Pop3ListEntry> {
     if (number !== undefined) {
-      const text = await this.#timed('LIST', this.#single(`LIST ${messageNumber(number)}`, 'LIST'));
+      const text = await this.#timed(
+        'LIST',
+        this.#connection.single(`LIST ${messageNumber(number)}`, 'LIST'),
+      );
       return parseListEntry(text, this.#endpoint);
     }
-    const lines = listingLines(await this.#timed('LIST', this.#multi('LIST', 'LIST', 'response')));
+    const lines = listingLines(await this.#timed('LIST', this.#connection.multi('LIST', 'LIST', 'response')));
     return lines.map((line) => parseListEntry(line, this.#endpoint));
   }
 
@@ -347,17 +279,20 @@ export class Pop3Client {
   uidl(number: number): Promise<Pop3UidlEntry>;
   async uidl(number?: number): Promise<Pop3UidlEntry[] | Pop3UidlEntry> {
     if (number !== undefined) {
-      const text = await this.#timed('UIDL', this.#single(`UIDL ${messageNumber(number)}`, 'UIDL'));
+      const text = await this.#timed(
+        'UIDL',
+        this.#connection.single(`UIDL ${messageNumber(number)}`, 'UIDL'),
+      );
       return parseUidlEntry(text, this.#endpoint);
     }
-    const lines = listingLines(await this.#timed('UIDL', this.#multi('UIDL', 'UIDL', 'response')));
+    const lines = listingLines(await this.#timed('UIDL', this.#connection.multi('UIDL', 'UIDL', 'response')));
     return lines.map((line) => parseUidlEntry(line, this.#endpoint));
   }
 
   /** `TOP n lines`: the header, the blank line and the first `lines` body lines. */
   async top(number: number, lines: number): Promise<Buffer> {
     const line = `TOP ${messageNumber(number)} ${lineCount(lines)}`;
-    return this.#timed('TOP', this.#multi(line, 'TOP', 'response'));
+    return this.#timed('TOP', this.#connection.multi(line, 'TOP', 'response'));
   }
 
   /**
@@ -367,16 +302,16 @@ export class Pop3Client {
   retr(number: number): Readable {
     const command = `RETR ${messageNumber(number)}`;
     return retrStream(
-      this.#readerFlow,
+      this.#connection.readerFlow,
       this.#endpoint,
-      (sink) => this.#request(command, 'RETR', 'multi', sink),
+      (sink) => this.#connection.request(command, 'RETR', 'multi', sink),
       startCommand(this.#telemetry, this.#endpoint, 'RETR'),
     );
   }
 
   /** `RETR n` into one Buffer (at most `maxMessageBytes`; `retr()` streams a message of any size). */
   retrBuffer(number: number): Promise<Buffer> {
-    return this.#timed('RETR', this.#multi(`RETR ${messageNumber(number)}`, 'RETR', 'message'));
+    return this.#timed('RETR', this.#connection.multi(`RETR ${messageNumber(number)}`, 'RETR', 'message'));
   }
 
   /**
@@ -388,9 +323,9 @@ export class Pop3Client {
     const queue = Array.from(numbers, messageNumber);
     const window = this.pipelining ? Math.max(1, options.window ?? this.#options.pipelineWindow) : 1;
     // Commands called earlier (an AUTH exchange, say) finish before the first batch goes out.
-    await this.#tail;
+    await this.#connection.idle();
     this.#logger.debug({ command: 'RETR', count: queue.length, window }, 'POP3 pipelined retrieval');
-    yield* retrievePipelined(this.#channel, queue, window);
+    yield* retrievePipelined(this.#connection.channel, queue, window);
   }
 
   /** Every message of the maildrop (with its UIDL id when supported), retrieved as by `retrMany`. */
@@ -414,24 +349,25 @@ export class Pop3Client {
 
   /** `DELE n`: marks a message deleted; QUIT removes it, RSET or close() keeps it. */
   async dele(number: number): Promise<void> {
-    await this.#timed('DELE', this.#single(`DELE ${messageNumber(number)}`, 'DELE'));
+    await this.#timed('DELE', this.#connection.single(`DELE ${messageNumber(number)}`, 'DELE'));
   }
 
   /** `RSET`: unmarks every message marked deleted in this session. */
   async rset(): Promise<void> {
-    await this.#single('RSET', 'RSET');
+    await this.#connection.single('RSET', 'RSET');
   }
 
   /** `NOOP`: keeps the session alive; fails if the server ended it (e.g. the token expired). */
   async noop(): Promise<void> {
-    await this.#single('NOOP', 'NOOP');
+    await this.#connection.single('NOOP', 'NOOP');
   }
 
   /** `QUIT`: commits deletions (UPDATE state) and closes the connection. */
   async quit(): Promise<void> {
-    if (this.#failure) throw this.#failure;
-    const status = await this.#request('QUIT', 'QUIT', 'single');
-    this.#finish();
+    const failure = this.#connection.failure;
+    if (failure) throw failure;
+    const status = await this.#connection.request('QUIT', 'QUIT', 'single');
+    this.#connection.finish();
     if (status.type !== 'ok') throw replyError(this.#endpoint, 'QUIT', status);
   }
 
@@ -440,155 +376,26 @@ export class Pop3Client {
    * `folder.close(false)`; never throws. Idempotent.
    */
   async close(): Promise<void> {
-    if (this.#failure) return;
+    if (this.#connection.failure) return;
     // Before login there are no deletion marks, and RSET is not valid there.
     const commands = this.#authenticated ? ['RSET', 'QUIT'] : ['QUIT'];
     try {
       if (this.pipelining) {
         const batch: string[] = [];
-        const replies = commands.map((c) => this.#request(c, c, 'single', undefined, batch));
-        this.#socket.write(batch.join(''));
+        const replies = commands.map((c) => this.#connection.request(c, c, 'single', undefined, batch));
+        this.#connection.write(batch.join(''));
         await Promise.all(replies);
       } else {
-        for (const command of commands) await this.#request(command, command, 'single');
+        for (const command of commands) await this.#connection.request(command, command, 'single');
       }
     } catch {
       // The connection is going away either way.
     }
-    this.#finish();
-  }
-
-  /** Closes the socket after the final reply; later commands reject with POP3_CLIENT_CLOSED. */
-  #finish(): void {
-    if (!this.#failure) this.#failure = clientClosedError(this.#endpoint);
-    for (const pending of this.#parser.drain()) pending.onError(this.#failure);
-    this.#detach(this.#socket);
-    this.#socket.on('error', noop);
-    this.#socket.destroySoon();
-    this.#notifyClosed();
+    this.#connection.finish();
   }
 
   /** `result`, recorded as `command`'s duration when telemetry is on. */
   #timed<T>(command: Pop3TimedCommand, result: Promise<T>): Promise<T> {
     return timed(this.#telemetry, this.#endpoint, command, result);
-  }
-
-  async #single(line: string, verb: string): Promise<string> {
-    const status = await this.#request(line, verb, 'single');
-    if (status.type !== 'ok') throw replyError(this.#endpoint, verb, status);
-    return status.text;
-  }
-
-  async #multi(line: string, verb: string, bound: Pop3HeldBound): Promise<Buffer> {
-    return (await this.#held(line, verb, bound)).result();
-  }
-
-  /** Lock-step: writes `line` once every earlier reply is in and reads the reply into memory. */
-  async #held(line: string, verb: string, bound: Pop3HeldBound): Promise<HeldReply> {
-    const reply = this.#heldReply(verb, bound);
-    const settled = this.#tail.then(() => {
-      if (this.#failure) return reply.onError(this.#failure);
-      this.#parser.expect(reply);
-      this.#logger.debug({ command: verb }, 'POP3 command');
-      this.#socket.write(`${line}\r\n`);
-      return reply.whenSettled();
-    });
-    this.#tail = settled.then(noop, noop);
-    await settled;
-    return reply;
-  }
-
-  /**
-   * A reply held in memory, bounded by `maxResponseBytes` (listings, CAPA, TOP) or `maxMessageBytes`
-   * (a whole message): crossing it throws from the parser's push, which fails the connection.
-   */
-  #heldReply(verb: string, bound: Pop3HeldBound): HeldReply {
-    if (bound === 'message' && verb === 'RETR')
-      return new HeldReply(verb, this.#endpoint, this.#options.maxMessageBytes, this.#messageOverflow);
-    const limit = bound === 'message' ? this.#options.maxMessageBytes : this.#options.maxResponseBytes;
-    return new HeldReply(verb, this.#endpoint, limit, () =>
-      responseTooLargeError(this.#endpoint, bound, limit, verb),
-    );
-  }
-
-  /**
-   * Sends one command line (or none, for the greeting) and resolves with its status once the whole
-   * reply is read. Lock-step by default: the line is written after every earlier lock-step reply.
-   * Pipelined when given a `batch`: the line joins it at once and the caller writes the batch in one
-   * go. The line is never logged or quoted (it may hold an AUTH payload); only `verb` is.
-   */
-  #request(
-    line: string | undefined,
-    verb: string,
-    kind: Pop3ReplyKind,
-    body?: BodySink,
-    batch?: string[],
-  ): Promise<Pop3StatusLine> {
-    const send = () =>
-      new Promise<Pop3StatusLine>((resolve, reject) => {
-        if (this.#failure) {
-          reject(this.#failure);
-          return;
-        }
-        let status: Pop3StatusLine | undefined;
-        this.#parser.expect({
-          kind,
-          verb,
-          onStatus: (s) => {
-            status = s;
-            // A multi-line +OK resolves at its end.
-            if (kind !== 'multi' || s.type !== 'ok') resolve(s);
-          },
-          ...(body === undefined ? {} : { onBody: body.add }),
-          onEnd: () => resolve(status as Pop3StatusLine),
-          onError: reject,
-        });
-        if (line === undefined) return;
-        this.#logger.debug({ command: verb }, 'POP3 command');
-        if (batch) batch.push(`${line}\r\n`);
-        else this.#socket.write(`${line}\r\n`);
-      });
-    const reply = batch ? send() : this.#tail.then(send);
-    this.#tail = Promise.all([this.#tail, reply]).then(noop, noop);
-    return reply;
-  }
-
-  #attach(socket: Socket): void {
-    socket.on('data', this.#onData);
-    socket.on('error', this.#onError);
-    socket.on('close', this.#onClose);
-    socket.on('timeout', this.#onTimeout);
-  }
-
-  #detach(socket: Socket): void {
-    socket.off('data', this.#onData);
-    socket.off('error', this.#onError);
-    socket.off('close', this.#onClose);
-    socket.off('timeout', this.#onTimeout);
-  }
-
-  #receive(chunk: Buffer): void {
-    try {
-      this.#parser.push(chunk);
-    } catch (error) {
-      this.#fail(error instanceof Error ? error : new Error(String(error)));
-    }
-  }
-
-  #timedOut(): void {
-    const waiting = this.#parser.current;
-    if (waiting === undefined || this.#pausedForReader) return;
-    this.#fail(timeoutError(this.#endpoint, waiting.verb, this.#options.timeoutMs));
-  }
-
-  /** The connection is unusable: every pending and later command rejects with `error`. */
-  #fail(error: Error): void {
-    if (this.#failure) return;
-    this.#failure = error;
-    for (const pending of this.#parser.drain()) pending.onError(error);
-    this.#socket.on('error', noop);
-    // Destroying with the error also ends a connect or TLS handshake in progress (see whenReady).
-    this.#socket.destroy(error);
-    this.#notifyClosed();
   }
 }
