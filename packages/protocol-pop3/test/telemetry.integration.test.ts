@@ -85,10 +85,13 @@ async function expectNothingSecretExported(): Promise<void> {
   for (const exported of texts) {
     for (const secret of secrets) expect(exported).not.toContain(secret);
     expect(exported).not.toContain(user);
+    expect(exported).not.toContain(REFUSED_MAILBOX);
   }
 }
 
 type ReadableSpan = ReturnType<InMemoryTelemetry['spans']>[number];
+
+const REFUSED_MAILBOX = 'nobody@contoso.example';
 
 const parentOf = (span: ReadableSpan | undefined) => span?.parentSpanContext?.spanId;
 const idOf = (span: ReadableSpan | undefined) => span?.spanContext().spanId;
@@ -165,7 +168,9 @@ describe('pipelined retrieval', () => {
 
 describe('refusals and reconnects', () => {
   it('a refused token: two failed SASL spans with the code under one failed connect, one token reconnect', async () => {
-    const session = openSession({ 'mail.pop3s.user': 'nobody@contoso.example' });
+    const session = openSession({ 'mail.pop3s.user': REFUSED_MAILBOX });
+    // The refused token; afterEach adds the renewed one to the secrets scanned for.
+    secrets.add((await session.tokens.getToken()).accessToken);
     const error = await session.store('pop3s').catch((e: unknown) => e);
     expect(error).toMatchObject({ name: 'AuthenticationError', code: 'AUTH_TOKEN_REJECTED' });
 
@@ -181,8 +186,6 @@ describe('refusals and reconnects', () => {
     const metrics = await sdk.metrics();
     expect(metrics.total('kalisto.mail.reconnects', { 'kalisto.protocol': 'pop3s' })).toBe(1);
     expect(metrics.total('kalisto.mail.reconnects', { 'kalisto.reconnect.reason': 'token' })).toBe(1);
-    for (const exported of [...sasl.flatMap((s) => Object.values(s.attributes))])
-      expect(String(exported)).not.toContain('nobody@contoso.example');
   });
 
   it('two connects reset before the greeting: two reset reconnects, then one TLS span and one login', async () => {
