@@ -45,7 +45,9 @@ describe('GraphClient links', () => {
       'http://graph.microsoft.com/v1.0/users',
       'https://graph.microsoft.com:8443/x',
     ]) {
-      await expect(client.send({ method: 'GET', url, operation: 'read' })).rejects.toMatchObject({
+      await expect(
+        client.send({ method: 'GET', url, operation: 'read', name: 'listMessages' }),
+      ).rejects.toMatchObject({
         code: 'GRAPH_BAD_LINK',
       });
     }
@@ -59,7 +61,9 @@ describe('GraphClient links', () => {
   it('refuses requests once closed', async () => {
     const closed = new GraphClient(session, options, silent);
     await closed.close();
-    await expect(closed.send({ method: 'GET', url: '/users', operation: 'read' })).rejects.toMatchObject({
+    await expect(
+      closed.send({ method: 'GET', url: '/users', operation: 'read', name: 'listMessages' }),
+    ).rejects.toMatchObject({
       code: 'GRAPH_CLOSED',
     });
   });

@@ -13,12 +13,34 @@ import {
   type HttpAgent,
   type HttpResponse,
   scrubTokenLike,
+  telemetryOf,
 } from '@kalisto/core/plugin';
 import type { GraphOperation } from './graph-claims.js';
 import { type GraphErrorContext, graphError, parseGraphFailure } from './graph-errors.js';
 import { InFlightLimiter } from './in-flight-limiter.js';
 import type { GraphOptions } from './options.js';
 import { parseRetryAfter, retryDecision } from './retry-policy.js';
+
+/**
+ * What a Graph call does, as its telemetry names it (`kalisto.mail.command`): never its URL, which
+ * carries mailbox and message ids, and for an upload a pre-authenticated secret.
+ */
+export type GraphCallName =
+  | 'getFolder'
+  | 'listFolders'
+  | 'listMessages'
+  | 'getMessage'
+  | 'getMime'
+  | 'moveMessage'
+  | 'deleteMessage'
+  | 'updateMessage'
+  | 'delta'
+  | 'sendMail'
+  | 'createDraft'
+  | 'addAttachment'
+  | 'createUploadSession'
+  | 'uploadRange'
+  | 'sendDraft';
 
 /** One Graph request. */
 export interface GraphRequest {
@@ -27,6 +49,8 @@ export interface GraphRequest {
   url: string;
   /** What the request does, for the permission a refusal names. */
   operation: GraphOperation;
+  /** The call's name in telemetry (`kalisto.mail.command`). */
+  name: GraphCallName;
   /** A JSON body (sent as application/json). */
   json?: unknown;
   /** A raw body, with its content type. */
@@ -126,6 +150,11 @@ export class GraphClient {
     return `/users/${encodeURIComponent(this.options.mailbox)}${suffix}`;
   }
 
+  /** The session's telemetry recorder (the no-op one for a session built by hand). */
+  get telemetry() {
+    return telemetryOf({ session: this.#session });
+  }
+
   /** A Graph token for `mail.graph.scope` (session memory, shared cache, single flight). */
   token(signal?: AbortSignal): Promise<AccessToken> {
     return this.#session.tokens.getToken({ scopes: this.options.scopes, ...(signal && { signal }) });
@@ -160,17 +189,35 @@ export class GraphClient {
     let refreshed = false;
     let retries = 0;
     let waitedMs = 0;
+    const telemetry = this.telemetry;
     for (;;) {
       let response: HttpResponse | undefined;
       let failure: unknown;
+      const started = telemetry.enabled ? performance.now() : 0;
+      const record = (error?: unknown) =>
+        telemetry.mailCommand('graph', request.name, (performance.now() - started) / 1000, error);
       try {
         response = await this.#attempt(url, request, token);
       } catch (error) {
-        if (signal?.aborted) throw signal.reason;
+        if (signal?.aborted) {
+          if (telemetry.enabled) record(signal.reason);
+          throw signal.reason;
+        }
         if ((error as { code?: unknown }).code === 'GRAPH_CLOSED') throw error;
-        if ((error as { code?: unknown }).code === 'ERR_RESPONSE_TOO_LARGE')
-          throw this.#localError(error, label(), token);
+        if ((error as { code?: unknown }).code === 'ERR_RESPONSE_TOO_LARGE') {
+          const tooLarge = this.#localError(error, label(), token);
+          if (telemetry.enabled) record(tooLarge);
+          throw tooLarge;
+        }
         failure = error;
+      }
+      // One point per HTTP exchange: a 429 retried then answered is a failure and a success.
+      if (telemetry.enabled) {
+        record(
+          response !== undefined && response.status < 400
+            ? undefined
+            : this.#failureOf(request, response, failure, label(), token),
+        );
       }
       if (this.#debug)
         this.#logger.debug(
@@ -181,6 +228,7 @@ export class GraphClient {
       if (response?.status === 401 && token !== undefined && !refreshed) {
         refreshed = true;
         this.#logger.info({ request: label() }, 'Graph refused the token; retrying once with a fresh one');
+        telemetry.mailReconnect('graph', 'token');
         token = await this.#freshToken(token, signal);
         continue;
       }
@@ -210,6 +258,20 @@ export class GraphClient {
       const parsed = parseGraphFailure(response.status, response.headers, response.text, retryAfterMs);
       throw graphError(parsed, this.#context(request, label(), token));
     }
+  }
+
+  /** The Kalisto error a failed exchange stands for (for its telemetry; thrown only if not retried). */
+  #failureOf(
+    request: GraphRequest,
+    response: HttpResponse | undefined,
+    failure: unknown,
+    label: string,
+    token: AccessToken | undefined,
+  ): unknown {
+    if (response === undefined) return this.#localError(failure, label, token);
+    const retryAfterMs = parseRetryAfter(response.headers['retry-after'], Date.now());
+    const parsed = parseGraphFailure(response.status, response.headers, response.text, retryAfterMs);
+    return graphError(parsed, this.#context(request, label, token));
   }
 
   /**

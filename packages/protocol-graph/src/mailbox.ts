@@ -3,7 +3,7 @@
  * page, a message's MIME source byte for byte, move, delete, flag, mark read, and `watch()`.
  */
 import type { Logger } from '@kalisto/core';
-import type { GraphClient } from './graph-client.js';
+import type { GraphCallName, GraphClient } from './graph-client.js';
 import {
   type GraphWatchHandle,
   type GraphWatchHandler,
@@ -115,7 +115,7 @@ export class GraphMailbox {
     const all: GraphFolder[] = [];
     const seen = new Set<string>();
     const walk = async (url: string, parentPath: string): Promise<void> => {
-      for await (const page of this.#pages<Omit<GraphFolder, 'path'>>(url, options.signal)) {
+      for await (const page of this.#pages<Omit<GraphFolder, 'path'>>(url, options.signal, 'listFolders')) {
         for (const folder of page) {
           if (seen.has(folder.id)) continue;
           seen.add(folder.id);
@@ -162,6 +162,7 @@ export class GraphMailbox {
     yield* this.#pages<GraphMessage>(
       this.#path(`/mailFolders/${encodeURIComponent(id)}/messages?$top=${pageSize}&$select=${select}`),
       options.signal,
+      'listMessages',
     );
   }
 
@@ -175,6 +176,7 @@ export class GraphMailbox {
       method: 'GET',
       url: this.#path(`/messages/${encodeURIComponent(id)}?$select=${select}`),
       operation: 'read',
+      name: 'getMessage',
       signal: options.signal,
     });
   }
@@ -188,6 +190,7 @@ export class GraphMailbox {
       method: 'GET',
       url: this.#path(`/messages/${encodeURIComponent(id)}/$value`),
       operation: 'read',
+      name: 'getMime',
       maxResponseBytes: this.#client.options.maxMessageBytes,
       signal: options.signal,
     });
@@ -201,6 +204,7 @@ export class GraphMailbox {
       method: 'POST',
       url: this.#path(`/messages/${encodeURIComponent(id)}/move`),
       operation: 'write',
+      name: 'moveMessage',
       json: { destinationId },
       signal: options.signal,
     });
@@ -212,6 +216,7 @@ export class GraphMailbox {
       method: 'DELETE',
       url: this.#path(`/messages/${encodeURIComponent(id)}`),
       operation: 'write',
+      name: 'deleteMessage',
       signal: options.signal,
     });
   }
@@ -253,18 +258,20 @@ export class GraphMailbox {
       method: 'PATCH',
       url: this.#path(`/messages/${encodeURIComponent(id)}`),
       operation: 'write',
+      name: 'updateMessage',
       json,
       signal,
     });
   }
 
-  async *#pages<T>(url: string, signal: AbortSignal | undefined): AsyncGenerator<T[]> {
+  async *#pages<T>(url: string, signal: AbortSignal | undefined, name: GraphCallName): AsyncGenerator<T[]> {
     let next: string | undefined = url;
     while (next !== undefined) {
       const page: { value: T[]; nextLink?: string | undefined } = await this.#client.page<T>({
         method: 'GET',
         url: next,
         operation: 'read',
+        name,
         signal,
       });
       yield page.value;

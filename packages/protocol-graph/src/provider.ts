@@ -31,6 +31,7 @@ async function openGraphMailbox(context: ProtocolContext): Promise<GraphMailbox>
       method: 'GET',
       url: client.mailboxPath('/mailFolders/inbox?$select=id'),
       operation: 'read',
+      name: 'getFolder',
       signal,
     });
   } catch (error) {

@@ -126,6 +126,7 @@ export async function sendMessage(context: SendContext): Promise<SendResult> {
       method: 'POST',
       url: client.mailboxPath('/sendMail'),
       operation: 'send',
+      name: 'sendMail',
       body: { data: mime.toString('base64'), contentType: 'text/plain' },
       from: context.from,
       signal: context.signal,
@@ -153,6 +154,7 @@ async function sendAsDraft(context: SendContext): Promise<number> {
     method: 'POST',
     url: client.mailboxPath('/messages'),
     operation: 'write',
+    name: 'createDraft',
     body: { data: body, contentType: 'text/plain' },
     signal,
   });
@@ -167,6 +169,7 @@ async function sendAsDraft(context: SendContext): Promise<number> {
       method: 'POST',
       url: `${messagePath}/send`,
       operation: 'send',
+      name: 'sendDraft',
       from: context.from,
       signal,
     });
@@ -174,7 +177,7 @@ async function sendAsDraft(context: SendContext): Promise<number> {
   } catch (error) {
     // The draft must not stay behind in Drafts; its removal failing is only logged.
     await client
-      .send({ method: 'DELETE', url: messagePath, operation: 'write' })
+      .send({ method: 'DELETE', url: messagePath, operation: 'write', name: 'deleteMessage' })
       .catch((cleanup: unknown) => logger.warn({ err: cleanup }, 'Graph: could not delete the unsent draft'));
     throw error;
   }
@@ -191,6 +194,7 @@ async function attach(
     method: 'POST',
     url: `${messagePath}/attachments`,
     operation: 'write',
+    name: 'addAttachment',
     json: {
       '@odata.type': '#microsoft.graph.fileAttachment',
       name: attachment.name,
@@ -219,6 +223,7 @@ async function upload(
     method: 'POST',
     url: `${messagePath}/attachments/createUploadSession`,
     operation: 'write',
+    name: 'createUploadSession',
     json: {
       AttachmentItem: {
         attachmentType: 'file',
@@ -241,6 +246,7 @@ async function upload(
       method: 'PUT',
       url: uploadUrl,
       operation: 'write',
+      name: 'uploadRange',
       preAuthenticated: true,
       body: {
         data: attachment.content.subarray(range.start, range.end + 1),

@@ -11,7 +11,7 @@
  * exactly the messages not yet seen.
  */
 import { isKalistoError, KalistoError, type Logger } from '@kalisto/core';
-import { abortableSleep, backoffDelay } from '@kalisto/core/plugin';
+import { abortableSleep, backoffDelay, noopTelemetry } from '@kalisto/core/plugin';
 import { DEFAULT_MESSAGE_SELECT, type GraphMailbox, type GraphMessage } from './mailbox.js';
 
 /**
@@ -219,8 +219,11 @@ class DeltaWatcher {
     while (!this.#stopping) {
       let failure: unknown;
       try {
-        folderId ??= await this.#mailbox.folderId(this.#folder, { signal: this.#stopper.signal });
-        await this.#round(folderId);
+        const round = async () => {
+          folderId ??= await this.#mailbox.folderId(this.#folder, { signal: this.#stopper.signal });
+          await this.#round(folderId);
+        };
+        await (attempt === 0 ? this.#counted(round) : this.#reconnect(round));
         attempt = 0;
         authFailures = 0;
       } catch (error) {
@@ -254,6 +257,39 @@ class DeltaWatcher {
     }
   }
 
+  /** The session's recorder; the no-op one for a mailbox built by hand (unit tests). */
+  get #telemetry() {
+    return this.#mailbox.client.telemetry ?? noopTelemetry;
+  }
+
+  /**
+   * A delta round counted as one watch renewal (`kalisto.mail.watch.renewals`), failed when it failed
+   * for any reason but the application's handler.
+   */
+  async #counted(round: () => Promise<void>): Promise<void> {
+    const telemetry = this.#telemetry;
+    try {
+      await round();
+    } catch (error) {
+      if (!(error instanceof HandlerFailure) && !this.#stopping) telemetry.watchRenewal('graph', error);
+      throw error;
+    }
+    telemetry.watchRenewal('graph');
+  }
+
+  /**
+   * The first round after a failed one: the watch reconnecting (`kalisto.mail.reconnects`, reason
+   * `watch`), traced as `kalisto.mail.watch.reconnect` (failed when the round fails again).
+   */
+  #reconnect(round: () => Promise<void>): Promise<void> {
+    const telemetry = this.#telemetry;
+    if (!telemetry.enabled) return round();
+    telemetry.mailReconnect('graph', 'watch');
+    return telemetry.withSpan('kalisto.mail.watch.reconnect', { 'kalisto.protocol': 'graph' }, () =>
+      this.#counted(round),
+    );
+  }
+
   /** The delta state expired: the next round enumerates the folder again and delivers what is new. */
   #restartDelta(): void {
     this.#logger.info({ folder: this.#folder }, 'Graph watch: the delta state expired; starting a new round');
@@ -285,6 +321,7 @@ class DeltaWatcher {
         method: 'GET',
         url,
         operation: 'read',
+        name: 'delta',
         headers: { prefer: `odata.maxpagesize=${pageSize}` },
         signal: this.#stopper.signal,
       });

@@ -150,6 +150,7 @@ describe('the Graph token', () => {
           method: 'GET',
           url: client.mailboxPath('/mailFolders/inbox'),
           operation: 'read',
+          name: 'getFolder',
         });
       expect(asked).toBe(1);
     } finally {
