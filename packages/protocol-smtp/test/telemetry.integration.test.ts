@@ -6,13 +6,10 @@
  */
 import { createKalisto, type Kalisto, type KalistoSession } from '@kalisto/core';
 import { type Sandbox, startSandbox } from '@kalisto/sandbox';
+// Not a devDependency of this package: its source, with the OpenTelemetry SDK resolved from its own folder.
+import { createInMemoryTelemetry, type InMemoryTelemetry } from '@kalisto/test-support/telemetry';
 import { msalTokenProvider } from '@kalisto/token-msal';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-// Not a devDependency of this package: its source, with the OpenTelemetry SDK resolved from its own folder.
-import {
-  createInMemoryTelemetry,
-  type InMemoryTelemetry,
-} from '../../../tooling/test-support/src/telemetry.js';
 import { smtp, smtps } from '../src/index.js';
 import { jtiOf, rawMessage } from './helpers.js';
 
