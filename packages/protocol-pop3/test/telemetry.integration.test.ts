@@ -159,8 +159,13 @@ describe('pipelined retrieval', () => {
     expect(refused).toMatchObject({ name: 'Pop3ReplyError', command: 'RETR' });
     await expect(client.dele(9)).rejects.toMatchObject({ command: 'DELE' });
 
-    // The histogram carries no error.type (core's instrument table): the outcome says it failed.
-    expect(await commandCounts({ 'kalisto.outcome': 'failure' })).toEqual({ RETR: 1, DELE: 1 });
+    // A -ERR reply's Kalisto code is the failed point's error.type.
+    expect(
+      await commandCounts({ 'kalisto.outcome': 'failure', 'error.type': 'POP3_COMMAND_FAILED' }),
+    ).toEqual({
+      RETR: 1,
+      DELE: 1,
+    });
     expect(await commandCounts({ 'kalisto.outcome': 'success' })).toEqual({});
     await client.close();
   });

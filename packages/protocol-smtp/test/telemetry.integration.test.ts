@@ -123,8 +123,8 @@ describe('SMTP telemetry', () => {
       {
         'kalisto.protocol': 'smtp',
         'kalisto.mail.command': 'send',
-        // The command histogram has no error.type (core's recorder): the outcome only.
         'kalisto.outcome': 'failure',
+        'error.type': 'SEND_AS_DENIED',
       },
     ]);
     expect(await commands({ 'kalisto.mail.command': 'DATA' })).toBe(0);

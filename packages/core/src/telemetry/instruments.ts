@@ -92,7 +92,7 @@ export const INSTRUMENTS = [
     kind: 'histogram',
     unit: 's',
     description: 'Duration of one protocol command',
-    attributes: ['kalisto.protocol', 'kalisto.mail.command', 'kalisto.outcome'],
+    attributes: ['kalisto.protocol', 'kalisto.mail.command', 'kalisto.outcome', 'error.type'],
   },
   {
     name: 'kalisto.mail.reconnects',

@@ -125,11 +125,15 @@ export function createTelemetry(options: TelemetryOptions = {}): KalistoTelemetr
     },
     mailCommand(protocol, command, seconds, error) {
       if (!m) return;
-      record('kalisto.mail.command.duration', seconds, {
-        'kalisto.protocol': protocol,
-        'kalisto.mail.command': command,
-        'kalisto.outcome': OUTCOME(error),
-      });
+      record(
+        'kalisto.mail.command.duration',
+        seconds,
+        errorAttributes(error, {
+          'kalisto.protocol': protocol,
+          'kalisto.mail.command': command,
+          'kalisto.outcome': OUTCOME(error),
+        }),
+      );
     },
     mailReconnect(protocol, reason) {
       if (m)
