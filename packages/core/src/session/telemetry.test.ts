@@ -41,7 +41,15 @@ function setup() {
     telemetry: { meterProvider: sdk.meterProvider, tracerProvider: sdk.tracerProvider },
   });
   const session = kalisto.session(testConfig());
-  return { kalisto, session, forgets, seen, refuse: () => void (refuse = true) };
+  return {
+    kalisto,
+    session,
+    forgets,
+    seen,
+    refuse: () => {
+      refuse = true;
+    },
+  };
 }
 
 const open = async () =>
