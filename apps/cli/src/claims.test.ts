@@ -78,6 +78,7 @@ describe("doctor's plan with graph", () => {
       'token:graph',
       'claims:graph',
       'login:graph',
+      'expiry:client_secret',
       'cache',
     ]);
     expect(ids(['imaps', 'graph'])).toEqual(
