@@ -3,58 +3,10 @@
  * bounded and jittered; a reset after the greeting is not. A TCP front resets the first N
  * connections (RST, before a byte) and relays the rest to the sandbox's imaps port.
  */
-import { once } from 'node:events';
-import { connect, createServer, type Socket } from 'node:net';
+import { type Front, resettingFront } from '@kalisto/test-support';
 import type { ImapFlow } from 'imapflow';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type ImapTestBed, startTestBed } from './helpers.js';
-
-interface Front {
-  port: number;
-  connections: number;
-  close(): Promise<void>;
-}
-
-/** Resets connections 1..`resets`; with `afterGreeting`, the rest get the greeting, then a reset. */
-async function resettingFront(target: number, resets: number, afterGreeting = false): Promise<Front> {
-  const sockets = new Set<Socket>();
-  const front: Front = {
-    port: 0,
-    connections: 0,
-    async close() {
-      for (const socket of sockets) socket.destroy();
-      server.close();
-      await once(server, 'close');
-    },
-  };
-  const server = createServer((client) => {
-    front.connections += 1;
-    sockets.add(client);
-    client.on('error', () => {});
-    client.once('close', () => sockets.delete(client));
-    if (front.connections <= resets) {
-      client.resetAndDestroy();
-      return;
-    }
-    const upstream = connect(target, '127.0.0.1');
-    upstream.on('error', () => client.destroy());
-    if (afterGreeting) {
-      // Pass the server's first bytes (on the plain port: the greeting), reset at the client's answer.
-      upstream.once('data', (first) => {
-        client.write(first);
-        client.once('data', () => client.resetAndDestroy());
-      });
-      client.on('data', (chunk) => upstream.write(chunk));
-      return;
-    }
-    client.pipe(upstream).pipe(client);
-    upstream.once('close', () => client.destroy());
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  front.port = (server.address() as { port: number }).port;
-  return front;
-}
 
 let bed: ImapTestBed;
 let front: Front | undefined;

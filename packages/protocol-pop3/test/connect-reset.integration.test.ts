@@ -4,10 +4,10 @@
  * rest to the sandbox.
  */
 import type { KalistoSession } from '@kalisto/core';
+import { type Front, resettingFront } from '@kalisto/test-support';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Pop3Client } from '../src/index.js';
 import { type Pop3TestBed, startTestBed } from './helpers.js';
-import { type Front, resettingFront } from './resetting-front.js';
 
 let bed: Pop3TestBed;
 let front: Front | undefined;

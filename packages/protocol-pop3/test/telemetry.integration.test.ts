@@ -7,12 +7,12 @@ import { text } from 'node:stream/consumers';
 import { createKalisto, type Kalisto, type KalistoSession, type KalistoTelemetry } from '@kalisto/core';
 import { noopTelemetry } from '@kalisto/core/plugin';
 import { type Sandbox, startSandbox } from '@kalisto/sandbox';
+import { type Front, resettingFront } from '@kalisto/test-support';
 import { createInMemoryTelemetry, type InMemoryTelemetry } from '@kalisto/test-support/telemetry';
 import { msalTokenProvider } from '@kalisto/token-msal';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { connectPop3, type Pop3Client, pop3, pop3s } from '../src/index.js';
 import { seedInbox, trickyMessage } from './helpers.js';
-import { type Front, resettingFront } from './resetting-front.js';
 
 let sandbox: Sandbox;
 let user: string;

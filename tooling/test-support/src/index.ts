@@ -8,4 +8,5 @@ export * from './node-script.js';
 export * from './offline-properties.js';
 export * from './ports.js';
 export * from './redis-server.js';
+export * from './resetting-front.js';
 export * from './sandbox-config.js';

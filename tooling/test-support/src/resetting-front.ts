@@ -23,10 +23,12 @@ export async function resettingFront(target: number, resets: number, afterGreeti
     const upstream = connect(target, '127.0.0.1');
     upstream.on('error', () => client.destroy());
     if (afterGreeting) {
-      upstream.once('data', (greeting) => {
-        client.write(greeting);
+      // Pass the server's first bytes (on a plain port: the greeting), reset at the client's answer.
+      upstream.once('data', (first) => {
+        client.write(first);
         client.once('data', () => client.resetAndDestroy());
       });
+      client.on('data', (chunk) => upstream.write(chunk));
       return;
     }
     client.pipe(upstream).pipe(client);
