@@ -56,9 +56,13 @@ function splitAt(data: Buffer, cuts: readonly number[]): Buffer[] {
   return chunks;
 }
 
-// Lines of a message body: any byte but LF (CR included), often starting with dots.
+// Lines of a message body: any byte but LF (CR included), often starting with dots; some long
+// enough that the next dot line lies past the parser's short search (NEAR_SCAN_BYTES).
 const bodyLine = fc.oneof(
   fc.uint8Array({ maxLength: 12 }).map((a) => Buffer.from(a.filter((b) => b !== 0x0a))),
+  fc
+    .uint8Array({ minLength: 240, maxLength: 300 })
+    .map((a) => Buffer.from(a.map((b) => (b === 0x0a ? 0x20 : b)))),
   fc.constantFrom('.', '..', '.x', '. ', '.\r', '', 'From x', '.\r\r').map((s) => Buffer.from(s, 'latin1')),
 );
 const statusText = fc.string({ maxLength: 20 }).map((s) => s.replace(/[\r\n]/g, ''));
