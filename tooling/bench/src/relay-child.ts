@@ -4,7 +4,7 @@
  * configured by the property map given as its one argument (JSON). Prints one JSON line with the
  * listeners' ports; then each `measure` line on stdin is answered with its open connections count,
  * resident set (VmRSS after two full collections, with --expose-gc), peak (VmHWM) and JS heap in
- * use; `quit` stops it.
+ * use; each `cpu` line with its CPU time so far (user + system, ms); `quit` stops it.
  */
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -58,6 +58,10 @@ createInterface({ input: process.stdin }).on('line', async (line) => {
   if (line === 'measure') {
     await settle();
     say({ event: 'measured', connections: await connections(), ...memory() });
+  }
+  if (line === 'cpu') {
+    const { user, system } = process.cpuUsage();
+    say({ event: 'cpu', ms: (user + system) / 1e3 });
   }
   if (line === 'quit') {
     await relay.stop({ timeoutMs: 1_000 });

@@ -22,6 +22,8 @@ export interface RelayProcess {
   /** Port of each listener, by name. */
   readonly ports: Readonly<Record<string, number>>;
   measure(): Promise<RelayMemory>;
+  /** The relay process's CPU time so far (user + system), ms. */
+  cpuMs(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -89,6 +91,11 @@ export async function startRelayProcess(properties: Record<string, string>): Pro
       const measured = next();
       child.stdin.write('measure\n');
       return (await measured) as unknown as RelayMemory;
+    },
+    async cpuMs() {
+      const answer = next();
+      child.stdin.write('cpu\n');
+      return (await answer).ms as number;
     },
     async stop() {
       child.stdin.write('quit\n');

@@ -1,5 +1,6 @@
 /** The results table (plain text, aligned columns) and the JSON file. */
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { ResultRow } from './harness.js';
 
 const HEADERS = ['benchmark', 'contender', 'median', 'spread', 'ratio to raw', 'target', 'verdict', 'note'];
@@ -38,11 +39,12 @@ export function formatTable(rows: readonly ResultRow[]): string {
   return [line(HEADERS), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
 }
 
-/** Writes the rows with the run's circumstances, for comparing runs. */
+/** Writes the rows with the run's circumstances, for comparing runs (creating the file's folder). */
 export async function writeJson(
   path: string,
   rows: readonly ResultRow[],
   meta: Record<string, unknown>,
 ): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
   await writeFile(path, `${JSON.stringify({ ...meta, results: rows }, null, 2)}\n`);
 }

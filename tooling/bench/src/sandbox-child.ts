@@ -106,6 +106,10 @@ function handle(sandbox: Sandbox, request: SandboxRequest): unknown {
       return sandbox.hooks.mintToken({ upn: request.upn }).then((minted) => minted.token);
     case 'writeMaildir':
       return writeMaildir(sandbox, request);
+    case 'cpuMs': {
+      const { user, system } = process.cpuUsage();
+      return (user + system) / 1e3;
+    }
   }
 }
 

@@ -38,6 +38,8 @@ export type SandboxRequest =
   | Op<'resetGraphRequestCounts'>
   | Op<'interop'>
   | Op<'mintToken', { upn: string }>
+  /** The child's CPU time so far (user + system), ms. */
+  | Op<'cpuMs'>
   | Op<'writeMaildir', { mailbox: string; directory: string; count: number; size: number; dots: boolean }>
   | Op<'stop'>;
 

@@ -8,9 +8,9 @@ import { connect, type Socket } from 'node:net';
 import { ImapFlow } from 'imapflow';
 import { createTransport, type Transporter } from 'nodemailer';
 import type { Benchmark } from '../context.js';
-import { compare, median, type ResultRow, timeMs } from '../harness.js';
+import { compare, median, pairedRatio, type ResultRow, timeMs, verdictOf } from '../harness.js';
 import { startDelayForwarder } from '../relay-delay-forwarder.js';
-import { RELAY_USER, relayProperties, startRelayProcess } from '../relay-process.js';
+import { RELAY_USER, type RelayProcess, relayProperties, startRelayProcess } from '../relay-process.js';
 import { benchMessage, sandboxToken } from '../sandbox-clients.js';
 import type { SandboxProcess } from '../sandbox-process.js';
 
@@ -66,7 +66,7 @@ async function deliveredAtSandbox(sandbox: SandboxProcess, before: number, count
   }
 }
 
-/** Each way, for the rows with the sandbox as far away as a real mail server (info, no target). */
+/** Each way, for the rows with the sandbox as far away as a real mail server. */
 const FAR_UPSTREAM_DELAY_MS = 5;
 
 /** A nodemailer pool straight to the sandbox's SMTP server at `port` (XOAUTH2, STARTTLS). */
@@ -83,6 +83,89 @@ function directClient(sandbox: SandboxProcess, port: number, accessToken: string
   });
 }
 
+/** CPU time (ms) each process spent in one round: this one (the client), the relay, the sandbox. */
+interface RoundCpu {
+  client: number;
+  relay: number;
+  sandbox: number;
+}
+
+async function cpuNow(sandbox: SandboxProcess, relay: RelayProcess | undefined): Promise<RoundCpu> {
+  const { user, system } = process.cpuUsage();
+  return {
+    client: (user + system) / 1e3,
+    relay: relay === undefined ? 0 : await relay.cpuMs(),
+    sandbox: await sandbox.request<number>({ op: 'cpuMs' }),
+  };
+}
+
+/**
+ * `round`, also recording in `log` the CPU every process spent on it. On one machine the client,
+ * the relay and the sandbox share the cores, so their sum is what bounds the loopback rows.
+ */
+function metered(
+  sandbox: SandboxProcess,
+  relay: RelayProcess | undefined,
+  log: RoundCpu[],
+  round: () => Promise<number>,
+): () => Promise<number> {
+  return async () => {
+    const before = await cpuNow(sandbox, relay);
+    const ms = await round();
+    const after = await cpuNow(sandbox, relay);
+    log.push({
+      client: after.client - before.client,
+      relay: after.relay - before.relay,
+      sandbox: after.sandbox - before.sandbox,
+    });
+    return ms;
+  };
+}
+
+const totalCpu = (cpu: RoundCpu) => cpu.client + cpu.relay + cpu.sandbox;
+
+/** One info row per contender: the CPU of every process per message, paired with the direct side's. */
+function cpuPerMessageRows(
+  benchmark: string,
+  logs: readonly { name: string; log: RoundCpu[] }[],
+): ResultRow[] {
+  const [direct] = logs;
+  const perMessage = (log: RoundCpu[]) => log.map((cpu) => totalCpu(cpu) / SMTP_MESSAGES);
+  return logs.map(({ name, log }) => {
+    const values = perMessage(log);
+    const { ratio, range } = pairedRatio(values, perMessage(direct?.log ?? []));
+    const part = (key: keyof RoundCpu) => (median(log.map((cpu) => cpu[key])) / SMTP_MESSAGES).toFixed(2);
+    return {
+      benchmark,
+      contender: name,
+      median: median(values),
+      unit: 'ms CPU/message',
+      spread: (Math.max(...values) - Math.min(...values)) / median(values),
+      ratio,
+      ...(log === direct?.log ? {} : { ratioRange: range }),
+      verdict: 'info',
+      note: `client ${part('client')}, relay ${part('relay')}, sandbox ${part('sandbox')} ms/message`,
+    };
+  });
+}
+
+/** A contender's row from time samples taken inside another contender's rounds, paired with `base`'s. */
+function pairedRow(benchmark: string, contender: string, values: number[], base: ResultRow): ResultRow {
+  const { ratio, range } = pairedRatio(values, base.samples ?? []);
+  return {
+    benchmark,
+    contender,
+    median: median(values),
+    unit: base.unit,
+    spread: (Math.max(...values) - Math.min(...values)) / median(values),
+    ratio,
+    ratioRange: range,
+    target: THROUGHPUT_TARGET.text,
+    verdict: verdictOf(ratio, range, THROUGHPUT_TARGET.maxRatio),
+    samples: values,
+  };
+}
+
 export const relaySmtp: Benchmark = {
   name: 'relay-smtp',
   title: `SMTP through the relay (synchronous, spool): ${SMTP_MESSAGES} concurrent messages vs nodemailer to the sandbox`,
@@ -91,65 +174,98 @@ export const relaySmtp: Benchmark = {
     const accessToken = await sandboxToken(sandbox);
     const far = await startDelayForwarder(sandbox.endpoints.smtp, FAR_UPSTREAM_DELAY_MS);
     const submit = { ...upstreamPool, ...listener('submit', 'smtp') };
-    const relays = await Promise.all([
-      startRelayProcess(await relayProperties(sandbox, submit)),
-      startRelayProcess(
-        await relayProperties(sandbox, {
-          ...submit,
-          'kalisto.relay.queue': 'spool',
-          'kalisto.relay.queue.path': `${context.tmpDir}/relay-spool`,
-          'kalisto.relay.queue.concurrency': String(UPSTREAM_POOL.maxConnections),
-        }),
-      ),
-      startRelayProcess(await relayProperties(sandbox, { ...submit, 'mail.smtp.port': String(far.port) })),
-    ]);
-    const [sync, spool, farSync] = relays;
+    const spooled = (directory: string) => ({
+      'kalisto.relay.queue': 'spool',
+      'kalisto.relay.queue.path': `${context.tmpDir}/${directory}`,
+      'kalisto.relay.queue.concurrency': String(UPSTREAM_POOL.maxConnections),
+    });
+    const farUpstream = { 'mail.smtp.port': String(far.port) };
+    const relays = await Promise.all(
+      [
+        submit,
+        { ...submit, ...spooled('relay-spool') },
+        { ...submit, ...farUpstream },
+        { ...submit, ...farUpstream, ...spooled('relay-spool-far') },
+      ].map(async (properties) => startRelayProcess(await relayProperties(sandbox, properties))),
+    );
+    const [sync, spool, farSync, farSpool] = relays as [
+      RelayProcess,
+      RelayProcess,
+      RelayProcess,
+      RelayProcess,
+    ];
     const transports = [
       directClient(sandbox, sandbox.endpoints.smtp.port, accessToken),
       relayClient(sync.ports.submit as number),
       relayClient(spool.ports.submit as number),
       directClient(sandbox, far.port, accessToken),
       relayClient(farSync.ports.submit as number),
+      relayClient(farSpool.ports.submit as number),
     ] as const;
-    const [direct, throughSync, throughSpool, farDirect, farThrough] = transports;
+    const [direct, throughSync, throughSpool, farDirect, farThrough, farThroughSpool] = transports;
     const burst = (transport: Pick<Transporter, 'sendMail'>) =>
       Promise.all(
         Array.from({ length: SMTP_MESSAGES }, (_, i) => transport.sendMail(benchMessage(sandbox, i))),
       );
+    /** Sends a burst into a spooling relay; records when the last 250 came; resolves once all arrived. */
+    const spoolRound = (transport: Transporter, accepted: number[]) => async () => {
+      const before = await inboxCount(sandbox);
+      return timeMs(async () => {
+        accepted.push(await timeMs(() => burst(transport)));
+        await deliveredAtSandbox(sandbox, before, SMTP_MESSAGES);
+      });
+    };
     const directName = `nodemailer pool to the sandbox (${UPSTREAM_POOL.maxConnections} connections)`;
-    const relayName = `through the relay, synchronous (clients: ${CLIENT_POOL.maxConnections} connections)`;
+    const syncName = `through the relay, synchronous (clients: ${CLIENT_POOL.maxConnections} connections)`;
+    const spoolName = 'through the relay, spool (until delivered)';
+    const acceptedName = 'through the relay, spool (until every 250, after fsync)';
+    const rounds = 9;
+    const farRounds = 5;
+    const cpu = { direct: [] as RoundCpu[], sync: [] as RoundCpu[], spool: [] as RoundCpu[] };
+    const accepted: number[] = [];
+    const farAccepted: number[] = [];
     try {
+      const benchmark = `relay smtp: ${SMTP_MESSAGES} messages`;
       const rows = await compare({
-        benchmark: `relay smtp: ${SMTP_MESSAGES} messages`,
+        benchmark,
         unit: 'ms',
-        rounds: 9,
+        rounds,
         cpu: true,
         target: THROUGHPUT_TARGET,
-        raw: { name: directName, round: () => timeMs(() => burst(direct)) },
+        raw: {
+          name: directName,
+          round: metered(sandbox, undefined, cpu.direct, () => timeMs(() => burst(direct))),
+        },
         contenders: [
-          { name: relayName, round: () => timeMs(() => burst(throughSync)) },
-          {
-            name: 'through the relay, spool (until delivered)',
-            round: async () => {
-              const before = await inboxCount(sandbox);
-              return timeMs(async () => {
-                await burst(throughSpool);
-                await deliveredAtSandbox(sandbox, before, SMTP_MESSAGES);
-              });
-            },
-          },
+          { name: syncName, round: metered(sandbox, sync, cpu.sync, () => timeMs(() => burst(throughSync))) },
+          { name: spoolName, round: metered(sandbox, spool, cpu.spool, spoolRound(throughSpool, accepted)) },
         ],
       });
+      const [directRow] = rows as [ResultRow];
+      rows.splice(3, 0, pairedRow(benchmark, acceptedName, accepted.slice(-rounds), directRow));
       rows.push(
-        ...(await compare({
-          benchmark: `relay smtp: ${SMTP_MESSAGES} messages, sandbox ${2 * FAR_UPSTREAM_DELAY_MS} ms RTT away`,
-          unit: 'ms',
-          rounds: 5,
-          raw: { name: directName, round: () => timeMs(() => burst(farDirect)) },
-          contenders: [{ name: relayName, round: () => timeMs(() => burst(farThrough)) }],
-        })),
+        ...cpuPerMessageRows(`${benchmark} (CPU of every process)`, [
+          { name: directName, log: cpu.direct.slice(-rounds) },
+          { name: syncName, log: cpu.sync.slice(-rounds) },
+          { name: spoolName, log: cpu.spool.slice(-rounds) },
+        ]),
       );
-      return rows;
+      const farBenchmark = `${benchmark}, sandbox ${2 * FAR_UPSTREAM_DELAY_MS} ms RTT away`;
+      const farRows = await compare({
+        benchmark: farBenchmark,
+        unit: 'ms',
+        rounds: farRounds,
+        target: THROUGHPUT_TARGET,
+        raw: { name: directName, round: () => timeMs(() => burst(farDirect)) },
+        contenders: [
+          { name: syncName, round: () => timeMs(() => burst(farThrough)) },
+          { name: spoolName, round: spoolRound(farThroughSpool, farAccepted) },
+        ],
+      });
+      farRows.push(
+        pairedRow(farBenchmark, acceptedName, farAccepted.slice(-farRounds), farRows[0] as ResultRow),
+      );
+      return [...rows, ...farRows];
     } finally {
       for (const transport of transports) transport.close();
       await Promise.all(relays.map((relay) => relay.stop()));
