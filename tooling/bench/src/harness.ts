@@ -80,7 +80,8 @@ export function median(values: readonly number[]): number {
     : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
-function spreadOf(values: readonly number[]): number {
+/** (max − min) / median of `values`, as a fraction (0 when the median is 0). */
+export function spreadOf(values: readonly number[]): number {
   const m = median(values);
   return m === 0 ? 0 : (Math.max(...values) - Math.min(...values)) / m;
 }

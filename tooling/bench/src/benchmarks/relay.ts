@@ -8,7 +8,7 @@ import { connect, type Socket } from 'node:net';
 import { ImapFlow } from 'imapflow';
 import { createTransport, type Transporter } from 'nodemailer';
 import type { Benchmark } from '../context.js';
-import { compare, median, pairedRatio, type ResultRow, timeMs, verdictOf } from '../harness.js';
+import { compare, median, pairedRatio, type ResultRow, spreadOf, timeMs, verdictOf } from '../harness.js';
 import { startDelayForwarder } from '../relay-delay-forwarder.js';
 import { RELAY_USER, type RelayProcess, relayProperties, startRelayProcess } from '../relay-process.js';
 import { benchMessage, sandboxToken } from '../sandbox-clients.js';
@@ -140,7 +140,7 @@ function cpuPerMessageRows(
       contender: name,
       median: median(values),
       unit: 'ms CPU/message',
-      spread: (Math.max(...values) - Math.min(...values)) / median(values),
+      spread: spreadOf(values),
       ratio,
       ...(log === direct?.log ? {} : { ratioRange: range }),
       verdict: 'info',
@@ -157,7 +157,7 @@ function pairedRow(benchmark: string, contender: string, values: number[], base:
     contender,
     median: median(values),
     unit: base.unit,
-    spread: (Math.max(...values) - Math.min(...values)) / median(values),
+    spread: spreadOf(values),
     ratio,
     ratioRange: range,
     target: THROUGHPUT_TARGET.text,
