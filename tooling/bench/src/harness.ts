@@ -80,8 +80,7 @@ export function median(values: readonly number[]): number {
     : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
-/** (max − min) / median of `values`, as a fraction (0 when the median is 0). */
-export function spreadOf(values: readonly number[]): number {
+function spreadOf(values: readonly number[]): number {
   const m = median(values);
   return m === 0 ? 0 : (Math.max(...values) - Math.min(...values)) / m;
 }
@@ -144,23 +143,46 @@ function toRows(comparison: Comparison, benchmark: string, unit: string, samples
   };
   return all.map((contender, i): ResultRow => {
     const values = samples[i] as number[];
-    const { ratio, range } = pairedRatio(values, baseOf(contender));
-    const isRaw = i === 0;
+    if (i === 0) return rawRow(benchmark, contender.name, unit, values);
     const target = contender.info ? undefined : comparison.target;
     return {
-      benchmark,
-      contender: contender.name,
-      median: median(values),
-      unit,
-      spread: spreadOf(values),
-      ratio,
-      ...(isRaw ? {} : { ratioRange: range }),
+      ...pairedRow(benchmark, contender.name, unit, values, baseOf(contender), target),
       ...(contender.baseline === undefined ? {} : { ratioTo: contender.baseline }),
-      ...(isRaw || target === undefined ? {} : { target: target.text }),
-      verdict: isRaw || target === undefined ? 'info' : verdictOf(ratio, range, target.maxRatio),
-      samples: values,
     };
   });
+}
+
+/** The raw library's row: its values' median and spread, ratio 1. */
+export function rawRow(benchmark: string, contender: string, unit: string, values: number[]): ResultRow {
+  const { ratioRange: _itself, ...row } = pairedRow(benchmark, contender, unit, values, values);
+  return row;
+}
+
+/**
+ * A contender's row: the median and spread of its per-round `values`, its ratio paired round by
+ * round with `base`, and the verdict against `target` (`info` without one).
+ */
+export function pairedRow(
+  benchmark: string,
+  contender: string,
+  unit: string,
+  values: number[],
+  base: readonly number[],
+  target?: { maxRatio: number; text: string },
+): ResultRow {
+  const { ratio, range } = pairedRatio(values, base);
+  return {
+    benchmark,
+    contender,
+    median: median(values),
+    unit,
+    spread: spreadOf(values),
+    ratio,
+    ratioRange: range,
+    ...(target === undefined ? {} : { target: target.text }),
+    verdict: target === undefined ? 'info' : verdictOf(ratio, range, target.maxRatio),
+    samples: values,
+  };
 }
 
 /** Times `fn` once, in ms. */

@@ -8,7 +8,7 @@ import { connect, type Socket } from 'node:net';
 import { ImapFlow } from 'imapflow';
 import { createTransport, type Transporter } from 'nodemailer';
 import type { Benchmark } from '../context.js';
-import { compare, median, pairedRatio, type ResultRow, spreadOf, timeMs, verdictOf } from '../harness.js';
+import { compare, median, pairedRow, type ResultRow, rawRow, timeMs } from '../harness.js';
 import { startDelayForwarder } from '../relay-delay-forwarder.js';
 import { RELAY_USER, type RelayProcess, relayProperties, startRelayProcess } from '../relay-process.js';
 import { benchMessage, sandboxToken } from '../sandbox-clients.js';
@@ -127,43 +127,22 @@ const totalCpu = (cpu: RoundCpu) => cpu.client + cpu.relay + cpu.sandbox;
 /** One info row per contender: the CPU of every process per message, paired with the direct side's. */
 function cpuPerMessageRows(
   benchmark: string,
-  logs: readonly { name: string; log: RoundCpu[] }[],
+  [direct, ...relayed]: readonly { name: string; log: RoundCpu[] }[],
 ): ResultRow[] {
-  const [direct] = logs;
+  if (direct === undefined) return [];
+  const unit = 'ms CPU/message';
   const perMessage = (log: RoundCpu[]) => log.map((cpu) => totalCpu(cpu) / SMTP_MESSAGES);
-  return logs.map(({ name, log }) => {
-    const values = perMessage(log);
-    const { ratio, range } = pairedRatio(values, perMessage(direct?.log ?? []));
+  const note = (log: RoundCpu[]) => {
     const part = (key: keyof RoundCpu) => (median(log.map((cpu) => cpu[key])) / SMTP_MESSAGES).toFixed(2);
-    return {
-      benchmark,
-      contender: name,
-      median: median(values),
-      unit: 'ms CPU/message',
-      spread: spreadOf(values),
-      ratio,
-      ...(log === direct?.log ? {} : { ratioRange: range }),
-      verdict: 'info',
-      note: `client ${part('client')}, relay ${part('relay')}, sandbox ${part('sandbox')} ms/message`,
-    };
-  });
-}
-
-/** A contender's row from time samples taken inside another contender's rounds, paired with `base`'s. */
-function pairedRow(benchmark: string, contender: string, values: number[], base: ResultRow): ResultRow {
-  const { ratio, range } = pairedRatio(values, base.samples ?? []);
-  return {
-    benchmark,
-    contender,
-    median: median(values),
-    unit: base.unit,
-    spread: spreadOf(values),
-    ratio,
-    ratioRange: range,
-    target: THROUGHPUT_TARGET.text,
-    verdict: verdictOf(ratio, range, THROUGHPUT_TARGET.maxRatio),
-    samples: values,
+    return `client ${part('client')}, relay ${part('relay')}, sandbox ${part('sandbox')} ms/message`;
   };
+  return [
+    { ...rawRow(benchmark, direct.name, unit, perMessage(direct.log)), note: note(direct.log) },
+    ...relayed.map(({ name, log }) => ({
+      ...pairedRow(benchmark, name, unit, perMessage(log), perMessage(direct.log)),
+      note: note(log),
+    })),
+  ];
 }
 
 export const relaySmtp: Benchmark = {
@@ -242,7 +221,18 @@ export const relaySmtp: Benchmark = {
         ],
       });
       const [directRow] = rows as [ResultRow];
-      rows.splice(3, 0, pairedRow(benchmark, acceptedName, accepted.slice(-rounds), directRow));
+      rows.splice(
+        3,
+        0,
+        pairedRow(
+          benchmark,
+          acceptedName,
+          'ms',
+          accepted.slice(-rounds),
+          directRow.samples ?? [],
+          THROUGHPUT_TARGET,
+        ),
+      );
       rows.push(
         ...cpuPerMessageRows(`${benchmark} (CPU of every process)`, [
           { name: directName, log: cpu.direct.slice(-rounds) },
@@ -263,7 +253,14 @@ export const relaySmtp: Benchmark = {
         ],
       });
       farRows.push(
-        pairedRow(farBenchmark, acceptedName, farAccepted.slice(-farRounds), farRows[0] as ResultRow),
+        pairedRow(
+          farBenchmark,
+          acceptedName,
+          'ms',
+          farAccepted.slice(-farRounds),
+          farRows[0]?.samples ?? [],
+          THROUGHPUT_TARGET,
+        ),
       );
       return [...rows, ...farRows];
     } finally {
